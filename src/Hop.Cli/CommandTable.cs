@@ -1,0 +1,39 @@
+using Hop.Cli.Commands;
+
+namespace Hop.Cli;
+
+/// <summary>Maps the first argument (`hop ssh`, `hop keygen`, ...) to a command.</summary>
+internal static class CommandTable
+{
+    private static readonly (string Name, string Summary, Func<string[], Task<int>> Run)[] Commands =
+    [
+        ("ssh", "log in to a host and run a shell or command (OpenSSH ssh)", SshCommand.RunAsync),
+    ];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            PrintUsage(Console.Out);
+            return args.Length == 0 ? 1 : 0;
+        }
+        if (args[0] is "-V" or "--version")
+        {
+            Console.Out.WriteLine($"hop {typeof(CommandTable).Assembly.GetName().Version?.ToString(3)}");
+            return 0;
+        }
+        foreach (var (name, _, run) in Commands)
+        {
+            if (name == args[0]) return await run(args[1..]).ConfigureAwait(false);
+        }
+        Console.Error.WriteLine($"hop: unknown command '{args[0]}' (try 'hop --help')");
+        return 1;
+    }
+
+    private static void PrintUsage(TextWriter w)
+    {
+        w.WriteLine("usage: hop COMMAND [ARGS...]");
+        w.WriteLine();
+        foreach (var (name, summary, _) in Commands) w.WriteLine($"  {name,-8} {summary}");
+    }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The one test command: installs the peers the tests need, builds in Release, runs every test
+# project and ends with the line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# Debian packages the interop tests talk to; a missing peer fails the run, so install them here.
+packages=(openssh-server openssh-client dropbear-bin putty-tools python3-asyncssh xvfb xauth x11-apps x11-utils tmux curl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ]; then
+    echo "test.sh: installing ${missing[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "test.sh: missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+  fi
+fi
+mkdir -p /run/sshd 2>/dev/null || true
+
+results=.test-results
+rm -rf "$results"
+mkdir -p "$results"
+
+if ! dotnet build Hop.slnx -c Release -nologo -clp:ErrorsOnly; then
+  echo "test.sh: build failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+status=0
+for proj in tests/*/*.csproj; do
+  name=$(basename "$proj" .csproj)
+  dotnet test "$proj" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+    --results-directory "$results" -- RunConfiguration.TestSessionTimeout=1500000 || status=1
+done
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  passed=$((passed + $(get passed)))
+  f=$(( $(get failed) + $(get error) + $(get timeout) + $(get aborted) ))
+  failed=$((failed + f))
+  skipped=$((skipped + $(get notExecuted)))
+done
+ntrx=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+nproj=$(ls tests/*/*.csproj | wc -l)
+if [ "$ntrx" -lt "$nproj" ]; then
+  echo "test.sh: only $ntrx of $nproj test projects reported results" >&2
+  failed=$((failed + nproj - ntrx)); status=1
+fi
+if [ "$failed" -gt 0 ]; then status=1; fi
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+exit $status
