@@ -254,6 +254,7 @@ public sealed partial class SshConnection : IAsyncDisposable
         return pending.IsCompletedSuccessfully ? default : AwaitSend(pending);
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AwaitSend(ValueTask pending)
     {
         try
