@@ -24,7 +24,7 @@ internal static class CryptoFactory
     public static IKeyExchange CreateKeyExchange(string kex) => KexAlgorithms.Get(kex).Create();
 
     public static IKeyExchange CreateGroupExchange(string kex, byte[] prime, byte[] generator) =>
-        KexAlgorithms.Get(kex).CreateGroupExchange(prime, generator);
+        DiffieHellmanGroupExchange.Create(prime, generator);
 
     /// <summary>Creates one direction's protector, deriving only the key material the algorithms need.</summary>
     public static IPacketProtector CreateProtector(string cipherName, string? macName, bool encrypt,
