@@ -41,7 +41,7 @@ public sealed class DiffieHellmanKeyExchange : IKeyExchange
         int pBits = (int)p.GetBitLength();
         _exponentBits = Math.Min(2 * Math.Max(needBytes * 8, 256), pBits - 1);
         _x = NewExponent(_exponentBits);
-        _e = ToMagnitude(BigInteger.ModPow(_g, _x, _p));
+        _e = ToMpintContent(BigInteger.ModPow(_g, _x, _p));
     }
 
     /// <summary>Bits of the modulus p.</summary>
@@ -51,7 +51,7 @@ public sealed class DiffieHellmanKeyExchange : IKeyExchange
     public HashAlgorithmName Hash { get; }
 
     /// <inheritdoc/>
-    /// <remarks>e as a big-endian magnitude; write it with SshWriter.WriteMpint.</remarks>
+    /// <remarks>e as the content of its mpint: big-endian, with a leading zero byte when the top bit is set.</remarks>
     public ReadOnlySpan<byte> ClientPublic => _e;
 
     /// <inheritdoc/>
@@ -63,7 +63,7 @@ public sealed class DiffieHellmanKeyExchange : IKeyExchange
     {
         BigInteger y = NewExponent(_exponentBits);
         byte[] k = Agree(y, clientPublic, "e");
-        return (ToMagnitude(BigInteger.ModPow(_g, y, _p)), k);
+        return (ToMpintContent(BigInteger.ModPow(_g, y, _p)), k);
     }
 
     private byte[] Agree(BigInteger exponent, ReadOnlySpan<byte> peerValue, string name)
@@ -99,6 +99,9 @@ public sealed class DiffieHellmanKeyExchange : IKeyExchange
             CryptographicOperations.ZeroMemory(bytes);
         }
     }
+
+    /// <summary>The content bytes of an mpint (RFC 4251 §5) for a non-negative value.</summary>
+    internal static byte[] ToMpintContent(BigInteger value) => value.ToByteArray(isUnsigned: false, isBigEndian: true);
 
     internal static byte[] ToMagnitude(BigInteger value) => value.ToByteArray(isUnsigned: true, isBigEndian: true);
 
