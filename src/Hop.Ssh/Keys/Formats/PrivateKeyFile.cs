@@ -81,7 +81,8 @@ public sealed class PrivateKeyFile
             "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n" +
             $"Permissions {octal} for '{path}' are too open.\n" +
             "It is required that your private key files are NOT accessible by others.\n" +
-            "This private key will be ignored.");
+            "This private key will be ignored.\n" +
+            $"Load key \"{path}\": bad permissions");
     }
 
     /// <summary>Parses file content (no permission check). The format is detected from the content.</summary>
