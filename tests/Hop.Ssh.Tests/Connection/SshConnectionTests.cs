@@ -531,4 +531,36 @@ public sealed class SshConnectionTests
         // Nobody reads any more, yet the window is granted back and the command runs to its end.
         Assert.Equal(0, (await session.Exit.WaitAsync(Timeout)).ExitStatus);
     }
+
+    [Fact]
+    public async Task LateConfirmationAfterTimeoutIsClosed()
+    {
+        await using var h = Start(new SshConnectionOptions { ChannelOpenTimeout = TimeSpan.FromMilliseconds(50) });
+        await Assert.ThrowsAsync<SshChannelException>(() => h.Client.OpenDirectTcpipAsync("late", 80, "127.0.0.1", 1).WaitAsync(Timeout));
+        // The server confirms later; we close the channel nobody wants, and forget it once the server closes too.
+        await Task.Run(async () =>
+        {
+            while (Volatile.Read(ref h.Server.ClosesReceived) == 0 || h.Client.ChannelCount != 0) await Task.Delay(10);
+        }).WaitAsync(Timeout);
+        Assert.False(h.Client.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task HundredDirectTcpipChannelsInParallel()
+    {
+        await using var h = Start(SmallWindows);
+        var tasks = Enumerable.Range(0, 100).Select(async i =>
+        {
+            await using var channel = await h.Client.OpenDirectTcpipAsync($"echo{i}.example", 7, "127.0.0.1", (uint)(40000 + i)).WaitAsync(Timeout);
+            var data = ScriptedServer.Pattern(i * 1000, 100_000 + i);
+            var reading = HashAllAsync(channel.Stream);
+            await channel.Stream.WriteAsync(data).AsTask().WaitAsync(Timeout);
+            await channel.SendEofAsync();
+            var (length, sha) = await reading;
+            Assert.Equal(data.Length, length);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), sha);
+        });
+        await Task.WhenAll(tasks).WaitAsync(Timeout);
+        Assert.Empty(h.Server.Violations);
+    }
 }
