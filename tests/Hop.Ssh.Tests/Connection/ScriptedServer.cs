@@ -220,7 +220,7 @@ public sealed class ScriptedServer
         {
             _ = Task.Run(async () =>
             {
-                await Task.Delay(300);
+                await Task.Delay(1000);
                 await ConfirmAsync(m);
             });
             return;
