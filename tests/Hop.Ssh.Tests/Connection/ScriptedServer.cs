@@ -15,7 +15,7 @@ namespace Hop.Ssh.Tests.Connection;
 /// Commands: "echo TEXT", "split" (out/err/exit 3), "kill" (exit-signal), "cat" (stdin → stdout),
 /// "sha256" (hash of stdin), "generate N" (N pattern bytes), "flood N" (N bytes ignoring the window),
 /// "eof-then-data", "unknown-channel", "hang" (never replies), "fail" (refuses), "server-keepalive".
-/// direct-tcpip: host "refuse" is refused, "ignore" never answered, any other echoes.
+/// direct-tcpip: host "refuse" is refused, "ignore" never answered, "late" confirmed after a second, any other echoes.
 /// </summary>
 public sealed class ScriptedServer
 {
