@@ -214,6 +214,27 @@ public class PacketProtectorTests
     }
 
     [Fact]
+    public void ChaChaKeystreamFromTheBclEqualsLibsodiums()
+    {
+        byte[] key = ProtectorTestKit.Pattern(64, 3, 1);
+        using var bcl = new ChaCha20Poly1305PacketProtector(key, useBclKeystream: true);
+        using var sodium = new ChaCha20Poly1305PacketProtector(key, useBclKeystream: false);
+        foreach (int size in new[] { 0, 1, 63, 64, 65, 1000, 40000 })
+        {
+            byte[] a = ProtectorTestKit.BuildPacket(bcl, size), b = (byte[])a.Clone(), plain = (byte[])a.Clone();
+            byte[] ta = new byte[16], tb = new byte[16];
+            bcl.Seal((uint)size, a, ta);
+            sodium.Seal((uint)size, b, tb);
+            Assert.Equal(a, b);
+            Assert.Equal(ta, tb);
+            Assert.True(sodium.Open((uint)size, a, ta));
+            Assert.True(bcl.Open((uint)size, b, tb));
+            Assert.Equal(plain, a);
+            Assert.Equal(plain, b);
+        }
+    }
+
+    [Fact]
     public void GeraltIetfChaCha20EqualsOriginalChaCha20WithSequenceNonce()
     {
         // FIELD-NOTES: for block counters < 2^32, IETF ChaCha20 with nonce 0^4 || seq equals
