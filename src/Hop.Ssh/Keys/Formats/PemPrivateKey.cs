@@ -128,7 +128,7 @@ internal sealed class PemPrivateKey : EncodedPrivateKey
                 throw;
             }
         }
-        catch (Exception e) when (e is CryptographicException or System.Formats.Asn1.AsnContentException)
+        catch (Exception e) when (e is CryptographicException or System.Formats.Asn1.AsnContentException or PlatformNotSupportedException)
         {
             // A wrong passphrase that happens to pass the padding check gives garbage DER.
             if (passphraseWasUsed) throw new SshPassphraseException(PrivateKeyFile.IncorrectPassphrase, e);

@@ -16,7 +16,11 @@ internal sealed class Pkcs8PrivateKey : EncodedPrivateKey
     private const string RsaOid = "1.2.840.113549.1.1.1";
     private const string EcOid = "1.2.840.10045.2.1";
 
+    private const string Pbes2Oid = "1.2.840.113549.1.5.13";
+    private const string Pbkdf2Oid = "1.2.840.113549.1.5.12";
+    private const long MaxIterations = 10_000_000;
     private readonly PemBlock _block;
+    private readonly long _iterations;
 
     private Pkcs8PrivateKey(PemBlock block)
     {
@@ -33,9 +37,11 @@ internal sealed class Pkcs8PrivateKey : EncodedPrivateKey
                 var r = new AsnReader(block.Data, AsnEncodingRules.DER);
                 var seq = r.ReadSequence();
                 r.ThrowIfNotEmpty();
-                seq.ReadSequence();
+                var alg = seq.ReadSequence();
                 seq.ReadOctetString();
                 seq.ThrowIfNotEmpty();
+                _iterations = ReadPbkdf2Iterations(alg);
+                if (_iterations > MaxIterations) throw new SshKeyFormatException($"invalid format (PBKDF2 iteration count {_iterations})");
             }
             catch (AsnContentException e)
             {
@@ -45,6 +51,20 @@ internal sealed class Pkcs8PrivateKey : EncodedPrivateKey
     }
 
     public static Pkcs8PrivateKey Parse(PemBlock block) => new(block);
+
+    internal override long KdfCost => _iterations / 1000;
+
+    /// <summary>The PBKDF2 iteration count of a PBES2 AlgorithmIdentifier (RFC 8018 A.2, A.4); 0 for other schemes.</summary>
+    private static long ReadPbkdf2Iterations(AsnReader alg)
+    {
+        if (alg.ReadObjectIdentifier() != Pbes2Oid) return 0;
+        var pbes2 = alg.ReadSequence();
+        var kdf = pbes2.ReadSequence();
+        if (kdf.ReadObjectIdentifier() != Pbkdf2Oid) return 0;
+        var p = kdf.ReadSequence();
+        p.ReadEncodedValue();
+        return p.TryReadInt64(out long it) ? it : long.MaxValue;
+    }
 
     public override PrivateKeyFormat Format => PrivateKeyFormat.Pkcs8;
     public override bool IsEncrypted => _block.Label == EncryptedLabel;
@@ -138,15 +158,14 @@ internal sealed class Pkcs8PrivateKey : EncodedPrivateKey
                     throw new SshKeyFormatException($"unsupported PKCS#8 key algorithm {oid}");
             }
         }
-        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        catch (Exception e) when (e is CryptographicException or AsnContentException or PlatformNotSupportedException)
         {
             throw new SshKeyFormatException("invalid format (" + e.Message.TrimEnd('.') + ")", e);
         }
     }
 
     /// <summary>
-    /// Writes PKCS#8; encrypted as ssh-keygen -m PKCS8 does (PBES2, PBKDF2-HMAC-SHA256, AES-128-CBC; we
-    /// take 100 000 iterations rather than OpenSSL's 2048). Ed25519 is written unencrypted only.
+    /// Writes PKCS#8; encrypted as ssh-keygen -m PKCS8 does (PBES2, PBKDF2-HMAC-SHA256, AES-128-CBC; 2048 iterations, OpenSSL's default). Ed25519 is written unencrypted only.
     /// </summary>
     public static string Write(SshPrivateKey key, ReadOnlySpan<byte> passphrase)
     {
@@ -159,7 +178,7 @@ internal sealed class Pkcs8PrivateKey : EncodedPrivateKey
         };
         byte[] der = passphrase.IsEmpty
             ? alg.ExportPkcs8PrivateKey()
-            : alg.ExportEncryptedPkcs8PrivateKey(passphrase, new PbeParameters(PbeEncryptionAlgorithm.Aes128Cbc, HashAlgorithmName.SHA256, 100_000));
+            : alg.ExportEncryptedPkcs8PrivateKey(passphrase, new PbeParameters(PbeEncryptionAlgorithm.Aes128Cbc, HashAlgorithmName.SHA256, 2048));
         try
         {
             return PemBlock.Write(passphrase.IsEmpty ? PlainLabel : EncryptedLabel, der);

@@ -44,6 +44,10 @@ internal sealed class PpkKeyFile : EncodedPrivateKey
     public override SshPublicKey PublicKey { get; }
     public override string Comment { get; }
 
+    internal override long KdfCost => _fields.Version == 3 && _encrypted
+        ? (long)ReadArgonParameters(_fields).Memory * ReadArgonParameters(_fields).Passes / 1024
+        : 0;
+
     public static PpkKeyFile Parse(string text)
     {
         var f = PpkFields.Parse(text);
