@@ -30,6 +30,16 @@ public class ConnectionMessageTests
     }
 
     [Fact]
+    public void StreamlocalForwardDataRoundTrips()
+    {
+        var data = Write((ref SshWriter w) => new StreamlocalForwardRequest("/run/x.sock").Write(ref w));
+        byte[] expected = [0, 0, 0, 11, .. "/run/x.sock"u8];
+        Assert.Equal(expected, data);
+        var r = new SshReader(data);
+        Assert.Equal("/run/x.sock", StreamlocalForwardRequest.Read(ref r).SocketPath);
+    }
+
+    [Fact]
     public void RequestSuccessAndFailureRoundTrip()
     {
         var bytes = Write((ref SshWriter w) => new RequestSuccessMessage { ResponseData = new byte[] { 0, 0, 0x9c, 0x40 } }.Write(ref w));

@@ -132,6 +132,12 @@ public sealed class ScriptedServer
                         else if (forward.Port == 0) await SendAsync([ConnectionMessageNumbers.RequestSuccess, 0, 0, 0x9c, 0x40]);
                         else await SendAsync([ConnectionMessageNumbers.RequestSuccess]);
                     }
+                    else if (m.RequestName == GlobalRequestMessage.StreamlocalForward)
+                    {
+                        var sr = new SshReader(m.RequestData.Span);
+                        bool ok = StreamlocalForwardRequest.Read(ref sr).SocketPath.StartsWith('/');
+                        await SendAsync([ok ? ConnectionMessageNumbers.RequestSuccess : ConnectionMessageNumbers.RequestFailure]);
+                    }
                     else if (m.WantReply && m.RequestName != "never-answered@example.org")
                     {
                         await SendAsync([ConnectionMessageNumbers.RequestFailure]);

@@ -414,6 +414,8 @@ public sealed class SshConnectionTests
         Assert.Equal(2222u, await h.Client.RequestTcpipForwardAsync("localhost", 2222).WaitAsync(Timeout));
         var e = await Assert.ThrowsAsync<SshException>(() => h.Client.RequestTcpipForwardAsync("refuse", 80).WaitAsync(Timeout));
         Assert.Equal("remote port forwarding failed for listen port 80", e.Message);
+        await h.Client.RequestStreamlocalForwardAsync("/tmp/s.sock").WaitAsync(Timeout);
+        await Assert.ThrowsAsync<SshException>(() => h.Client.RequestStreamlocalForwardAsync("relative").WaitAsync(Timeout));
         var unknown = await h.Client.SendGlobalRequestAsync("unknown@example.org", ReadOnlyMemory<byte>.Empty, wantReply: true).WaitAsync(Timeout);
         Assert.False(unknown.Success);
     }
@@ -497,5 +499,36 @@ public sealed class SshConnectionTests
         await using var next = await h.Client.OpenSessionAsync().WaitAsync(Timeout);
         await next.ExecAsync("echo ok").WaitAsync(Timeout);
         Assert.Equal("ok", Encoding.ASCII.GetString(await ReadAllAsync(next.Output)));
+    }
+
+    [Fact]
+    public async Task UnreadDataStaysWithinTheWindowWeGranted()
+    {
+        await using var h = Start(SmallWindows);
+        await using var session = await h.Client.OpenSessionAsync().WaitAsync(Timeout);
+        await session.ExecAsync("generate 1000000").WaitAsync(Timeout);
+        await Task.Run(async () =>
+        {
+            while (session.LocalWindow > 0) await Task.Delay(5);
+        }).WaitAsync(Timeout);
+        Assert.True(session.Output.TryRead(out var buffered));
+        Assert.Equal(64 * 1024, buffered.Buffer.Length);
+        session.Output.AdvanceTo(buffered.Buffer.Start);
+        var (length, sha) = await HashAllAsync(session.GetOutputStream());
+        Assert.Equal(1_000_000, length);
+        Assert.Equal(PatternSha256(1_000_000), sha);
+    }
+
+    [Fact]
+    public async Task AbandonedReaderDoesNotStallTheChannel()
+    {
+        await using var h = Start(SmallWindows);
+        await using var session = await h.Client.OpenSessionAsync().WaitAsync(Timeout);
+        await session.ExecAsync("generate 2000000").WaitAsync(Timeout);
+        var first = await session.Output.ReadAsync().AsTask().WaitAsync(Timeout);
+        session.Output.AdvanceTo(first.Buffer.Start);
+        await session.Output.CompleteAsync();
+        // Nobody reads any more, yet the window is granted back and the command runs to its end.
+        Assert.Equal(0, (await session.Exit.WaitAsync(Timeout)).ExitStatus);
     }
 }
