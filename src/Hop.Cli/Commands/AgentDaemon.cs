@@ -43,9 +43,13 @@ internal static class AgentDaemon
         psi.ArgumentList.Add((o.Command.Length > 0 ? Environment.ProcessId : 0).ToString(CultureInfo.InvariantCulture));
         psi.ArgumentList.Add(o.SocketPath ?? "");
         psi.ArgumentList.Add(o.LifetimeSeconds?.ToString(CultureInfo.InvariantCulture) ?? "");
+        // All three on pipes of ours: the runtime in the agent keeps a copy of its stderr, which must
+        // not be the caller's (a caller reading our output to its end would wait for the agent).
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardInput = true;
+        psi.RedirectStandardError = true;
         psi.UseShellExecute = false;
+        AgentNative.CloseOnExecAboveStdio();
         using var child = Process.Start(psi);
         if (child is null)
         {
@@ -70,6 +74,15 @@ internal static class AgentDaemon
             string why = line is not null && line.StartsWith("error ", StringComparison.Ordinal) ? line[6..] : "the agent did not start";
             Console.Error.WriteLine("hop: " + why);
             if (!child.HasExited) AgentNative.Kill(child.Id, AgentNative.SigTerm);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                string detail = await child.StandardError.ReadToEndAsync(cts.Token).ConfigureAwait(false);
+                if (detail.Length > 0) Console.Error.Write(detail);
+            }
+            catch (OperationCanceledException)
+            {
+            }
             return 1;
         }
         string path = line[3..];

@@ -22,6 +22,25 @@ internal static partial class AgentNative
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
+    [LibraryImport("libc", EntryPoint = "close_range", SetLastError = true)]
+    private static partial int CloseRange(uint first, uint last, int flags);
+
+    /// <summary>
+    /// Marks every descriptor above stderr close-on-exec, so that a background agent does not keep
+    /// pipes it inherited open (a caller reading our output to its end would wait for the agent).
+    /// </summary>
+    public static void CloseOnExecAboveStdio()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try
+        {
+            CloseRange(3, uint.MaxValue, 4 /* CLOSE_RANGE_CLOEXEC */);
+        }
+        catch (EntryPointNotFoundException)
+        {
+        }
+    }
+
     /// <summary>True while a process with this pid exists (kill(pid, 0)).</summary>
     public static bool IsAlive(int pid) => Kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1 /* EPERM */;
 
