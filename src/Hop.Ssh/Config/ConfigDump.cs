@@ -9,6 +9,20 @@ namespace Hop.Ssh.Config;
 /// </summary>
 public static class ConfigDump
 {
+    /// <summary>The keywords this dump can print (compare only these with ssh -G).</summary>
+    public static IReadOnlySet<string> Keywords { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "host", "user", "hostname", "port", "addressfamily", "batchmode", "checkhostip", "compression", "controlmaster",
+        "clearallforwardings", "exitonforwardfailure", "forwardx11", "forwardx11trusted", "gatewayports", "hashknownhosts",
+        "identitiesonly", "kbdinteractiveauthentication", "passwordauthentication", "pubkeyauthentication", "requesttty",
+        "stricthostkeychecking", "visualhostkey", "updatehostkeys", "forwardx11timeout", "numberofpasswordprompts",
+        "serveralivecountmax", "serveraliveinterval", "bindaddress", "ciphers", "controlpath", "hostkeyalgorithms",
+        "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "loglevel", "macs", "preferredauthentications",
+        "pubkeyacceptedalgorithms", "xauthlocation", "dynamicforward", "localforward", "remoteforward", "identityfile",
+        "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "addkeystoagent",
+        "forwardagent", "connecttimeout", "escapechar", "rekeylimit", "proxyjump", "proxycommand",
+    };
+
     public static void Write(TextWriter writer, ResolvedConfig config)
     {
         ArgumentNullException.ThrowIfNull(writer);

@@ -71,7 +71,7 @@ internal sealed class ConfigStore
                             string pattern = arg[1..];
                             list.RemoveAll(e => SshPattern.Match(e.Value, pattern));
                         }
-                        else if (!list.Any(e => e.Value == arg))
+                        else
                         {
                             list.Add(entry with { Arguments = [arg] });
                         }

@@ -165,10 +165,11 @@ public sealed partial class ResolvedConfig
             "no" or "false" => UpdateHostKeys.No,
             "ask" => UpdateHostKeys.Ask,
             // OpenSSH turns it on by default only while the user keeps the default UserKnownHostsFile.
-            _ => Raw("userknownhostsfile") is null ? UpdateHostKeys.Yes : UpdateHostKeys.No,
+            _ => DefaultUpdateHostKeys(),
         };
 
-        ServerAliveInterval = Time("serveraliveinterval", 0);
+        // BatchMode turns keepalives on (300 s) unless ServerAliveInterval is set.
+        ServerAliveInterval = Time("serveraliveinterval", BatchMode ? 300 : 0);
         ServerAliveCountMax = Integer("serveralivecountmax", 3);
         if (Entries("rekeylimit") is { Count: > 0 } rk)
         {
@@ -178,7 +179,14 @@ public sealed partial class ResolvedConfig
         }
         SendEnv = Entries("sendenv").Select(e => e.Value).ToList();
         SetEnv = Entries("setenv").Select(e => e.Value).ToList();
-        LogLevel = Raw("loglevel")?.ToUpperInvariant() ?? "INFO";
+        // ssh -G prints the first name of the level in log.c's table: QUIET is SILENT, DEBUG1 is DEBUG.
+        LogLevel = (Raw("loglevel")?.ToUpperInvariant()) switch
+        {
+            null => "INFO",
+            "QUIET" => "SILENT",
+            "DEBUG1" => "DEBUG",
+            string level => level,
+        };
         RequestTty = (Raw("requesttty")?.ToLowerInvariant()) switch
         {
             "yes" or "true" => RequestTty.Yes,
@@ -234,6 +242,15 @@ public sealed partial class ResolvedConfig
         ControlPath = Raw("controlpath") is string cp && cp != "none" ? ExpandPath(cp) : null;
         NumberOfPasswordPrompts = Integer("numberofpasswordprompts", 3);
         IgnoreUnknown = Raw("ignoreunknown");
+    }
+
+    /// <summary>OpenSSH enables UpdateHostKeys by default only with the default UserKnownHostsFile and no VerifyHostKeyDNS.</summary>
+    private UpdateHostKeys DefaultUpdateHostKeys()
+    {
+        bool dns = Raw("verifyhostkeydns") is string v && v.ToLowerInvariant() is "yes" or "true" or "ask";
+        var files = Entries("userknownhostsfile");
+        bool defaultFile = files.Count == 0 || (files[0].Arguments.Count == 1 && files[0].Value == "~/.ssh/known_hosts");
+        return !dns && defaultFile ? UpdateHostKeys.Yes : UpdateHostKeys.No;
     }
 
     private List<ForwardSpec> Forwards(string keyword)

@@ -30,7 +30,7 @@ public static class SshConfig
         string current = host;
         if (store.First("hostname") is string hostName)
             current = TokenExpander.ExpandPercent(hostName, new Dictionary<char, string> { ['h'] = host });
-        if (!IPAddress.TryParse(current, out _)) current = current.ToLowerInvariant();
+        current = LowerCaseHostName(current);
 
         if (first.WantFinalPass)
         {
@@ -41,11 +41,15 @@ public static class SshConfig
             if (store.First("hostname") is string again && again != current)
             {
                 current = TokenExpander.ExpandPercent(again, new Dictionary<char, string> { ['h'] = current });
-                if (!IPAddress.TryParse(current, out _)) current = current.ToLowerInvariant();
+                current = LowerCaseHostName(current);
             }
         }
         return new ResolvedConfig(host, current, store, options, files);
     }
+
+    /// <summary>ssh lower-cases the host name, but not addresses (nor names with a '%' scope, as OpenSSH 9.2 leaves them).</summary>
+    private static string LowerCaseHostName(string host) =>
+        IPAddress.TryParse(host, out _) || host.Contains('%', StringComparison.Ordinal) ? host : host.ToLowerInvariant();
 
     private static void SetHostName(ConfigStore store, string hostName)
     {

@@ -70,6 +70,7 @@ public partial class SshChannel
     }
 
     /// <summary>Takes up to <paramref name="wanted"/> bytes of the peer's window, waiting while it is empty.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReserveRemoteWindowAsync(int wanted, CancellationToken cancellationToken)
     {
         while (true)

@@ -174,7 +174,16 @@ public partial class SshChannel : IAsyncDisposable
     /// <summary>The open timed out or was cancelled: close the channel if the peer confirms later.</summary>
     internal void Abandon()
     {
-        if (_state == State.Opening) _state = State.Abandoned;
+        lock (_requestLock)
+        {
+            if (_state == State.Opening)
+            {
+                _state = State.Abandoned;
+                return;
+            }
+        }
+        // The confirmation won the race: nobody will use the channel, so close it.
+        if (_state == State.Open) ChannelBackground.Run(SendCloseAsync(CancellationToken.None));
     }
 
     internal void OnOpenConfirmation(ChannelOpenConfirmationMessage message)
@@ -184,14 +193,19 @@ public partial class SshChannel : IAsyncDisposable
             throw new SshProtocolException($"{Name}: open confirmation for a channel that is not opening");
         }
         SetRemote(message.SenderChannel, message.InitialWindowSize, message.MaximumPacketSize);
-        if (_state == State.Abandoned)
+        bool abandoned;
+        lock (_requestLock)
         {
+            // The opener gave up (timeout, cancellation): close what the peer opened for nothing.
+            abandoned = _state == State.Abandoned;
+            if (abandoned) Interlocked.Exchange(ref _closeSent, 1);
             _state = State.Open;
-            Interlocked.Exchange(ref _closeSent, 1);
+        }
+        if (abandoned)
+        {
             Connection.SendInBackground(ChannelSignalMessage.Close(RemoteChannelId).ToArray());
             return;
         }
-        _state = State.Open;
         _opened.TrySetResult();
     }
 

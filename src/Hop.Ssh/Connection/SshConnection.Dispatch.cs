@@ -45,6 +45,11 @@ public sealed partial class SshConnection
         {
             Fail(new SshConnectionException($"connection lost: {e.Message}", e));
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug of ours must not leave every channel waiting forever.
+            Fail(new SshConnectionException($"connection failed: {e.Message}", e));
+        }
     }
 
     private void Dispatch(ReadOnlySpan<byte> payload)

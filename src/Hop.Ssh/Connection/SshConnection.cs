@@ -141,6 +141,20 @@ public sealed partial class SshConnection : IAsyncDisposable
         if (!reply.Success) throw new SshException($"cancelling remote forward for port {port} failed");
     }
 
+    /// <summary>"streamlocal-forward@openssh.com" (-R with a Unix socket path on the server).</summary>
+    public async Task RequestStreamlocalForwardAsync(string socketPath, CancellationToken cancellationToken = default)
+    {
+        var reply = await SendGlobalRequestAsync(GlobalRequestMessage.StreamlocalForward, EncodeStreamlocal(socketPath), true, cancellationToken).ConfigureAwait(false);
+        if (!reply.Success) throw new SshException($"remote port forwarding failed for listen path {socketPath}");
+    }
+
+    /// <summary>"cancel-streamlocal-forward@openssh.com".</summary>
+    public async Task CancelStreamlocalForwardAsync(string socketPath, CancellationToken cancellationToken = default)
+    {
+        var reply = await SendGlobalRequestAsync(GlobalRequestMessage.CancelStreamlocalForward, EncodeStreamlocal(socketPath), true, cancellationToken).ConfigureAwait(false);
+        if (!reply.Success) throw new SshException($"cancelling remote forward for path {socketPath} failed");
+    }
+
     /// <summary>Sends DISCONNECT (by application) and ends the connection; every channel fails.</summary>
     public async Task DisconnectAsync(string description = "disconnected by user", CancellationToken cancellationToken = default)
     {
@@ -179,6 +193,14 @@ public sealed partial class SshConnection : IAsyncDisposable
         using var buffer = new SshBuffer();
         var writer = buffer.Writer;
         new TcpipForwardRequest(address, port).Write(ref writer);
+        return buffer.ToArray();
+    }
+
+    private static byte[] EncodeStreamlocal(string socketPath)
+    {
+        using var buffer = new SshBuffer();
+        var writer = buffer.Writer;
+        new StreamlocalForwardRequest(socketPath).Write(ref writer);
         return buffer.ToArray();
     }
 
@@ -254,6 +276,7 @@ public sealed partial class SshConnection : IAsyncDisposable
         return pending.IsCompletedSuccessfully ? default : AwaitSend(pending);
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AwaitSend(ValueTask pending)
     {
         try

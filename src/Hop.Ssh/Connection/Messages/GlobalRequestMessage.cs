@@ -18,6 +18,8 @@ public sealed class GlobalRequestMessage
     public const string TcpipForward = "tcpip-forward";
     public const string CancelTcpipForward = "cancel-tcpip-forward";
     public const string KeepaliveOpenSsh = "keepalive@openssh.com";
+    public const string StreamlocalForward = "streamlocal-forward@openssh.com";
+    public const string CancelStreamlocalForward = "cancel-streamlocal-forward@openssh.com";
 
     public required string RequestName { get; init; }
     public bool WantReply { get; init; }
@@ -63,6 +65,25 @@ public readonly record struct TcpipForwardRequest(string Address, uint Port)
         writer.WriteString(Address);
         writer.WriteUInt32(Port);
     }
+}
+
+/// <summary>
+/// The data of "streamlocal-forward@openssh.com" and "cancel-streamlocal-forward@openssh.com"
+/// (OpenSSH PROTOCOL §2.4).
+/// <code>
+/// string    socket path
+/// </code>
+/// </summary>
+public readonly record struct StreamlocalForwardRequest(string SocketPath)
+{
+    public static StreamlocalForwardRequest Read(ref SshReader reader)
+    {
+        string path = reader.ReadUtf8(4096);
+        reader.EnsureEnd();
+        return new StreamlocalForwardRequest(path);
+    }
+
+    public void Write(ref SshWriter writer) => writer.WriteString(SocketPath);
 }
 
 /// <summary>

@@ -21,6 +21,8 @@ public sealed class PrivateKeyFile
     }
 
     public string SourceName { get; }
+
+    internal long KdfCost => _encoded.KdfCost;
     public bool IsEncrypted => _encoded.IsEncrypted;
     public PrivateKeyFormat Format => _encoded.Format;
 
@@ -81,7 +83,8 @@ public sealed class PrivateKeyFile
             "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n" +
             $"Permissions {octal} for '{path}' are too open.\n" +
             "It is required that your private key files are NOT accessible by others.\n" +
-            "This private key will be ignored.");
+            "This private key will be ignored.\n" +
+            $"Load key \"{path}\": bad permissions");
     }
 
     /// <summary>Parses file content (no permission check). The format is detected from the content.</summary>
