@@ -25,8 +25,22 @@ internal sealed class DiagnosticLog : IDisposable
         }
     }
 
-    public int Verbosity { get; }
-    public bool Quiet { get; }
+    public int Verbosity { get; private set; }
+    public bool Quiet { get; private set; }
+
+    /// <summary>Applies LogLevel from the config when -v/-q did not already set the level (QUIET, FATAL, ERROR, INFO, VERBOSE, DEBUG1..3).</summary>
+    public DiagnosticLog WithLogLevel(string? level)
+    {
+        if (Verbosity > 0 || Quiet || level is null) return this;
+        switch (level.ToUpperInvariant())
+        {
+            case "QUIET" or "FATAL" or "ERROR": Quiet = true; break;
+            case "DEBUG" or "DEBUG1": Verbosity = 1; break;
+            case "DEBUG2": Verbosity = 2; break;
+            case "DEBUG3": Verbosity = 3; break;
+        }
+        return this;
+    }
 
     /// <summary>Writes a debug line at <paramref name="level"/> (1..3) when -v asked for it; level 0 always, unless -q.</summary>
     public void Write(int level, string message)

@@ -42,6 +42,7 @@ internal static partial class SshCommand
             PubkeyAcceptedAlgorithms = c.PubkeyAcceptedAlgorithms,
             NumberOfPasswordPrompts = c.NumberOfPasswordPrompts,
             Prompter = prompter,
+            InteractiveMethodsAllowed = () => !verifier.DisabledByChangedKey,
             VerifyHostKey = verifier.VerifyAsync,
             ServerAliveInterval = c.ServerAliveInterval,
             ServerAliveCountMax = c.ServerAliveCountMax,

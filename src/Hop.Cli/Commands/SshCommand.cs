@@ -21,7 +21,7 @@ internal static partial class SshCommand
             Console.Error.WriteLine(SshArguments.Usage);
             return 255;
         }
-        using var log = new DiagnosticLog(a.Verbose, a.Quiet, a.LogFile);
+        var log = new DiagnosticLog(a.Verbose, a.Quiet, a.LogFile);
         try
         {
             if (a.PrintVersion)
@@ -32,6 +32,7 @@ internal static partial class SshCommand
             if (a.Query is not null) return QueryCommand.Run(a.Query);
             var (host, user, port) = ParseDestination(a.Destination!, a.User, a.Port);
             var config = ResolveConfig(a, host, user, port);
+            log = log.WithLogLevel(config.LogLevel);
             if (a.PrintConfig)
             {
                 ConfigDump.Write(Console.Out, config);
@@ -49,6 +50,10 @@ internal static partial class SshCommand
         {
             log.Error(e);
             return 255;
+        }
+        finally
+        {
+            log.Dispose();
         }
     }
 

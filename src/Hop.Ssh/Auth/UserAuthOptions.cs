@@ -27,5 +27,11 @@ public sealed class UserAuthOptions
     /// <summary>Asks for passwords and answers; null in batch mode.</summary>
     public IAuthPrompter? Prompter { get; init; }
 
+    /// <summary>
+    /// Consulted before password and keyboard-interactive are tried; false turns them off (as OpenSSH
+    /// does after StrictHostKeyChecking=no let a changed host key through).
+    /// </summary>
+    public Func<bool>? InteractiveMethodsAllowed { get; init; }
+
     public Action<int, string>? Log { get; init; }
 }

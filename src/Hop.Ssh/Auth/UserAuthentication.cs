@@ -74,14 +74,16 @@ public sealed partial class UserAuthentication
             bool enabled = m switch
             {
                 "publickey" => _options.PubkeyAuthentication,
-                "password" => _options.PasswordAuthentication && _options.Prompter is not null,
-                "keyboard-interactive" => _options.KbdInteractiveAuthentication && _options.Prompter is not null,
+                "password" => _options.PasswordAuthentication && _options.Prompter is not null && InteractiveAllowed,
+                "keyboard-interactive" => _options.KbdInteractiveAuthentication && _options.Prompter is not null && InteractiveAllowed,
                 _ => false,
             };
             if (enabled) return m;
         }
         return null;
     }
+
+    private bool InteractiveAllowed => _options.InteractiveMethodsAllowed?.Invoke() ?? true;
 
     private async Task RequestServiceAsync(CancellationToken ct)
     {

@@ -61,6 +61,7 @@ public sealed class SshClient : IAsyncDisposable
                 PubkeyAcceptedAlgorithms = settings.PubkeyAcceptedAlgorithms ?? defaults.PubkeyAcceptedAlgorithms,
                 NumberOfPasswordPrompts = settings.NumberOfPasswordPrompts,
                 Prompter = settings.Prompter,
+                InteractiveMethodsAllowed = settings.InteractiveMethodsAllowed,
                 Log = settings.Log,
             };
             var t = transport;

@@ -38,6 +38,9 @@ public sealed class SshClientSettings
     public int NumberOfPasswordPrompts { get; init; } = 3;
     public IAuthPrompter? Prompter { get; init; }
 
+    /// <summary>See <see cref="UserAuthOptions.InteractiveMethodsAllowed"/>.</summary>
+    public Func<bool>? InteractiveMethodsAllowed { get; init; }
+
     /// <summary>Decides whether the server's host key is trusted.</summary>
     public required Func<HostKeyCheck, CancellationToken, ValueTask<bool>> VerifyHostKey { get; init; }
 

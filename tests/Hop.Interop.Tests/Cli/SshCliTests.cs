@@ -174,4 +174,49 @@ public class SshCliTests : IAsyncLifetime
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal("hi-there\n", r.Stdout);
     }
+
+    [Fact]
+    public async Task StrictHostKeyCheckingNoLetsAChangedKeyThroughWithoutPasswords()
+    {
+        var keys = await TestKeys.DirectoryAsync();
+        var wrong = File.ReadAllText(Path.Combine(keys, "id_ed25519.pub")).Trim().Split(' ');
+        var path = Path.Combine(_sshd.Directory, "changed_known_hosts_no");
+        File.WriteAllText(path, $"[127.0.0.1]:{_sshd.Port} {wrong[0]} {wrong[1]}\n");
+        var args = await HopCli.SshArgsAsync(_sshd.Port, _sshd.User, path);
+        args[args.IndexOf("StrictHostKeyChecking=yes")] = "StrictHostKeyChecking=no";
+        args.InsertRange(1, ["-o", "HostKeyAlgorithms=ssh-ed25519"]);
+        args.Add("echo through");
+        var r = await HopCli.RunAsync(args);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("through\n", r.Stdout);
+        Assert.Contains("REMOTE HOST IDENTIFICATION HAS CHANGED", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Password authentication is disabled", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LogLevelDebugFromOptionsLogs()
+    {
+        var args = await ArgsAsync();
+        args.InsertRange(1, ["-o", "LogLevel=DEBUG"]);
+        args.Add("true");
+        var r = await HopCli.RunAsync(args);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("debug1: kex: algorithm:", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SshUrlDestinationCarriesUserAndPort()
+    {
+        var args = await ArgsAsync();
+        // Replace "-p PORT -l USER 127.0.0.1" with an ssh:// URL.
+        int p = args.IndexOf("-p");
+        args.RemoveRange(p, 2);
+        int l = args.IndexOf("-l");
+        args.RemoveRange(l, 2);
+        args[^1] = $"ssh://{_sshd.User}@127.0.0.1:{_sshd.Port}";
+        args.Add("id -un");
+        var r = await HopCli.RunAsync(args);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(_sshd.User + "\n", r.Stdout);
+    }
 }

@@ -144,6 +144,28 @@ public class PacketProtectorTests
 
     [Theory]
     [MemberData(nameof(Combinations))]
+    public void RandomBytesNeverOpen(string cipherName, string macName)
+    {
+        var cipher = CipherAlgorithms.Get(cipherName);
+        var mac = macName.Length == 0 ? null : MacAlgorithms.Get(macName);
+        using var receiver = ProtectorTestKit.Create(cipher, mac);
+        var random = new Random(42);
+        for (uint seq = 0; seq < 50; seq++)
+        {
+            var packet = new byte[random.Next(1, 200) * 16];
+            var tag = new byte[receiver.TagLength];
+            random.NextBytes(packet);
+            random.NextBytes(tag);
+            receiver.DecryptLength(seq, packet.AsSpan(0, receiver.LengthPrefixBytes));
+            Assert.False(receiver.Open(seq, packet, tag));
+        }
+        // A short tag span is a failure too, not an exception.
+        var p = new byte[64];
+        Assert.False(receiver.Open(99, p, new byte[receiver.TagLength - 1]));
+    }
+
+    [Theory]
+    [MemberData(nameof(Combinations))]
     public void SealAndOpenAllocateNothing(string cipherName, string macName)
     {
         var cipher = CipherAlgorithms.Get(cipherName);
@@ -211,6 +233,27 @@ public class PacketProtectorTests
         b.Seal(5, pb, tb);
         Assert.NotEqual(pa.AsSpan(0, 4).ToArray(), pb.AsSpan(0, 4).ToArray());
         Assert.Equal(pa.AsSpan(4).ToArray(), pb.AsSpan(4).ToArray());
+    }
+
+    [Fact]
+    public void ChaChaKeystreamFromTheBclEqualsLibsodiums()
+    {
+        byte[] key = ProtectorTestKit.Pattern(64, 3, 1);
+        using var bcl = new ChaCha20Poly1305PacketProtector(key, useBclKeystream: true);
+        using var sodium = new ChaCha20Poly1305PacketProtector(key, useBclKeystream: false);
+        foreach (int size in new[] { 0, 1, 63, 64, 65, 1000, 40000 })
+        {
+            byte[] a = ProtectorTestKit.BuildPacket(bcl, size), b = (byte[])a.Clone(), plain = (byte[])a.Clone();
+            byte[] ta = new byte[16], tb = new byte[16];
+            bcl.Seal((uint)size, a, ta);
+            sodium.Seal((uint)size, b, tb);
+            Assert.Equal(a, b);
+            Assert.Equal(ta, tb);
+            Assert.True(sodium.Open((uint)size, a, ta));
+            Assert.True(bcl.Open((uint)size, b, tb));
+            Assert.Equal(plain, a);
+            Assert.Equal(plain, b);
+        }
     }
 
     [Fact]

@@ -110,7 +110,7 @@ public class OpenSshKeyV1Tests
         foreach (var text in texts)
         {
             var bin = PemBlockData(text);
-            for (int n = 0; n < 300; n++)
+            for (int n = 0; n < 120; n++)
             {
                 var copy = (byte[])bin.Clone();
                 switch (n % 3)
@@ -144,6 +144,8 @@ public class OpenSshKeyV1Tests
         {
             var f = PrivateKeyFile.Parse(content, "fuzz");
             _ = f.PublicKey;
+            // A flipped bit may ask for millions of KDF rounds: legitimate, but not for a unit test.
+            if (f.KdfCost > 64) return;
             f.Decrypt(f.IsEncrypted ? "pw" : default).Dispose();
         }
         catch (SshKeyFormatException)

@@ -23,6 +23,9 @@ internal abstract class EncodedPrivateKey
     public abstract SshPublicKey? PublicKey { get; }
     public abstract string Comment { get; }
 
+    /// <summary>The cost of the passphrase KDF in rough units (bcrypt rounds, Argon2 KiB×passes/1024, PBKDF2 iterations/1000); tests skip costly fuzzed files.</summary>
+    internal virtual long KdfCost => 0;
+
     /// <summary>Decrypts with the UTF-8 passphrase (empty for none); sets the key's comment.</summary>
     public abstract SshPrivateKey Decrypt(ReadOnlySpan<byte> passphrase);
 }

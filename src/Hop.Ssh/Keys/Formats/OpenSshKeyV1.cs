@@ -50,6 +50,7 @@ internal sealed class OpenSshKeyV1 : EncodedPrivateKey
     public override string Comment => "";
     public string CipherName => _cipher.Name;
     public int Rounds => _rounds;
+    internal override long KdfCost => _rounds;
 
     public static OpenSshKeyV1 Parse(ReadOnlySpan<byte> data)
     {

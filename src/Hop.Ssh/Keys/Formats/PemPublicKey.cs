@@ -27,7 +27,7 @@ public static class PemPublicKey
             }
             return FromSubjectPublicKeyInfo(block.Data);
         }
-        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        catch (Exception e) when (e is CryptographicException or AsnContentException or PlatformNotSupportedException)
         {
             throw new SshKeyFormatException("invalid format (" + e.Message.TrimEnd('.') + ")", e);
         }
@@ -68,7 +68,7 @@ public static class PemPublicKey
                     throw new SshKeyFormatException($"unsupported public key algorithm {oid}");
             }
         }
-        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        catch (Exception e) when (e is CryptographicException or AsnContentException or PlatformNotSupportedException)
         {
             throw new SshKeyFormatException("invalid format (" + e.Message.TrimEnd('.') + ")", e);
         }

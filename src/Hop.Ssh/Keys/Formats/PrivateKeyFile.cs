@@ -21,6 +21,8 @@ public sealed class PrivateKeyFile
     }
 
     public string SourceName { get; }
+
+    internal long KdfCost => _encoded.KdfCost;
     public bool IsEncrypted => _encoded.IsEncrypted;
     public PrivateKeyFormat Format => _encoded.Format;
 

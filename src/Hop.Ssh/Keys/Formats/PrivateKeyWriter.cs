@@ -36,10 +36,16 @@ public static class PrivateKeyWriter
         byte[] pass = OpenSshKeyV1.Utf8(passphrase);
         try
         {
+            // As ssh-keygen: PEM and PKCS8 cover RSA and ECDSA; an Ed25519 key is written as openssh-key-v1.
+            if (key is Ed25519PrivateKey && format is PrivateKeyFormat.Pem or PrivateKeyFormat.Pkcs8) format = PrivateKeyFormat.OpenSsh;
             return format switch
             {
                 PrivateKeyFormat.OpenSsh => OpenSshKeyV1.Write(key, comment ?? "", pass, options.Cipher, options.Rounds),
-                _ => throw new SshKeyFormatException($"writing {format} keys is not supported yet"),
+                PrivateKeyFormat.Pem => PemPrivateKey.Write(key, pass),
+                PrivateKeyFormat.Pkcs8 => Pkcs8PrivateKey.Write(key, pass),
+                PrivateKeyFormat.Ppk2 => PpkKeyFile.Write(key, comment ?? "", pass, 2, options),
+                PrivateKeyFormat.Ppk3 => PpkKeyFile.Write(key, comment ?? "", pass, 3, options),
+                _ => throw new SshKeyFormatException($"unknown private key format {format}"),
             };
         }
         finally
