@@ -170,3 +170,34 @@ public class OpenSshKeyV1Tests
         return 15 + r.Position;
     }
 }
+
+public class OpenSshPrivateKeyBodyFuzzTests
+{
+    [Fact]
+    public void MutatedBodiesGiveKeyFormatErrorsOnly()
+    {
+        var rng = new Random(5);
+        foreach (var type in TestKeys.Names)
+        {
+            using var key = TestKeys.Create(type);
+            using var buf = new SshBuffer();
+            var w = buf.Writer;
+            OpenSshPrivateKeyBody.Write(ref w, key);
+            byte[] body = buf.ToArray();
+            for (int n = 0; n < (type == "rsa" ? 30 : 150); n++)
+            {
+                var copy = (byte[])body.Clone();
+                if (n % 2 == 0) copy = copy[..rng.Next(copy.Length)];
+                else copy[rng.Next(copy.Length)] ^= (byte)(1 << rng.Next(8));
+                try
+                {
+                    var r = new SshReader(copy);
+                    OpenSshPrivateKeyBody.Read(ref r).Dispose();
+                }
+                catch (SshKeyFormatException)
+                {
+                }
+            }
+        }
+    }
+}
