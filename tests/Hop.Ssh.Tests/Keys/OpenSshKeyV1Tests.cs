@@ -29,6 +29,7 @@ public class OpenSshKeyV1Tests
         Assert.StartsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n", text, StringComparison.Ordinal);
         var file = PrivateKeyFile.Parse(Encoding.ASCII.GetBytes(text), "mem");
         Assert.False(file.IsEncrypted);
+        Assert.Equal("user@host", file.Comment);
         Assert.Equal(PrivateKeyFormat.OpenSsh, file.Format);
         Assert.Equal(key.PublicKey, file.PublicKey);
         using var back = file.Decrypt();
