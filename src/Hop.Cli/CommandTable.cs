@@ -9,6 +9,8 @@ internal static class CommandTable
     [
         ("ssh", "log in to a host and run a shell or command (OpenSSH ssh)", SshCommand.RunAsync),
         ("keygen", "make, inspect and convert keys (OpenSSH ssh-keygen, PuTTYgen)", KeygenCommand.RunAsync),
+        ("agent", "hold decrypted keys for the session (OpenSSH ssh-agent)", AgentCommand.RunAsync),
+        ("add", "add keys to the agent, list, remove, lock (OpenSSH ssh-add)", AddCommand.RunAsync),
     ];
 
     public static async Task<int> RunAsync(string[] args)

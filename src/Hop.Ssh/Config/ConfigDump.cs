@@ -1,0 +1,148 @@
+using System.Globalization;
+
+namespace Hop.Ssh.Config;
+
+/// <summary>
+/// Writes a resolved configuration in the format of <c>ssh -G</c> (OpenSSH 9.2's dump_client_config):
+/// lower-case keywords, OpenSSH's value spellings (yes/no, or true/false for the multi-state options) and order,
+/// limited to the keywords Hop supports.
+/// </summary>
+public static class ConfigDump
+{
+    /// <summary>The keywords this dump can print (compare only these with ssh -G).</summary>
+    public static IReadOnlySet<string> Keywords { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "host", "user", "hostname", "port", "addressfamily", "batchmode", "checkhostip", "compression", "controlmaster",
+        "clearallforwardings", "exitonforwardfailure", "forwardx11", "forwardx11trusted", "gatewayports", "hashknownhosts",
+        "identitiesonly", "kbdinteractiveauthentication", "passwordauthentication", "pubkeyauthentication", "requesttty",
+        "stricthostkeychecking", "visualhostkey", "updatehostkeys", "forwardx11timeout", "numberofpasswordprompts",
+        "serveralivecountmax", "serveraliveinterval", "bindaddress", "ciphers", "controlpath", "hostkeyalgorithms",
+        "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "loglevel", "macs", "preferredauthentications",
+        "pubkeyacceptedalgorithms", "xauthlocation", "dynamicforward", "localforward", "remoteforward", "identityfile",
+        "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "addkeystoagent",
+        "forwardagent", "connecttimeout", "escapechar", "rekeylimit", "proxyjump", "proxycommand",
+    };
+
+    public static void Write(TextWriter writer, ResolvedConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(config);
+        var c = config;
+        void W(string keyword, string value) => writer.Write($"{keyword} {value}\n");
+        static string YesNo(bool b) => b ? "yes" : "no";
+        static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+        W("host", c.OriginalHost);
+        W("user", c.User);
+        W("hostname", c.HostName);
+        W("port", Num(c.Port));
+        W("addressfamily", c.AddressFamily switch { AddressFamily.Inet => "inet", AddressFamily.Inet6 => "inet6", _ => "any" });
+        W("batchmode", YesNo(c.BatchMode));
+        W("checkhostip", YesNo(c.CheckHostIP));
+        W("compression", YesNo(c.Compression));
+        W("controlmaster", c.ControlMaster);
+        W("clearallforwardings", YesNo(c.ClearAllForwardings));
+        W("exitonforwardfailure", YesNo(c.ExitOnForwardFailure));
+        W("forwardx11", YesNo(c.ForwardX11));
+        W("forwardx11trusted", YesNo(c.ForwardX11Trusted));
+        W("gatewayports", YesNo(c.GatewayPorts));
+        W("hashknownhosts", YesNo(c.HashKnownHosts));
+        W("identitiesonly", YesNo(c.IdentitiesOnly));
+        W("kbdinteractiveauthentication", YesNo(c.KbdInteractiveAuthentication));
+        W("passwordauthentication", YesNo(c.PasswordAuthentication));
+        W("pubkeyauthentication", c.PubkeyAuthenticationMode);
+        W("requesttty", c.RequestTty switch { RequestTty.Yes => "true", RequestTty.No => "false", RequestTty.Force => "force", _ => "auto" });
+        W("stricthostkeychecking", c.StrictHostKeyChecking switch
+        {
+            StrictHostKeyChecking.Yes => "true",
+            StrictHostKeyChecking.No => "false",
+            StrictHostKeyChecking.AcceptNew => "accept-new",
+            _ => "ask",
+        });
+        W("visualhostkey", YesNo(c.VisualHostKey));
+        W("updatehostkeys", c.UpdateHostKeys switch { UpdateHostKeys.Yes => "true", UpdateHostKeys.Ask => "ask", _ => "false" });
+        W("forwardx11timeout", Num((long)c.ForwardX11Timeout.TotalSeconds));
+        W("numberofpasswordprompts", Num(c.NumberOfPasswordPrompts));
+        W("serveralivecountmax", Num(c.ServerAliveCountMax));
+        W("serveraliveinterval", Num((long)c.ServerAliveInterval.TotalSeconds));
+        if (c.BindAddress is not null) W("bindaddress", c.BindAddress);
+        W("ciphers", string.Join(',', c.Ciphers));
+        if (c.ControlPath is not null) W("controlpath", c.ControlPath);
+        W("hostkeyalgorithms", string.Join(',', c.HostKeyAlgorithms));
+        if (c.HostKeyAlias is not null) W("hostkeyalias", c.HostKeyAlias);
+        if (c.IdentityAgent is not null) W("identityagent", c.IdentityAgent);
+        if (c.IgnoreUnknown is not null) W("ignoreunknown", c.IgnoreUnknown);
+        W("kexalgorithms", string.Join(',', c.KexAlgorithms));
+        W("loglevel", c.LogLevel);
+        W("macs", string.Join(',', c.Macs));
+        if (c.PreferredAuthenticationsConfigured) W("preferredauthentications", string.Join(',', c.PreferredAuthentications));
+        W("pubkeyacceptedalgorithms", string.Join(',', c.PubkeyAcceptedAlgorithms));
+        W("xauthlocation", c.XAuthLocation);
+        foreach (var f in c.DynamicForwards) W("dynamicforward", f.ListenText);
+        foreach (var f in c.LocalForwards) W("localforward", f.ListenText + " " + f.ConnectText);
+        foreach (var f in c.RemoteForwards) W("remoteforward", f.ListenText + " " + f.ConnectText);
+        foreach (string f in c.IdentityFilesUnexpanded) W("identityfile", f);
+        foreach (string f in c.CertificateFilesUnexpanded) W("certificatefile", f);
+        W("globalknownhostsfile", string.Join(' ', c.GlobalKnownHostsFiles));
+        W("userknownhostsfile", string.Join(' ', c.UserKnownHostsFiles));
+        foreach (string e in c.SendEnv) W("sendenv", e);
+        foreach (string e in c.SetEnv) W("setenv", e);
+        W("addkeystoagent", AddKeys(c));
+        W("forwardagent", c.ForwardAgentSocket ?? YesNo(c.ForwardAgent));
+        W("connecttimeout", c.ConnectTimeout is TimeSpan t ? Num((long)t.TotalSeconds) : "none");
+        W("escapechar", EscapeText(c.EscapeChar));
+        W("rekeylimit", Num(c.RekeyLimitBytes) + " " + Num((long)c.RekeyLimitTime.TotalSeconds));
+        if (c.ProxyJump is not null) W("proxyjump", ProxyJumpText(c.ProxyJump));
+        else if (c.ProxyCommand is not null) W("proxycommand", c.ProxyCommand);
+    }
+
+    private static string AddKeys(ResolvedConfig c)
+    {
+        string mode = c.AddKeysToAgent switch { "yes" => "true", "no" => "false", string m => m };
+        if (c.AddKeysToAgentLifetime is not TimeSpan life) return mode;
+        string seconds = ((long)life.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        return c.AddKeysToAgent == "confirm" ? "confirm " + seconds : seconds;
+    }
+
+    /// <summary>vis(3) with VIS_WHITE of one character, as ssh -G prints EscapeChar.</summary>
+    private static string EscapeText(int c) => c switch
+    {
+        -1 => "none",
+        '\\' => "\\\\",
+        ' ' => "\\040",
+        '\t' => "\\^I",
+        0x7f => "\\^?",
+        < 0x20 => "\\^" + (char)(c + 64),
+        _ => ((char)c).ToString(),
+    };
+
+    /// <summary>ProxyJump as ssh -G reprints it: the last hop parsed, a numeric or IPv6 host in brackets.</summary>
+    private static string ProxyJumpText(string value)
+    {
+        int comma = value.LastIndexOf(',');
+        string extra = comma < 0 ? "" : value[..(comma + 1)];
+        string last = comma < 0 ? value : value[(comma + 1)..];
+        if (last.StartsWith("ssh://", StringComparison.OrdinalIgnoreCase)) last = last[6..].TrimEnd('/');
+        string? user = null;
+        int at = last.LastIndexOf('@');
+        if (at >= 0)
+        {
+            user = last[..at];
+            last = last[(at + 1)..];
+        }
+        string host = last;
+        string? port = null;
+        if (last.StartsWith('[') && last.IndexOf(']', StringComparison.Ordinal) is int close and > 0)
+        {
+            host = last[1..close];
+            if (close + 1 < last.Length && last[close + 1] == ':') port = last[(close + 2)..];
+        }
+        else if (last.IndexOf(':', StringComparison.Ordinal) is int colon and >= 0 && last.IndexOf(':', colon + 1) < 0)
+        {
+            host = last[..colon];
+            port = last[(colon + 1)..];
+        }
+        bool numeric = host.Contains(':', StringComparison.Ordinal) || host.All(ch => char.IsAsciiDigit(ch) || ch == '.');
+        return extra + (user is null ? "" : user + "@") + (numeric ? "[" + host + "]" : host) + (port is null ? "" : ":" + port);
+    }
+}

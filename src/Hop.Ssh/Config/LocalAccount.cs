@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+
+namespace Hop.Ssh.Config;
+
+/// <summary>The local uid and file owners, for OpenSSH's "Bad owner or permissions" checks.</summary>
+internal static partial class LocalAccount
+{
+    [LibraryImport("libc", EntryPoint = "getuid")]
+    private static partial uint GetUid();
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static unsafe partial int StatArm64(string path, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "stat$INODE64", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static unsafe partial int StatX64(string path, byte* buffer);
+
+    /// <summary>The real uid (0 on Windows).</summary>
+    public static uint UserId() => OperatingSystem.IsWindows() ? 0 : GetUid();
+
+    /// <summary>The owner uid of a file; null when it cannot be told (Windows, or stat failed).</summary>
+    public static unsafe uint? Owner(string path)
+    {
+        byte* buffer = stackalloc byte[512];
+        if (OperatingSystem.IsLinux())
+        {
+            // statx's layout is the same on every Linux architecture: stx_uid at offset 20.
+            const int AtFdCwd = -100;
+            const uint StatxUid = 0x8;
+            if (Statx(AtFdCwd, path, 0, StatxUid, buffer) != 0) return null;
+            return *(uint*)(buffer + 20);
+        }
+        if (OperatingSystem.IsMacOS())
+        {
+            // struct stat (64-bit inode): st_uid at offset 16.
+            int rc = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? StatArm64(path, buffer) : StatX64(path, buffer);
+            if (rc != 0) return null;
+            return *(uint*)(buffer + 16);
+        }
+        return null;
+    }
+}

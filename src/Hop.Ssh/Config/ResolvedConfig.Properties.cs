@@ -1,0 +1,272 @@
+namespace Hop.Ssh.Config;
+
+public sealed partial class ResolvedConfig
+{
+    /// <summary>OpenSSH's identity files when none is configured (fill_default_options), unexpanded.</summary>
+    public static IReadOnlyList<string> DefaultIdentityFiles { get; } =
+        ["~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ecdsa_sk", "~/.ssh/id_ed25519", "~/.ssh/id_ed25519_sk", "~/.ssh/id_xmss", "~/.ssh/id_dsa"];
+
+    /// <summary>OpenSSH's default PreferredAuthentications.</summary>
+    public static IReadOnlyList<string> DefaultPreferredAuthentications { get; } =
+        ["gssapi-with-mic", "hostbased", "publickey", "keyboard-interactive", "password"];
+
+    /// <summary>The host as given on the command line (%n).</summary>
+    public string OriginalHost { get; }
+    /// <summary>The host to connect to: HostName with %h substituted, lower-cased (%h).</summary>
+    public string HostName { get; }
+    public int Port { get; }
+    /// <summary>The remote user (%r): -l, user@, User, or the local user.</summary>
+    public string User { get; }
+    public string? HostKeyAlias { get; }
+
+    /// <summary>IdentityFile values as written (ssh -G prints these), or the defaults when none is set.</summary>
+    public IReadOnlyList<string> IdentityFilesUnexpanded { get; private set; } = [];
+    /// <summary>IdentityFile paths, expanded; "none" entries dropped.</summary>
+    public IReadOnlyList<string> IdentityFiles { get; private set; } = [];
+    /// <summary>True when IdentityFile came from the configuration (not the defaults).</summary>
+    public bool IdentityFilesConfigured { get; private set; }
+    public IReadOnlyList<string> CertificateFilesUnexpanded { get; private set; } = [];
+    public IReadOnlyList<string> CertificateFiles { get; private set; } = [];
+    public bool IdentitiesOnly { get; private set; }
+    /// <summary>IdentityAgent expanded; "none" and "SSH_AUTH_SOCK" kept literally; null when unset.</summary>
+    public string? IdentityAgent { get; private set; }
+    public bool BatchMode { get; private set; }
+    /// <summary>ConnectTimeout; null for none (the system's TCP timeout).</summary>
+    public TimeSpan? ConnectTimeout { get; private set; }
+
+    public IReadOnlyList<string> KexAlgorithms { get; private set; } = [];
+    public IReadOnlyList<string> Ciphers { get; private set; } = [];
+    public IReadOnlyList<string> Macs { get; private set; } = [];
+    public IReadOnlyList<string> HostKeyAlgorithms { get; private set; } = [];
+    /// <summary>True when HostKeyAlgorithms is the default list: OpenSSH then puts the key types already known for the host first.</summary>
+    public bool HostKeyAlgorithmsIsDefault { get; private set; }
+    public IReadOnlyList<string> PubkeyAcceptedAlgorithms { get; private set; } = [];
+
+    public IReadOnlyList<string> PreferredAuthentications { get; private set; } = [];
+    /// <summary>True when PreferredAuthentications was set (ssh -G prints it only then).</summary>
+    public bool PreferredAuthenticationsConfigured { get; private set; }
+    public bool PasswordAuthentication { get; private set; }
+    public bool KbdInteractiveAuthentication { get; private set; }
+    public bool PubkeyAuthentication { get; private set; }
+    /// <summary>PubkeyAuthentication as ssh -G prints it: true, false, unbound or host-bound.</summary>
+    public string PubkeyAuthenticationMode { get; private set; } = "true";
+
+    public StrictHostKeyChecking StrictHostKeyChecking { get; private set; }
+    /// <summary>UserKnownHostsFile, expanded (default ~/.ssh/known_hosts ~/.ssh/known_hosts2).</summary>
+    public IReadOnlyList<string> UserKnownHostsFiles { get; private set; } = [];
+    public IReadOnlyList<string> GlobalKnownHostsFiles { get; private set; } = [];
+    public bool HashKnownHosts { get; private set; }
+    public bool CheckHostIP { get; private set; }
+    public bool VisualHostKey { get; private set; }
+    public UpdateHostKeys UpdateHostKeys { get; private set; }
+
+    /// <summary>ServerAliveInterval; zero when off.</summary>
+    public TimeSpan ServerAliveInterval { get; private set; }
+    public int ServerAliveCountMax { get; private set; }
+    /// <summary>RekeyLimit data amount in bytes; 0 for the cipher's default.</summary>
+    public long RekeyLimitBytes { get; private set; }
+    /// <summary>RekeyLimit time; zero for none.</summary>
+    public TimeSpan RekeyLimitTime { get; private set; }
+
+    /// <summary>SendEnv patterns, in order.</summary>
+    public IReadOnlyList<string> SendEnv { get; private set; } = [];
+    /// <summary>SetEnv "NAME=value" pairs, in order.</summary>
+    public IReadOnlyList<string> SetEnv { get; private set; } = [];
+    /// <summary>LogLevel as ssh -G prints it: QUIET, FATAL, ERROR, INFO, VERBOSE, DEBUG, DEBUG1, DEBUG2, DEBUG3.</summary>
+    public string LogLevel { get; private set; } = "INFO";
+    public RequestTty RequestTty { get; private set; }
+
+    public bool ForwardAgent { get; private set; }
+    /// <summary>When ForwardAgent names a socket (path or $VAR) instead of yes/no: that socket, expanded.</summary>
+    public string? ForwardAgentSocket { get; private set; }
+    public bool ForwardX11 { get; private set; }
+    public bool ForwardX11Trusted { get; private set; }
+    public TimeSpan ForwardX11Timeout { get; private set; }
+    public string XAuthLocation { get; private set; } = "/usr/bin/xauth";
+    public IReadOnlyList<ForwardSpec> LocalForwards { get; private set; } = [];
+    public IReadOnlyList<ForwardSpec> RemoteForwards { get; private set; } = [];
+    public IReadOnlyList<ForwardSpec> DynamicForwards { get; private set; } = [];
+    public bool ClearAllForwardings { get; private set; }
+    public bool GatewayPorts { get; private set; }
+    public bool ExitOnForwardFailure { get; private set; }
+
+    /// <summary>ProxyJump as written; null when unset or "none".</summary>
+    public string? ProxyJump { get; private set; }
+    /// <summary>ProxyCommand as written (tokens unexpanded, see <see cref="ExpandedProxyCommand"/>); null when unset or "none".</summary>
+    public string? ProxyCommand { get; private set; }
+
+    /// <summary>AddKeysToAgent: yes, no, ask or confirm.</summary>
+    public string AddKeysToAgent { get; private set; } = "no";
+    /// <summary>The lifetime given to AddKeysToAgent, if any.</summary>
+    public TimeSpan? AddKeysToAgentLifetime { get; private set; }
+    /// <summary>EscapeChar as a character code; -1 for none.</summary>
+    public int EscapeChar { get; private set; } = '~';
+    public bool Compression { get; private set; }
+    public AddressFamily AddressFamily { get; private set; }
+    public string? BindAddress { get; private set; }
+    /// <summary>ControlMaster as ssh -G prints it (parsed only): true, false, auto, ask, autoask.</summary>
+    public string ControlMaster { get; private set; } = "false";
+    /// <summary>ControlPath expanded (parsed only); null when unset or "none".</summary>
+    public string? ControlPath { get; private set; }
+    public int NumberOfPasswordPrompts { get; private set; }
+    public string? IgnoreUnknown { get; private set; }
+
+    private void Resolve()
+    {
+        var ids = Entries("identityfile").Select(e => e.Value).ToList();
+        IdentityFilesConfigured = ids.Count > 0;
+        IdentityFilesUnexpanded = ids.Count > 0 ? ids : DefaultIdentityFiles;
+        IdentityFiles = IdentityFilesUnexpanded.Where(f => !string.Equals(f, "none", StringComparison.OrdinalIgnoreCase)).Select(ExpandPath).ToList();
+        CertificateFilesUnexpanded = Entries("certificatefile").Select(e => e.Value).ToList();
+        CertificateFiles = CertificateFilesUnexpanded.Where(f => !string.Equals(f, "none", StringComparison.OrdinalIgnoreCase)).Select(ExpandPath).ToList();
+        IdentitiesOnly = Flag("identitiesonly", false);
+        IdentityAgent = Raw("identityagent") is string agent ? ExpandPath(agent) : null;
+        BatchMode = Flag("batchmode", false);
+        ConnectTimeout = Raw("connecttimeout") is string ct && ct != "none" ? TimeSpan.FromSeconds(ConfigValueParser.Time(ct)) : null;
+
+        var algs = _options.Algorithms;
+        KexAlgorithms = Algorithms("kexalgorithms", algs.Kex);
+        Ciphers = Algorithms("ciphers", algs.Ciphers);
+        Macs = Algorithms("macs", algs.Macs);
+        HostKeyAlgorithms = Algorithms("hostkeyalgorithms", algs.HostKey);
+        HostKeyAlgorithmsIsDefault = Raw("hostkeyalgorithms") is null;
+        PubkeyAcceptedAlgorithms = Algorithms("pubkeyacceptedalgorithms", algs.PubkeyAccepted);
+
+        PreferredAuthenticationsConfigured = Raw("preferredauthentications") is not null;
+        PreferredAuthentications = Raw("preferredauthentications") is string pa ? pa.Split(',') : DefaultPreferredAuthentications;
+        PasswordAuthentication = Flag("passwordauthentication", true);
+        KbdInteractiveAuthentication = Flag("kbdinteractiveauthentication", true);
+        PubkeyAuthenticationMode = (Raw("pubkeyauthentication")?.ToLowerInvariant()) switch
+        {
+            null or "yes" or "true" => "true",
+            "no" or "false" => "false",
+            string other => other,
+        };
+        PubkeyAuthentication = PubkeyAuthenticationMode != "false";
+
+        StrictHostKeyChecking = (Raw("stricthostkeychecking")?.ToLowerInvariant()) switch
+        {
+            "yes" or "true" => StrictHostKeyChecking.Yes,
+            "no" or "false" or "off" => StrictHostKeyChecking.No,
+            "accept-new" => StrictHostKeyChecking.AcceptNew,
+            _ => StrictHostKeyChecking.Ask,
+        };
+        var userFiles = Entries("userknownhostsfile") is { Count: > 0 } uk ? uk[0].Arguments : ["~/.ssh/known_hosts", "~/.ssh/known_hosts2"];
+        UserKnownHostsFiles = userFiles.Where(f => f != "none").Select(ExpandPath).ToList();
+        GlobalKnownHostsFiles = Entries("globalknownhostsfile") is { Count: > 0 } gk
+            ? gk[0].Arguments.Where(f => f != "none").ToList()
+            : ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"];
+        HashKnownHosts = Flag("hashknownhosts", false);
+        CheckHostIP = Flag("checkhostip", false);
+        VisualHostKey = Flag("visualhostkey", false);
+        UpdateHostKeys = (Raw("updatehostkeys")?.ToLowerInvariant()) switch
+        {
+            "yes" or "true" => UpdateHostKeys.Yes,
+            "no" or "false" => UpdateHostKeys.No,
+            "ask" => UpdateHostKeys.Ask,
+            // OpenSSH turns it on by default only while the user keeps the default UserKnownHostsFile.
+            _ => DefaultUpdateHostKeys(),
+        };
+
+        // BatchMode turns keepalives on (300 s) unless ServerAliveInterval is set.
+        ServerAliveInterval = Time("serveraliveinterval", BatchMode ? 300 : 0);
+        ServerAliveCountMax = Integer("serveralivecountmax", 3);
+        if (Entries("rekeylimit") is { Count: > 0 } rk)
+        {
+            var a = rk[0].Arguments;
+            RekeyLimitBytes = a[0] == "default" ? 0 : ConfigValueParser.Size(a[0]);
+            RekeyLimitTime = a.Count > 1 && a[1] is not ("default" or "none") ? TimeSpan.FromSeconds(ConfigValueParser.Time(a[1])) : TimeSpan.Zero;
+        }
+        SendEnv = Entries("sendenv").Select(e => e.Value).ToList();
+        SetEnv = Entries("setenv").Select(e => e.Value).ToList();
+        // ssh -G prints the first name of the level in log.c's table: QUIET is SILENT, DEBUG1 is DEBUG.
+        LogLevel = (Raw("loglevel")?.ToUpperInvariant()) switch
+        {
+            null => "INFO",
+            "QUIET" => "SILENT",
+            "DEBUG1" => "DEBUG",
+            string level => level,
+        };
+        RequestTty = (Raw("requesttty")?.ToLowerInvariant()) switch
+        {
+            "yes" or "true" => RequestTty.Yes,
+            "no" or "false" => RequestTty.No,
+            "force" => RequestTty.Force,
+            _ => RequestTty.Auto,
+        };
+
+        string? fa = Raw("forwardagent");
+        if (fa is null || ConfigValueParser.Flag(fa) is bool)
+        {
+            ForwardAgent = fa is not null && ConfigValueParser.Flag(fa) == true;
+        }
+        else
+        {
+            ForwardAgent = true;
+            ForwardAgentSocket = ExpandPath(fa);
+        }
+        ForwardX11 = Flag("forwardx11", false);
+        ForwardX11Trusted = Flag("forwardx11trusted", true); // Debian's default (upstream: no)
+        ForwardX11Timeout = Time("forwardx11timeout", 1200);
+        XAuthLocation = Raw("xauthlocation") ?? "/usr/bin/xauth";
+        ClearAllForwardings = Flag("clearallforwardings", false);
+        LocalForwards = ClearAllForwardings ? [] : Forwards("localforward");
+        RemoteForwards = ClearAllForwardings ? [] : Forwards("remoteforward");
+        DynamicForwards = ClearAllForwardings ? [] : Forwards("dynamicforward");
+        GatewayPorts = Flag("gatewayports", false);
+        ExitOnForwardFailure = Flag("exitonforwardfailure", false);
+
+        ProxyJump = Raw("proxyjump") is string pj && !string.Equals(pj, "none", StringComparison.OrdinalIgnoreCase) ? pj : null;
+        ProxyCommand = Raw("proxycommand") is string pc && pc != "none" ? pc : null;
+
+        if (Entries("addkeystoagent") is { Count: > 0 } ak && ConfigValueParser.AddKeysToAgent(ak[0].Arguments, out string mode, out long life))
+        {
+            AddKeysToAgent = mode;
+            AddKeysToAgentLifetime = life > 0 ? TimeSpan.FromSeconds(life) : null;
+        }
+        EscapeChar = Raw("escapechar") is string ec ? ConfigValueParser.EscapeChar(ec) ?? '~' : '~';
+        Compression = Flag("compression", false);
+        AddressFamily = (Raw("addressfamily")?.ToLowerInvariant()) switch
+        {
+            "inet" => AddressFamily.Inet,
+            "inet6" => AddressFamily.Inet6,
+            _ => AddressFamily.Any,
+        };
+        BindAddress = Raw("bindaddress");
+        ControlMaster = (Raw("controlmaster")?.ToLowerInvariant()) switch
+        {
+            null or "no" or "false" => "false",
+            "yes" or "true" => "true",
+            string other => other,
+        };
+        ControlPath = Raw("controlpath") is string cp && cp != "none" ? ExpandPath(cp) : null;
+        NumberOfPasswordPrompts = Integer("numberofpasswordprompts", 3);
+        IgnoreUnknown = Raw("ignoreunknown");
+    }
+
+    /// <summary>OpenSSH enables UpdateHostKeys by default only with the default UserKnownHostsFile and no VerifyHostKeyDNS.</summary>
+    private UpdateHostKeys DefaultUpdateHostKeys()
+    {
+        bool dns = Raw("verifyhostkeydns") is string v && v.ToLowerInvariant() is "yes" or "true" or "ask";
+        var files = Entries("userknownhostsfile");
+        bool defaultFile = files.Count == 0 || (files[0].Arguments.Count == 1 && files[0].Value == "~/.ssh/known_hosts");
+        return !dns && defaultFile ? UpdateHostKeys.Yes : UpdateHostKeys.No;
+    }
+
+    private List<ForwardSpec> Forwards(string keyword)
+    {
+        var kind = ConfigStore.KindOf(keyword);
+        var result = new List<ForwardSpec>();
+        foreach (var e in Entries(keyword))
+        {
+            var spec = ForwardSpec.Parse(kind, e.Arguments)!;
+            spec = spec with
+            {
+                ListenPath = spec.ListenPath is null ? null : TokenExpander.ExpandPercent(spec.ListenPath, Tokens),
+                ConnectPath = spec.ConnectPath is null ? null : TokenExpander.ExpandPercent(spec.ConnectPath, Tokens),
+            };
+            result.Add(spec);
+        }
+        return result;
+    }
+}
