@@ -48,20 +48,21 @@ internal sealed class OpenSshKeyV1 : EncodedPrivateKey
     public override bool IsEncrypted => _cipher != KeyFileCipher.None;
     public override SshPublicKey? PublicKey => _publicKey;
     /// <summary>The comment: readable at once when the private section is not encrypted, else "".</summary>
-    public override string Comment
+    public override string Comment => _comment ??= ReadPlainComment();
+
+    private string? _comment;
+
+    private string ReadPlainComment()
     {
-        get
+        if (IsEncrypted) return "";
+        try
         {
-            if (IsEncrypted) return "";
-            try
-            {
-                using var key = Decrypt(default);
-                return key.Comment;
-            }
-            catch (SshKeyFormatException)
-            {
-                return "";
-            }
+            using var key = Decrypt(default);
+            return key.Comment;
+        }
+        catch (SshKeyFormatException)
+        {
+            return "";
         }
     }
     public string CipherName => _cipher.Name;
