@@ -94,13 +94,13 @@ internal static partial class KeygenCommand
             switch (opt)
             {
                 case 't': o.Type = arg; break;
-                case 'b': o.Bits = ParseInt(arg!, "bits", 1, 100_000); break;
+                case 'b': o.Bits = ParseInt(arg!, 1, 100_000); break;
                 case 'C': o.Comment = arg; break;
                 case 'f': o.File = arg; break;
                 case 'N': o.NewPassphrase = arg; break;
                 case 'P': o.OldPassphrase = arg; break;
                 case 'q': o.Quiet = true; break;
-                case 'a': o.Rounds = ParseInt(arg!, "rounds", 1, int.MaxValue); break;
+                case 'a': o.Rounds = ParseInt(arg!, 1, int.MaxValue); break;
                 case 'Z': o.Cipher = arg; break;
                 case 'm': o.Format = arg; break;
                 case 'E':
@@ -123,11 +123,10 @@ internal static partial class KeygenCommand
         return o;
     }
 
-    private static int ParseInt(string s, string what, int min, int max)
+    private static int ParseInt(string s, int min, int max)
     {
         if (!int.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v) || v < min || v > max)
             throw new UsageException($"Invalid number: {s}");
-        _ = what;
         return v;
     }
 

@@ -29,6 +29,7 @@ public class OpenSshKeyV1Tests
         Assert.StartsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n", text, StringComparison.Ordinal);
         var file = PrivateKeyFile.Parse(Encoding.ASCII.GetBytes(text), "mem");
         Assert.False(file.IsEncrypted);
+        Assert.Equal("user@host", file.Comment);
         Assert.Equal(PrivateKeyFormat.OpenSsh, file.Format);
         Assert.Equal(key.PublicKey, file.PublicKey);
         using var back = file.Decrypt();
@@ -168,5 +169,36 @@ public class OpenSshKeyV1Tests
         r.ReadString(); r.ReadString(); r.ReadString(); r.ReadUInt32(); r.ReadString();
         r.ReadUInt32();
         return 15 + r.Position;
+    }
+}
+
+public class OpenSshPrivateKeyBodyFuzzTests
+{
+    [Fact]
+    public void MutatedBodiesGiveKeyFormatErrorsOnly()
+    {
+        var rng = new Random(5);
+        foreach (var type in TestKeys.Names)
+        {
+            using var key = TestKeys.Create(type);
+            using var buf = new SshBuffer();
+            var w = buf.Writer;
+            OpenSshPrivateKeyBody.Write(ref w, key);
+            byte[] body = buf.ToArray();
+            for (int n = 0; n < (type == "rsa" ? 30 : 150); n++)
+            {
+                var copy = (byte[])body.Clone();
+                if (n % 2 == 0) copy = copy[..rng.Next(copy.Length)];
+                else copy[rng.Next(copy.Length)] ^= (byte)(1 << rng.Next(8));
+                try
+                {
+                    var r = new SshReader(copy);
+                    OpenSshPrivateKeyBody.Read(ref r).Dispose();
+                }
+                catch (SshKeyFormatException)
+                {
+                }
+            }
+        }
     }
 }
