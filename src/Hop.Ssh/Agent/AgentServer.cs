@@ -9,13 +9,13 @@ namespace Hop.Ssh.Agent;
 /// connections at once. Malformed requests get SSH_AGENT_FAILURE and the connection goes on;
 /// oversized or truncated frames close that connection only.
 /// </summary>
-public sealed partial class AgentServer : IDisposable
+public sealed partial class AgentServer
 {
     private readonly AgentLockState _lock = new();
     private readonly IAgentConfirmation? _confirmation;
     private int _nextConnection;
 
-    /// <param name="store">The keys; the server does not dispose it.</param>
+    /// <param name="store">The keys; the server does not dispose it (its owner does, which zeroes them).</param>
     /// <param name="confirmation">Asks the user for keys added with confirm; null refuses those signatures.</param>
     public AgentServer(AgentKeyStore store, IAgentConfirmation? confirmation = null)
     {
@@ -207,6 +207,4 @@ public sealed partial class AgentServer : IDisposable
 
     private static string TypeName(AgentMessageType type) =>
         Enum.IsDefined(type) ? type.ToString() : "unknown";
-
-    public void Dispose() => Store.Dispose();
 }
