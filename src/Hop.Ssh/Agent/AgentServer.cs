@@ -48,6 +48,13 @@ public sealed partial class AgentServer
                 {
                     break;
                 }
+                catch (System.Net.Sockets.SocketException e)
+                {
+                    // Out of descriptors or a client gone before accept: keep serving the others.
+                    Log?.Invoke($"debug1: accept: {e.Message}");
+                    await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
                 tasks.RemoveAll(t => t.IsCompleted);
                 tasks.Add(ServeAndCloseAsync(conn, cancellationToken));
             }
@@ -136,9 +143,10 @@ public sealed partial class AgentServer
                 _ => Unknown(type),
             };
         }
-        catch (SshProtocolException e)
+        catch (Exception e) when (e is SshException or CryptographicException or ArgumentException or FormatException or InvalidOperationException)
         {
-            Log?.Invoke($"debug1: connection {session.Id}: malformed {TypeName(type)}: {e.Message}");
+            // A request the agent cannot use is refused; the connection and the agent go on.
+            Log?.Invoke($"debug1: connection {session.Id}: bad {TypeName(type)}: {e.Message}");
             return Status(false);
         }
     }
