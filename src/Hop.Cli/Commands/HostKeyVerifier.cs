@@ -22,17 +22,17 @@ internal sealed class HostKeyVerifier
         _log = log;
     }
 
-    private string HostForKnownHosts => _config.HostKeyAlias ?? _config.HostName;
+    private string HostForKnownHosts => (_config.HostKeyAlias ?? _config.HostName).ToLowerInvariant();
+
+    /// <summary>A HostKeyAlias is looked up as given, without the port.</summary>
+    private int KnownHostsPort => _config.HostKeyAlias is null ? _config.Port : 22;
 
     /// <summary>Puts the algorithms of keys already known for this host first, as OpenSSH does.</summary>
     public IReadOnlyList<string> OrderHostKeyAlgorithms(IReadOnlyList<string> algorithms)
     {
         if (!_config.HostKeyAlgorithmsIsDefault) return algorithms;
-        var knownTypes = KnownHostsAdapter.KeyTypesFor(HostForKnownHosts, _config.Port, AllFiles);
-        if (knownTypes.Count == 0) return algorithms;
-        static string KeyType(string alg) => alg.StartsWith("rsa-sha2-", StringComparison.Ordinal) ? "ssh-rsa" : alg;
-        var first = algorithms.Where(a => knownTypes.Contains(KeyType(a))).ToList();
-        return [.. first, .. algorithms.Where(a => !first.Contains(a))];
+        var knownTypes = KnownHosts.KeyTypesFor(HostForKnownHosts, KnownHostsPort, AllFiles);
+        return KnownHosts.OrderHostKeyAlgorithms(algorithms, [.. knownTypes]);
     }
 
     private IReadOnlyList<string> AllFiles => [.. _config.UserKnownHostsFiles, .. _config.GlobalKnownHostsFiles];
@@ -41,13 +41,14 @@ internal sealed class HostKeyVerifier
     {
         var key = check.Key;
         string host = HostForKnownHosts;
-        var result = KnownHostsAdapter.Check(host, _config.Port, key, AllFiles);
-        string shown = _config.Port == 22 ? host : $"[{host}]:{_config.Port}";
+        var result = KnownHosts.Check(host, KnownHostsPort, key, AllFiles);
+        foreach (var problem in result.Problems) _log.Write(1, problem.ToString());
+        string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";
         switch (result.Status)
         {
             case KnownHostStatus.Known:
                 _log.Write(1, $"Host '{shown}' is known and matches the {key.KeyType} host key.");
-                _log.Write(1, $"Found key in {result.File}:{result.Line}");
+                _log.Write(1, $"Found key in {result.Entry}");
                 return true;
             case KnownHostStatus.Revoked:
                 Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
@@ -74,7 +75,7 @@ internal sealed class HostKeyVerifier
         {
             case StrictHostKeyChecking.No:
             case StrictHostKeyChecking.AcceptNew:
-                Learn(host, key, quietly: _config.StrictHostKeyChecking == StrictHostKeyChecking.No);
+                Learn(host, key);
                 return true;
             case StrictHostKeyChecking.Yes:
                 Console.Error.WriteLine($"No {key.KeyType} host key is known for {shown} and you have requested strict checking.");
@@ -98,7 +99,7 @@ internal sealed class HostKeyVerifier
             answer = answer.Trim();
             if (answer.Equals("yes", StringComparison.OrdinalIgnoreCase) || answer == fp)
             {
-                Learn(host, key, quietly: false);
+                Learn(host, key);
                 return true;
             }
             if (answer.Equals("no", StringComparison.OrdinalIgnoreCase)) return false;
@@ -111,15 +112,15 @@ internal sealed class HostKeyVerifier
     /// <summary>True when StrictHostKeyChecking=no let a changed key through (password auth must be off).</summary>
     public bool DisabledByChangedKey { get; private set; }
 
-    private void Learn(string host, Hop.Ssh.Keys.SshPublicKey key, bool quietly)
+    private void Learn(string host, Hop.Ssh.Keys.SshPublicKey key)
     {
         var file = _config.UserKnownHostsFiles.FirstOrDefault();
         if (file is null) return;
         try
         {
-            KnownHostsAdapter.Add(file, host, _config.Port, key, _config.HashKnownHosts);
-            string shown = _config.Port == 22 ? host : $"[{host}]:{_config.Port}";
-            if (!quietly || true) Console.Error.WriteLine($"Warning: Permanently added '{shown}' ({ShortKeyType(key.KeyType)}) to the list of known hosts.");
+            KnownHosts.Add(file, host, KnownHostsPort, key, _config.HashKnownHosts);
+            string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";
+            Console.Error.WriteLine($"Warning: Permanently added '{shown}' ({ShortKeyType(key.KeyType)}) to the list of known hosts.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshException)
         {
@@ -127,7 +128,7 @@ internal sealed class HostKeyVerifier
         }
     }
 
-    private static void PrintChanged(Hop.Ssh.Keys.SshPublicKey key, string shown, KnownHostResult result)
+    private static void PrintChanged(Hop.Ssh.Keys.SshPublicKey key, string shown, KnownHostsResult result)
     {
         Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
         Console.Error.WriteLine("@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @");
@@ -138,10 +139,11 @@ internal sealed class HostKeyVerifier
         Console.Error.WriteLine($"The fingerprint for the {ShortKeyType(key.KeyType)} key sent by the remote host is");
         Console.Error.WriteLine($"{key.Fingerprint()}.");
         Console.Error.WriteLine("Please contact your system administrator.");
-        Console.Error.WriteLine($"Add correct host key in {result.File} to get rid of this message.");
-        Console.Error.WriteLine($"Offending {ShortKeyType(result.OldKeyType ?? key.KeyType)} key in {result.File}:{result.Line}");
-        Console.Error.WriteLine($"  remove with:");
-        Console.Error.WriteLine($"  hop keygen -f \"{result.File}\" -R \"{shown}\"");
+        var old = result.Entry!;
+        Console.Error.WriteLine($"Add correct host key in {old.File} to get rid of this message.");
+        Console.Error.WriteLine($"Offending {ShortKeyType(old.KeyType)} key in {old.File}:{old.Line}");
+        Console.Error.WriteLine("  remove with:");
+        Console.Error.WriteLine($"  hop keygen -f \"{old.File}\" -R \"{shown}\"");
     }
 
     internal static string ShortKeyType(string keyType) => keyType switch

@@ -13,7 +13,9 @@ internal static partial class SshCommand
     private static async Task<int> RunSessionAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log)
     {
         IAuthPrompter? prompter = c.BatchMode ? null : new Prompter(a.Quiet);
-        var identities = await LoadIdentitiesAsync(c, prompter, log).ConfigureAwait(false);
+        await using var agent = SshAgentUse.For(c, log);
+        var files = await LoadIdentitiesAsync(c, prompter, log, agent.AddKeysHook(c)).ConfigureAwait(false);
+        var identities = c.PubkeyAuthentication ? await agent.CombineAsync(files, c.IdentitiesOnly).ConfigureAwait(false) : files;
         var verifier = new HostKeyVerifier(c, prompter, log);
         var settings = new SshClientSettings
         {
@@ -46,6 +48,7 @@ internal static partial class SshCommand
             VerifyHostKey = verifier.VerifyAsync,
             ServerAliveInterval = c.ServerAliveInterval,
             ServerAliveCountMax = c.ServerAliveCountMax,
+            OnKeyExchanged = agent.BindAsync,
             Log = log.Sink,
         };
         SshClient client;
@@ -71,6 +74,12 @@ internal static partial class SshCommand
     private static async Task<int> RunRemoteAsync(SshArguments a, ResolvedConfig c, SshClient client, DiagnosticLog log)
     {
         await using var session = await client.Connection.OpenSessionAsync().ConfigureAwait(false);
+        if (SshAgentUse.ForwardSocket(c) is { } forward)
+        {
+            AgentForwarding.Enable(client.Connection, forward, log.Sink);
+            log.Write(1, "Requesting authentication agent forwarding.");
+            await session.RequestAgentForwardingAsync().ConfigureAwait(false);
+        }
         foreach (var (name, value) in EnvironmentToSend(c)) await session.SetEnvAsync(name, value).ConfigureAwait(false);
         string command = string.Join(' ', a.Command);
         bool wantTty = a.DisableTty ? false
@@ -161,7 +170,8 @@ internal static partial class SshCommand
         }
     }
 
-    private static async Task<IReadOnlyList<IUserIdentity>> LoadIdentitiesAsync(ResolvedConfig c, IAuthPrompter? prompter, DiagnosticLog log)
+    private static async Task<IReadOnlyList<IUserIdentity>> LoadIdentitiesAsync(ResolvedConfig c, IAuthPrompter? prompter, DiagnosticLog log,
+        Func<Hop.Ssh.Keys.SshPrivateKey, string, ValueTask>? onDecrypted)
     {
         var list = new List<IUserIdentity>();
         if (!c.PubkeyAuthentication) return list;
@@ -169,7 +179,7 @@ internal static partial class SshCommand
         {
             try
             {
-                var id = await FileIdentity.TryLoadAsync(path, prompter).ConfigureAwait(false);
+                var id = await FileIdentity.TryLoadAsync(path, prompter, onDecrypted).ConfigureAwait(false);
                 if (id is null)
                 {
                     log.Write(1, $"identity file {path} type -1");

@@ -26,14 +26,14 @@ public sealed class FileIdentity : IUserIdentity, IDisposable
     public string Source => _file.SourceName;
 
     /// <summary>Called with each key this identity decrypts (for AddKeysToAgent).</summary>
-    public Action<SshPrivateKey, string>? OnDecrypted { get; init; }
+    public Func<SshPrivateKey, string, ValueTask>? OnDecrypted { get; init; }
 
     /// <summary>
     /// Loads <paramref name="path"/>; returns null when the file does not exist or its key cannot be
     /// unlocked. Throws <see cref="SshKeyFormatException"/> for unsafe permissions or a malformed file.
     /// </summary>
     public static async ValueTask<FileIdentity?> TryLoadAsync(string path, IAuthPrompter? prompter,
-        Action<SshPrivateKey, string>? onDecrypted = null, CancellationToken cancellationToken = default)
+        Func<SshPrivateKey, string, ValueTask>? onDecrypted = null, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(path)) return null;
         var file = PrivateKeyFile.Load(path);
@@ -67,7 +67,7 @@ public sealed class FileIdentity : IUserIdentity, IDisposable
     }
 
     private static async ValueTask<SshPrivateKey?> UnlockAsync(PrivateKeyFile file, IAuthPrompter? prompter,
-        Action<SshPrivateKey, string>? onDecrypted, CancellationToken ct)
+        Func<SshPrivateKey, string, ValueTask>? onDecrypted, CancellationToken ct)
     {
         SshPrivateKey? key = null;
         if (!file.IsEncrypted)
@@ -90,7 +90,7 @@ public sealed class FileIdentity : IUserIdentity, IDisposable
                 }
             }
         }
-        if (key is not null) onDecrypted?.Invoke(key, file.SourceName);
+        if (key is not null && onDecrypted is not null) await onDecrypted(key, file.SourceName).ConfigureAwait(false);
         return key;
     }
 

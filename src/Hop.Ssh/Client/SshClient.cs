@@ -48,6 +48,7 @@ public sealed class SshClient : IAsyncDisposable
                 Log = settings.Log,
             }, cancellationToken).ConfigureAwait(false);
 
+            if (settings.OnKeyExchanged is not null) await settings.OnKeyExchanged(transport, cancellationToken).ConfigureAwait(false);
             var defaults = new UserAuthOptions { User = settings.User, Host = settings.Host };
             var authOptions = new UserAuthOptions
             {

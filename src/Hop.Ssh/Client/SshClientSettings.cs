@@ -50,6 +50,9 @@ public sealed class SshClientSettings
     /// <summary>When set, the connection runs over this stream (ProxyCommand, ProxyJump) instead of TCP.</summary>
     public Func<CancellationToken, Task<Stream>>? OpenStream { get; init; }
 
+    /// <summary>Runs after the key exchange, before authentication (for session-bind@openssh.com).</summary>
+    public Func<SshTransport, CancellationToken, Task>? OnKeyExchanged { get; init; }
+
     /// <summary>Debug lines by level (1 = -v, 2 = -vv, 3 = -vvv); never secrets.</summary>
     public Action<int, string>? Log { get; init; }
 }

@@ -12,7 +12,7 @@ namespace Hop.Ssh.Connection;
 internal sealed class InboundStream
 {
     private readonly Pipe _pipe = new(new PipeOptions(
-        pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: 16 * 1024, useSynchronizationContext: false));
+        readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: 16 * 1024, useSynchronizationContext: false));
     private readonly SshChannel _channel;
     private long _buffered;
     private volatile bool _readerDone;

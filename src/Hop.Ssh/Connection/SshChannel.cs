@@ -128,7 +128,9 @@ public partial class SshChannel : IAsyncDisposable
         ValueTask sending;
         lock (_requestLock)
         {
-            // Replies come in request order: queue and start the send under one lock.
+            // Replies come in request order: queue and start the send under one lock. A channel that
+            // closed meanwhile has already failed its queue, so check again here.
+            ThrowIfNotOpen();
             _pendingRequests.Enqueue(reply);
             sending = Connection.SendAsync(buffer.WrittenMemory, cancellationToken);
         }

@@ -4,7 +4,8 @@ namespace Hop.Ssh.Crypto;
 /// OpenSSH's syntax for algorithm options (Ciphers, MACs, KexAlgorithms, HostKeyAlgorithms; see
 /// ssh_config(5)): a plain list replaces the default; "+list" appends to it; "-list" removes from it;
 /// "^list" puts the names first. Entries may be wildcard patterns ('*' and '?'), matched against
-/// every supported name. A plain name that Hop does not support is an error.
+/// every supported name. A name Hop does not support is an error, except in a "-list", where
+/// removing it changes nothing (as in OpenSSH).
 /// </summary>
 public static class AlgorithmList
 {
@@ -29,7 +30,8 @@ public static class AlgorithmList
         foreach (string entry in entries)
         {
             var matches = Expand(entry, supported);
-            if (matches.Count == 0)
+            // Removing what is not there is harmless (configs written for OpenSSH say "-3des-cbc").
+            if (matches.Count == 0 && mode != '-')
                 throw new SshException(IsPattern(entry)
                     ? $"{category} pattern \"{entry}\" matches no supported algorithm (hop ssh -Q {category} lists them)"
                     : $"unsupported {category} \"{entry}\" (hop ssh -Q {category} lists the supported ones)");

@@ -97,6 +97,7 @@ public sealed class ChaCha20Poly1305PacketProtector : IPacketProtector
     public bool Open(uint sequenceNumber, Span<byte> packet, ReadOnlySpan<byte> tag)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (tag.Length < TagSize) return false;
         CheckSizes(packet.Length, tag.Length);
         SetNonce(sequenceNumber);
         ComputeTag(packet, _computedTag);

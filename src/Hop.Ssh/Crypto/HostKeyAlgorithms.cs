@@ -50,6 +50,9 @@ public static class HostKeyAlgorithms
     /// <summary>Names of every supported algorithm.</summary>
     public static IReadOnlyList<string> SupportedNames { get; } = Supported.Select(a => a.Name).ToArray();
 
+    /// <summary>The key types behind the supported algorithms, for ssh -Q key.</summary>
+    public static IReadOnlyList<string> SupportedKeyTypes { get; } = Supported.Select(a => a.KeyType).Distinct().ToArray();
+
     /// <summary>The default preference list (OpenSSH 10's, without certificates and without ssh-rsa).</summary>
     public static IReadOnlyList<string> Default { get; } =
         [Ed25519.Name, EcdsaNistP256.Name, EcdsaNistP384.Name, EcdsaNistP521.Name, RsaSha512.Name, RsaSha256.Name];

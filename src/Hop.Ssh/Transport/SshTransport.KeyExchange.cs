@@ -254,6 +254,7 @@ public sealed partial class SshTransport
             }
             _sessionId = h;
             _firstHostKey = reply.HostKey;
+            SessionSignature = reply.Signature;
         }
         else if (!reply.HostKey.AsSpan().SequenceEqual(_firstHostKey))
         {

@@ -43,6 +43,12 @@ public sealed partial class SshTransport : IPacketConnection
     /// <summary>The server's server-sig-algs extension (RFC 8308), or null if it sent none.</summary>
     public IReadOnlyList<string>? ServerSignatureAlgorithms { get; private set; }
 
+    /// <summary>The server's host key blob from the first key exchange.</summary>
+    public ReadOnlyMemory<byte> HostKeyBlob => _firstHostKey;
+
+    /// <summary>The server's signature over the session identifier (for session-bind@openssh.com).</summary>
+    public ReadOnlyMemory<byte> SessionSignature { get; private set; }
+
     /// <summary>How many key exchanges completed (1 after connecting).</summary>
     public int KeyExchangeCount { get; private set; }
 
@@ -218,10 +224,22 @@ public sealed partial class SshTransport : IPacketConnection
                 return true;
             case >= 8 and <= 19:
                 throw Fail(new SshProtocolException($"unexpected transport message {n}"));
+            case > 100:
+                // No layer above knows this number: answer SSH_MSG_UNIMPLEMENTED (RFC 4253 §11.4).
+                await SendUnimplementedAsync(_reader.SequenceNumber - 1, ct).ConfigureAwait(false);
+                return true;
             default:
                 if (n == 0) throw Fail(new SshProtocolException("invalid message number 0"));
                 return false;
         }
+    }
+
+    private async ValueTask SendUnimplementedAsync(uint sequenceNumber, CancellationToken ct)
+    {
+        using var b = new SshBuffer(8);
+        var w = b.Writer;
+        new UnimplementedMessage(sequenceNumber).Write(ref w);
+        await SendAsync(b.WrittenMemory, ct).ConfigureAwait(false);
     }
 
     private void HandleExtInfo(ExtInfoMessage msg)

@@ -15,7 +15,7 @@ namespace Hop.Ssh.Tests.Connection;
 /// Commands: "echo TEXT", "split" (out/err/exit 3), "kill" (exit-signal), "cat" (stdin → stdout),
 /// "sha256" (hash of stdin), "generate N" (N pattern bytes), "flood N" (N bytes ignoring the window),
 /// "eof-then-data", "unknown-channel", "hang" (never replies), "fail" (refuses), "server-keepalive".
-/// direct-tcpip: host "refuse" is refused, "ignore" never answered, any other echoes.
+/// direct-tcpip: host "refuse" is refused, "ignore" never answered, "late" confirmed after a second, any other echoes.
 /// </summary>
 public sealed class ScriptedServer
 {
@@ -31,6 +31,7 @@ public sealed class ScriptedServer
     public uint MaxPacket { get; init; } = 16 * 1024;
     public bool AnswerKeepalives { get; set; } = true;
     public int KeepalivesReceived;
+    public int ClosesReceived;
 
     /// <summary>Every channel request the client made, in order.</summary>
     public ConcurrentQueue<ChannelRequestMessage> Requests { get; } = new();
@@ -177,6 +178,7 @@ public sealed class ScriptedServer
                 {
                     var ch = Get(ChannelSignalMessage.Read(ref r).RecipientChannel);
                     if (ch is null) break;
+                    Interlocked.Increment(ref ClosesReceived);
                     _channels.TryRemove(ch.Id, out _);
                     ch.Stdin.Writer.TryComplete();
                     await ch.CloseAsync();
@@ -214,6 +216,15 @@ public sealed class ScriptedServer
             return;
         }
         if (m.ChannelType == ChannelTypes.DirectTcpip && m.Details is TcpipChannelOpenDetails { Host: "ignore" }) return;
+        if (m.ChannelType == ChannelTypes.DirectTcpip && m.Details is TcpipChannelOpenDetails { Host: "late" })
+        {
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(1000);
+                await ConfirmAsync(m);
+            });
+            return;
+        }
         if (m.ChannelType is not (ChannelTypes.Session or ChannelTypes.DirectTcpip))
         {
             await SendAsync(Build(b =>
@@ -223,6 +234,11 @@ public sealed class ScriptedServer
             }));
             return;
         }
+        await ConfirmAsync(m);
+    }
+
+    private async Task ConfirmAsync(ChannelOpenMessage m)
+    {
         uint id = Interlocked.Increment(ref _nextId);
         var ch = new ServerChannel(this, id, m.SenderChannel, m.InitialWindowSize, m.MaximumPacketSize);
         _channels[id] = ch;
@@ -273,7 +289,7 @@ public sealed class ScriptedServer
                     break;
                 case "kill":
                     await ch.SendRequestAsync(ChannelRequestTypes.ExitSignal, new ExitSignalRequestDetails { SignalName = "TERM", CoreDumped = true, ErrorMessage = "killed" });
-                    await ch.SendAsync(ChannelSignalMessage.Eof(ch.ClientId).ToArray());
+                    await ch.SendEofAsync();
                     await ch.CloseAsync();
                     break;
                 case "cat":
@@ -345,7 +361,7 @@ public sealed class ScriptedServer
         try
         {
             while (await ch.ReadStdinAsync() is { } chunk) await ch.SendDataAsync(chunk);
-            await ch.SendAsync(ChannelSignalMessage.Eof(ch.ClientId).ToArray());
+            await ch.SendEofAsync();
             await ch.CloseAsync();
         }
         catch (SshException)
@@ -358,6 +374,7 @@ public sealed class ScriptedServer
     {
         private readonly ScriptedServer _server;
         private readonly SemaphoreSlim _windowAdded = new(0);
+        private readonly SemaphoreSlim _control = new(1);
         private long _clientWindow;
         private long _localWindow;
         private long _consumed;
@@ -446,13 +463,35 @@ public sealed class ScriptedServer
         public async Task ExitAsync(uint status)
         {
             await SendRequestAsync(ChannelRequestTypes.ExitStatus, new ExitStatusRequestDetails(status));
-            await SendAsync(ChannelSignalMessage.Eof(ClientId).ToArray());
+            await SendEofAsync();
             await CloseAsync();
+        }
+
+        /// <summary>EOF, unless CLOSE went first (nothing may follow CLOSE).</summary>
+        public async Task SendEofAsync()
+        {
+            await _control.WaitAsync();
+            try
+            {
+                if (_closeSent == 0) await SendAsync(ChannelSignalMessage.Eof(ClientId).ToArray());
+            }
+            finally
+            {
+                _control.Release();
+            }
         }
 
         public async Task CloseAsync()
         {
-            if (Interlocked.Exchange(ref _closeSent, 1) == 0) await SendAsync(ChannelSignalMessage.Close(ClientId).ToArray());
+            await _control.WaitAsync();
+            try
+            {
+                if (Interlocked.Exchange(ref _closeSent, 1) == 0) await SendAsync(ChannelSignalMessage.Close(ClientId).ToArray());
+            }
+            finally
+            {
+                _control.Release();
+            }
         }
     }
 }

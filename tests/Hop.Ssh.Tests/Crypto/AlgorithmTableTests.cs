@@ -105,6 +105,13 @@ public class AlgorithmTableTests
     }
 
     [Fact]
+    public void RemovingWhatIsNotThereIsHarmless()
+    {
+        Assert.Equal(CipherAlgorithms.Default, CipherAlgorithms.Resolve("-3des-cbc,blowfish*"));
+        Assert.Equal(["hmac-sha2-256-etm@openssh.com", "hmac-sha2-256"], MacAlgorithms.Resolve("-umac-64@openssh.com,hmac-sha2-512*"));
+    }
+
+    [Fact]
     public void PatternsExpandOverEverythingSupported()
     {
         Assert.Equal(["aes128-ctr", "aes192-ctr", "aes256-ctr"], CipherAlgorithms.Resolve("aes*-ctr"));
@@ -116,7 +123,7 @@ public class AlgorithmTableTests
     [Theory]
     [InlineData("aes128-cbc", "unsupported cipher \"aes128-cbc\"")]
     [InlineData("+3des-cbc", "unsupported cipher \"3des-cbc\"")]
-    [InlineData("-blowfish*", "cipher pattern \"blowfish*\" matches no supported algorithm")]
+    [InlineData("^blowfish*", "cipher pattern \"blowfish*\" matches no supported algorithm")]
     [InlineData("-*", "no cipher algorithms left")]
     [InlineData("aes128-ctr,,aes256-ctr", "empty cipher name")]
     public void RejectsUnknownNamesClearly(string spec, string message)

@@ -144,6 +144,28 @@ public class PacketProtectorTests
 
     [Theory]
     [MemberData(nameof(Combinations))]
+    public void RandomBytesNeverOpen(string cipherName, string macName)
+    {
+        var cipher = CipherAlgorithms.Get(cipherName);
+        var mac = macName.Length == 0 ? null : MacAlgorithms.Get(macName);
+        using var receiver = ProtectorTestKit.Create(cipher, mac);
+        var random = new Random(42);
+        for (uint seq = 0; seq < 50; seq++)
+        {
+            var packet = new byte[random.Next(1, 200) * 16];
+            var tag = new byte[receiver.TagLength];
+            random.NextBytes(packet);
+            random.NextBytes(tag);
+            receiver.DecryptLength(seq, packet.AsSpan(0, receiver.LengthPrefixBytes));
+            Assert.False(receiver.Open(seq, packet, tag));
+        }
+        // A short tag span is a failure too, not an exception.
+        var p = new byte[64];
+        Assert.False(receiver.Open(99, p, new byte[receiver.TagLength - 1]));
+    }
+
+    [Theory]
+    [MemberData(nameof(Combinations))]
     public void SealAndOpenAllocateNothing(string cipherName, string macName)
     {
         var cipher = CipherAlgorithms.Get(cipherName);

@@ -1,4 +1,3 @@
-using System.Text;
 using Hop.Ssh.Crypto;
 using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto;
@@ -74,6 +73,5 @@ public class PrimitiveVectorTests
         Assert.True(mac.Verify(seq, d.AsSpan(4), tag));
         tag[0] ^= 1;
         Assert.False(mac.Verify(seq, d.AsSpan(4), tag));
-        _ = Encoding.ASCII;
     }
 }
