@@ -10,24 +10,43 @@ namespace Hop.Interop.Tests.Config;
 /// known_hosts lines made by ssh-keyscan (plain and -H hashed) for a throwaway sshd on 127.0.0.1 are read by
 /// KnownHosts.Check; lines we write with KnownHosts.Add are accepted by OpenSSH's ssh for the same server.
 /// </summary>
-public sealed class KnownHostsSshdTests : IDisposable
+public sealed class KnownHostsSshdTests : IClassFixture<KnownHostsSshdTests.Server>
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("hop-khsshd-").FullName;
-    private readonly Process _sshd;
+    private readonly string _dir;
     private readonly int _port;
-    private readonly Dictionary<string, SshPublicKey> _hostKeys = [];
+    private readonly Dictionary<string, SshPublicKey> _hostKeys;
 
-    public KnownHostsSshdTests()
+    public KnownHostsSshdTests(Server server)
     {
-        foreach (string type in new[] { "ed25519", "ecdsa", "rsa" })
+        _dir = server.Dir;
+        _port = server.Port;
+        _hostKeys = server.HostKeys;
+    }
+
+    /// <summary>One throwaway sshd for the class, stopped by its process id afterwards.</summary>
+    public sealed class Server : IDisposable
+    {
+        public string Dir { get; } = Directory.CreateTempSubdirectory("hop-khsshd-").FullName;
+        public int Port { get; }
+        public Dictionary<string, SshPublicKey> HostKeys { get; } = [];
+        private readonly string _dir;
+        private readonly Process _sshd;
+        private readonly int _port;
+        private readonly Dictionary<string, SshPublicKey> _hostKeys;
+
+        public Server()
         {
-            string path = Path.Combine(_dir, "host_" + type);
-            Assert.Equal(0, Peer.Keygen("-q", "-t", type, "-N", "", "-f", path).ExitCode);
-            _hostKeys[type] = SshPublicKey.FromBlob(Convert.FromBase64String(File.ReadAllText(path + ".pub").Split(' ')[1]));
-        }
-        _port = FreePort();
-        string config = Path.Combine(_dir, "sshd_config");
-        File.WriteAllText(config, $"""
+            _dir = Dir;
+            _hostKeys = HostKeys;
+            foreach (string type in new[] { "ed25519", "ecdsa", "rsa" })
+            {
+                string path = Path.Combine(_dir, "host_" + type);
+                Assert.Equal(0, Peer.Keygen("-q", "-t", type, "-N", "", "-f", path).ExitCode);
+                _hostKeys[type] = SshPublicKey.FromBlob(Convert.FromBase64String(File.ReadAllText(path + ".pub").Split(' ')[1]));
+            }
+            _port = FreePort();
+            string config = Path.Combine(_dir, "sshd_config");
+            File.WriteAllText(config, $"""
             Port {_port}
             ListenAddress 127.0.0.1
             HostKey {_dir}/host_ed25519
@@ -38,56 +57,58 @@ public sealed class KnownHostsSshdTests : IDisposable
             StrictModes no
             AuthorizedKeysFile {_dir}/no_such_authorized_keys
             """);
-        Directory.CreateDirectory("/run/sshd");
-        Assert.True(File.Exists("/usr/sbin/sshd"), "/usr/sbin/sshd is not installed");
-        var psi = new ProcessStartInfo("/usr/sbin/sshd") { UseShellExecute = false, RedirectStandardError = true };
-        foreach (string a in new[] { "-D", "-f", config, "-E", Path.Combine(_dir, "sshd.log") }) psi.ArgumentList.Add(a);
-        _sshd = Process.Start(psi)!;
-        WaitForListen(_port);
-    }
-
-    public void Dispose()
-    {
-        if (!_sshd.HasExited) _sshd.Kill();
-        _sshd.WaitForExit(10_000);
-        _sshd.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private void WaitForListen(int port)
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            if (_sshd.HasExited) Assert.Fail("sshd exited: " + _sshd.StandardError.ReadToEnd());
-            try
-            {
-                using var c = new TcpClient();
-                c.Connect(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(100);
-            }
+            Directory.CreateDirectory("/run/sshd");
+            Assert.True(File.Exists("/usr/sbin/sshd"), "/usr/sbin/sshd is not installed");
+            var psi = new ProcessStartInfo("/usr/sbin/sshd") { UseShellExecute = false, RedirectStandardError = true };
+            foreach (string a in new[] { "-D", "-f", config, "-E", Path.Combine(_dir, "sshd.log") }) psi.ArgumentList.Add(a);
+            _sshd = Process.Start(psi)!;
+            WaitForListen(_port);
+            Port = _port;
         }
-        Assert.Fail("sshd did not start listening within 10 s");
+
+        public void Dispose()
+        {
+            if (!_sshd.HasExited) _sshd.Kill();
+            _sshd.WaitForExit(10_000);
+            _sshd.Dispose();
+            Directory.Delete(_dir, recursive: true);
+        }
+
+        private static int FreePort()
+        {
+            using var l = new TcpListener(IPAddress.Loopback, 0);
+            l.Start();
+            return ((IPEndPoint)l.LocalEndpoint).Port;
+        }
+
+        private void WaitForListen(int port)
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                if (_sshd.HasExited) Assert.Fail("sshd exited: " + _sshd.StandardError.ReadToEnd());
+                try
+                {
+                    using var c = new TcpClient();
+                    c.Connect(IPAddress.Loopback, port);
+                    return;
+                }
+                catch (SocketException)
+                {
+                    Thread.Sleep(100);
+                }
+            }
+            Assert.Fail("sshd did not start listening within 10 s");
+        }
     }
 
-    private string Port => _port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private string PortText => _port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public void Keyscan_lines_plain_and_hashed_are_known()
     {
         foreach (bool hashed in new[] { false, true })
         {
-            var args = new List<string> { "-p", Port, "-T", "10", "127.0.0.1" };
+            var args = new List<string> { "-p", PortText, "-T", "10", "127.0.0.1" };
             if (hashed) args.Insert(0, "-H");
             var scan = Peer.Run("/usr/bin/ssh-keyscan", args);
             Assert.Equal(0, scan.ExitCode);
@@ -107,7 +128,7 @@ public sealed class KnownHostsSshdTests : IDisposable
 
     private Peer.Result Ssh(string knownHosts, string hostKeyAlgorithm) => Peer.Run("/usr/bin/ssh",
     [
-        "-F", "/dev/null", "-p", Port,
+        "-F", "/dev/null", "-p", PortText,
         "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts,
         "-o", "GlobalKnownHostsFile=/dev/null", "-o", "HostKeyAlgorithms=" + hostKeyAlgorithm,
         "-o", "IdentitiesOnly=yes", "-o", "IdentityFile=/dev/null", "-o", "ConnectTimeout=10",

@@ -44,7 +44,11 @@ public class SshConfigTests : ConfigTestBase
         var o = Options(Write("config", "Host h\n User fromfile\n Port 9\n"));
         var c = SshConfig.Resolve("h", new ResolveOptions
         {
-            ConfigFile = o.ConfigFile, HomeDirectory = Dir, LocalUser = "tester", User = "cli", Port = 2022,
+            ConfigFile = o.ConfigFile,
+            HomeDirectory = Dir,
+            LocalUser = "tester",
+            User = "cli",
+            Port = 2022,
         });
         Assert.Equal("cli", c.User);
         Assert.Equal(2022, c.Port);
@@ -205,7 +209,10 @@ public class SshConfigTests : ConfigTestBase
         var o = Options(Write("config", "Match host nomatch exec \"cmd %h\"\n Port 1\nMatch exec \"cmd %h %p\"\n Port 2\n"));
         var c = SshConfig.Resolve("h", new ResolveOptions
         {
-            ConfigFile = o.ConfigFile, HomeDirectory = Dir, LocalUser = "tester", LocalHostName = "box",
+            ConfigFile = o.ConfigFile,
+            HomeDirectory = Dir,
+            LocalUser = "tester",
+            LocalHostName = "box",
             MatchExec = cmd => { ran.Add(cmd); return true; },
         });
         Assert.Equal(["cmd h 22"], ran);
