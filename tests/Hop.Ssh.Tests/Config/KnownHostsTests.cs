@@ -40,6 +40,19 @@ public class KnownHostsTests : ConfigTestBase
     }
 
     [Fact]
+    public void Check_for_a_resolved_config_uses_HostKeyAlias_and_both_file_lists()
+    {
+        string user = Write("user_kh", $"[real.example]:2200 {L(Ed1)}\n");
+        string global = Write("global_kh", $"myalias {L(Ec)}\n");
+        var c = Resolve("h", $"Host h\n HostName real.example\n Port 2200\n UserKnownHostsFile {user}\n GlobalKnownHostsFile {global}\n");
+        Assert.Equal(KnownHostStatus.Known, KnownHosts.Check(c, Ed1).Status);
+        Assert.Equal(("real.example", 2200), KnownHosts.LookupHost(c));
+        var aliased = Resolve("h", $"Host h\n HostKeyAlias myalias\n Port 2200\n UserKnownHostsFile {user}\n GlobalKnownHostsFile {global}\n");
+        Assert.Equal(KnownHostStatus.Known, KnownHosts.Check(aliased, Ec).Status);
+        Assert.Equal(KnownHostStatus.NotFound, KnownHosts.Check(aliased, Ed1).Status);
+    }
+
+    [Fact]
     public void Ports_patterns_negation_and_case()
     {
         string f = Write("kh", $"[h]:2222 {L(Ed1)}\n*.example.com,!bad.example.com {L(Ec)}\nMiXeD {L(Ed2)}\n[w?]:* {L(Ec384)}\n");
