@@ -8,6 +8,9 @@ internal static class CommandTable
     private static readonly (string Name, string Summary, Func<string[], Task<int>> Run)[] Commands =
     [
         ("ssh", "log in to a host and run a shell or command (OpenSSH ssh)", SshCommand.RunAsync),
+        ("keygen", "make, inspect and convert keys (OpenSSH ssh-keygen, PuTTYgen)", KeygenCommand.RunAsync),
+        ("agent", "hold decrypted keys for the session (OpenSSH ssh-agent)", AgentCommand.RunAsync),
+        ("add", "add keys to the agent, list, remove, lock (OpenSSH ssh-add)", AddCommand.RunAsync),
     ];
 
     public static async Task<int> RunAsync(string[] args)

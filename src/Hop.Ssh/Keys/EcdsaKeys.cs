@@ -39,6 +39,9 @@ public sealed class EcdsaPublicKey : SshPublicKey
     public override int KeySizeBits => Curve.Bits;
     public string CurveName => Curve.Name;
 
+    /// <summary>The BCL parameters of the public key (curve and point).</summary>
+    public ECParameters Parameters => new() { Curve = _parameters.Curve, Q = new ECPoint { X = (byte[])_parameters.Q.X!.Clone(), Y = (byte[])_parameters.Q.Y!.Clone() } };
+
     /// <summary>The uncompressed point 0x04 || X || Y.</summary>
     public byte[] Q
     {
@@ -95,7 +98,7 @@ public sealed class EcdsaPrivateKey : SshPrivateKey
     {
         _ecdsa = ecdsa;
         var p = ecdsa.ExportParameters(false);
-        var curve = EcdsaCurve.ByOid(p.Curve.Oid?.Value);
+        var curve = EcdsaCurve.ByBclCurve(p.Curve);
         int n = curve.FieldBytes;
         var q = new byte[1 + 2 * n];
         q[0] = 4;
@@ -185,6 +188,20 @@ internal sealed record EcdsaCurve(string Name, string KeyType, int Bits, int Fie
         521 => P521,
         _ => throw new SshKeyFormatException("invalid ECDSA key length: must be 256, 384 or 521 bits"),
     };
+
+    /// <summary>The curve of a BCL key, which may name it by OID value or by friendly name only.</summary>
+    public static EcdsaCurve ByBclCurve(ECCurve curve)
+    {
+        if (!curve.IsNamed || curve.Oid is null) throw new SshKeyFormatException("ECDSA key on an unnamed curve");
+        if (curve.Oid.Value is not null) return ByOid(curve.Oid.Value);
+        return curve.Oid.FriendlyName switch
+        {
+            "nistP256" or "ECDSA_P256" or "secp256r1" or "prime256v1" => P256,
+            "nistP384" or "ECDSA_P384" or "secp384r1" => P384,
+            "nistP521" or "ECDSA_P521" or "secp521r1" => P521,
+            var n => throw new SshKeyFormatException($"unsupported ECDSA curve {n}"),
+        };
+    }
 
     public static EcdsaCurve ByOid(string? oid) => oid switch
     {

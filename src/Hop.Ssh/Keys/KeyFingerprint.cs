@@ -7,15 +7,31 @@ public static class KeyFingerprint
 {
     public static string Format(ReadOnlySpan<byte> blob, HashAlgorithmName hash)
     {
+        byte[] d = Digest(blob, hash);
         if (hash == HashAlgorithmName.MD5)
-        {
-            byte[] d = MD5.HashData(blob);
             return "MD5:" + string.Join(':', d.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
-        }
-        byte[] digest = hash == HashAlgorithmName.SHA512 ? SHA512.HashData(blob)
-            : hash == HashAlgorithmName.SHA384 ? SHA384.HashData(blob)
-            : hash == HashAlgorithmName.SHA1 ? SHA1.HashData(blob)
-            : SHA256.HashData(blob);
-        return hash.Name + ":" + Convert.ToBase64String(digest).TrimEnd('=');
+        return hash.Name + ":" + Convert.ToBase64String(d).TrimEnd('=');
+    }
+
+    /// <summary>The digest of a key blob under the named hash (MD5, SHA1, SHA256, SHA384, SHA512).</summary>
+    public static byte[] Digest(ReadOnlySpan<byte> blob, HashAlgorithmName hash) =>
+        hash == HashAlgorithmName.MD5 ? MD5.HashData(blob)
+        : hash == HashAlgorithmName.SHA512 ? SHA512.HashData(blob)
+        : hash == HashAlgorithmName.SHA384 ? SHA384.HashData(blob)
+        : hash == HashAlgorithmName.SHA1 ? SHA1.HashData(blob)
+        : SHA256.HashData(blob);
+
+    /// <summary>The short type name ssh-keygen prints ("ED25519", "ECDSA", "RSA").</summary>
+    public static string TypeLabel(SshPublicKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.KeyType switch
+        {
+            "ssh-ed25519" => "ED25519",
+            "ssh-rsa" => "RSA",
+            "ssh-dss" => "DSA",
+            var t when t.StartsWith("ecdsa-sha2-", StringComparison.Ordinal) => "ECDSA",
+            var t => t,
+        };
     }
 }

@@ -1,0 +1,156 @@
+using Hop.Ssh;
+using Hop.Ssh.Auth;
+using Hop.Ssh.Config;
+using Hop.Ssh.Transport;
+
+namespace Hop.Cli.Commands;
+
+/// <summary>
+/// Checks the server's host key against known_hosts as OpenSSH does, with StrictHostKeyChecking
+/// yes / ask / accept-new / no, and explains a refusal in OpenSSH's words.
+/// </summary>
+internal sealed class HostKeyVerifier
+{
+    private readonly ResolvedConfig _config;
+    private readonly IAuthPrompter? _prompter;
+    private readonly DiagnosticLog _log;
+
+    public HostKeyVerifier(ResolvedConfig config, IAuthPrompter? prompter, DiagnosticLog log)
+    {
+        _config = config;
+        _prompter = prompter;
+        _log = log;
+    }
+
+    private string HostForKnownHosts => (_config.HostKeyAlias ?? _config.HostName).ToLowerInvariant();
+
+    /// <summary>A HostKeyAlias is looked up as given, without the port.</summary>
+    private int KnownHostsPort => _config.HostKeyAlias is null ? _config.Port : 22;
+
+    /// <summary>Puts the algorithms of keys already known for this host first, as OpenSSH does.</summary>
+    public IReadOnlyList<string> OrderHostKeyAlgorithms(IReadOnlyList<string> algorithms)
+    {
+        if (!_config.HostKeyAlgorithmsIsDefault) return algorithms;
+        var knownTypes = KnownHosts.KeyTypesFor(HostForKnownHosts, KnownHostsPort, AllFiles);
+        return KnownHosts.OrderHostKeyAlgorithms(algorithms, [.. knownTypes]);
+    }
+
+    private IReadOnlyList<string> AllFiles => [.. _config.UserKnownHostsFiles, .. _config.GlobalKnownHostsFiles];
+
+    public async ValueTask<bool> VerifyAsync(HostKeyCheck check, CancellationToken ct)
+    {
+        var key = check.Key;
+        string host = HostForKnownHosts;
+        var result = KnownHosts.Check(host, KnownHostsPort, key, AllFiles);
+        foreach (var problem in result.Problems) _log.Write(1, problem.ToString());
+        string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";
+        switch (result.Status)
+        {
+            case KnownHostStatus.Known:
+                _log.Write(1, $"Host '{shown}' is known and matches the {key.KeyType} host key.");
+                _log.Write(1, $"Found key in {result.Entry}");
+                return true;
+            case KnownHostStatus.Revoked:
+                Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+                Console.Error.WriteLine("@       WARNING: REVOKED HOST KEY DETECTED!               @");
+                Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+                Console.Error.WriteLine($"The {key.KeyType} host key for {shown} is marked as revoked.");
+                Console.Error.WriteLine("This could mean that a stolen key is being used to");
+                Console.Error.WriteLine("impersonate this host.");
+                return false;
+            case KnownHostStatus.Changed:
+                PrintChanged(key, shown, result);
+                if (_config.StrictHostKeyChecking is StrictHostKeyChecking.No)
+                {
+                    Console.Error.WriteLine("Password authentication is disabled to avoid man-in-the-middle attacks.");
+                    Console.Error.WriteLine("Keyboard-interactive authentication is disabled to avoid man-in-the-middle attacks.");
+                    DisabledByChangedKey = true;
+                    return true;
+                }
+                Console.Error.WriteLine($"Host key for {shown} has changed and you have requested strict checking.");
+                return false;
+        }
+        // Unknown host.
+        switch (_config.StrictHostKeyChecking)
+        {
+            case StrictHostKeyChecking.No:
+            case StrictHostKeyChecking.AcceptNew:
+                Learn(host, key);
+                return true;
+            case StrictHostKeyChecking.Yes:
+                Console.Error.WriteLine($"No {key.KeyType} host key is known for {shown} and you have requested strict checking.");
+                return false;
+        }
+        if (_prompter is null)
+        {
+            Console.Error.WriteLine($"No {key.KeyType} host key is known for {shown} and you have requested strict checking.");
+            return false;
+        }
+        string fp = key.Fingerprint();
+        string prompt =
+            $"The authenticity of host '{shown} ({_config.HostName})' can't be established.\n" +
+            $"{ShortKeyType(key.KeyType)} key fingerprint is {fp}.\n" +
+            "This key is not known by any other names.\n" +
+            "Are you sure you want to continue connecting (yes/no/[fingerprint])? ";
+        while (true)
+        {
+            var answer = Terminal.Prompter.ReadSecret(prompt, echo: true, askpassPromptHint: "confirm");
+            if (answer is null) return false;
+            answer = answer.Trim();
+            if (answer.Equals("yes", StringComparison.OrdinalIgnoreCase) || answer == fp)
+            {
+                Learn(host, key);
+                return true;
+            }
+            if (answer.Equals("no", StringComparison.OrdinalIgnoreCase)) return false;
+            prompt = "Please type 'yes', 'no' or the fingerprint: ";
+            await Task.Yield();
+            ct.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>True when StrictHostKeyChecking=no let a changed key through (password auth must be off).</summary>
+    public bool DisabledByChangedKey { get; private set; }
+
+    private void Learn(string host, Hop.Ssh.Keys.SshPublicKey key)
+    {
+        var file = _config.UserKnownHostsFiles.FirstOrDefault();
+        if (file is null) return;
+        try
+        {
+            KnownHosts.Add(file, host, KnownHostsPort, key, _config.HashKnownHosts);
+            string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";
+            Console.Error.WriteLine($"Warning: Permanently added '{shown}' ({ShortKeyType(key.KeyType)}) to the list of known hosts.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshException)
+        {
+            Console.Error.WriteLine($"Failed to add the host to the list of known hosts ({file}): {e.Message}");
+        }
+    }
+
+    private static void PrintChanged(Hop.Ssh.Keys.SshPublicKey key, string shown, KnownHostsResult result)
+    {
+        Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+        Console.Error.WriteLine("@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @");
+        Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+        Console.Error.WriteLine("IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!");
+        Console.Error.WriteLine("Someone could be eavesdropping on you right now (man-in-the-middle attack)!");
+        Console.Error.WriteLine("It is also possible that a host key has just been changed.");
+        Console.Error.WriteLine($"The fingerprint for the {ShortKeyType(key.KeyType)} key sent by the remote host is");
+        Console.Error.WriteLine($"{key.Fingerprint()}.");
+        Console.Error.WriteLine("Please contact your system administrator.");
+        var old = result.Entry!;
+        Console.Error.WriteLine($"Add correct host key in {old.File} to get rid of this message.");
+        Console.Error.WriteLine($"Offending {ShortKeyType(old.KeyType)} key in {old.File}:{old.Line}");
+        Console.Error.WriteLine("  remove with:");
+        Console.Error.WriteLine($"  hop keygen -f \"{old.File}\" -R \"{shown}\"");
+    }
+
+    internal static string ShortKeyType(string keyType) => keyType switch
+    {
+        "ssh-ed25519" => "ED25519",
+        "ssh-rsa" => "RSA",
+        _ when keyType.StartsWith("ecdsa-", StringComparison.Ordinal) => "ECDSA",
+        _ => keyType,
+    };
+}

@@ -1,0 +1,72 @@
+using System.Text;
+
+namespace Hop.Cli.Commands;
+
+/// <summary>
+/// The questions `hop keygen` asks. As ssh-keygen without a terminal, answers come from stdin; file
+/// questions are printed on stdout, passphrase prompts on stderr, and passphrases are read without echo
+/// when stdin is a terminal.
+/// </summary>
+internal static class KeygenConsole
+{
+    /// <summary>Prints <paramref name="prompt"/> on stdout and reads one line (null at end of input).</summary>
+    public static string? AskLine(string prompt)
+    {
+        Console.Out.Write(prompt);
+        Console.Out.Flush();
+        return Console.In.ReadLine();
+    }
+
+    /// <summary>Reads a passphrase without echo. The caller zeroes the returned array.</summary>
+    public static char[] AskPassphrase(string prompt)
+    {
+        Console.Error.Write(prompt);
+        Console.Error.Flush();
+        if (Console.IsInputRedirected)
+        {
+            string? line = Console.In.ReadLine();
+            return line is null ? [] : line.ToCharArray();
+        }
+        var buffer = new StringBuilder();
+        try
+        {
+            while (true)
+            {
+                var k = Console.ReadKey(intercept: true);
+                if (k.Key == ConsoleKey.Enter) break;
+                if (k.Key == ConsoleKey.Backspace)
+                {
+                    if (buffer.Length > 0) buffer.Length--;
+                    continue;
+                }
+                if (k.KeyChar == '\u0004' && buffer.Length == 0) break;
+                if (k.KeyChar != '\0') buffer.Append(k.KeyChar);
+            }
+            Console.Error.WriteLine();
+            var result = new char[buffer.Length];
+            buffer.CopyTo(0, result, result.Length);
+            return result;
+        }
+        finally
+        {
+            // StringBuilder has no zeroing API: overwrite its chunk before letting it go.
+            for (int i = 0; i < buffer.Length; i++) buffer[i] = '\0';
+        }
+    }
+
+    /// <summary>Asks twice until both answers match (ssh-keygen's generation loop); returns the passphrase.</summary>
+    public static char[] AskNewPassphrase(string first, string again, bool retry)
+    {
+        while (true)
+        {
+            char[] a = AskPassphrase(first);
+            char[] b = AskPassphrase(again);
+            bool same = a.AsSpan().SequenceEqual(b);
+            Array.Clear(b);
+            if (same) return a;
+            Array.Clear(a);
+            Console.Out.WriteLine("Passphrases do not match.  Try again.");
+            if (!retry) return null!;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+namespace Hop.Cli.Commands;
+
+/// <summary>
+/// `hop ssh`'s command line, parsed as OpenSSH's ssh parses it: options, the destination, more
+/// options, then the remote command. Flags that ssh applies directly (-p, -l, -c, -m, ...) become
+/// leading "-o" lines so that they win over -o and the config files (first value wins).
+/// </summary>
+internal sealed class SshArguments
+{
+    /// <summary>OpenSSH 9's getopt string for ssh.</summary>
+    public const string OptionSpec = "1246ab:c:e:fgi:kl:m:no:p:qstvxAB:CD:E:F:GI:J:KL:MNO:PQ:R:S:TVw:W:XYy";
+
+    public string? Destination { get; private set; }
+    public List<string> Command { get; } = [];
+    public List<string> Options { get; } = [];
+    public List<string> FlagOptions { get; } = [];
+    public string? User { get; private set; }
+    public int? Port { get; private set; }
+    public string? ConfigFile { get; private set; }
+    public string? Query { get; private set; }
+    public string? LogFile { get; private set; }
+    public int Verbose { get; private set; }
+    public bool Quiet { get; private set; }
+    public bool PrintConfig { get; private set; }
+    public bool PrintVersion { get; private set; }
+    public bool NoCommand { get; private set; }
+    public bool StdinNull { get; private set; }
+    public bool Background { get; private set; }
+    public bool Subsystem { get; private set; }
+    public int ForceTty { get; private set; }
+    public bool DisableTty { get; private set; }
+    public string? StdioForward { get; private set; }
+
+    public static SshArguments Parse(string[] args)
+    {
+        var a = new SshArguments();
+        var g = new GetOpt(OptionSpec, args);
+        while (true)
+        {
+            while (g.Next(out char opt, out string? value)) a.Apply(opt, value);
+            if (g.Index >= args.Length) break;
+            if (a.Destination is null)
+            {
+                a.Destination = args[g.Index];
+                g.Reset(g.Index + 1);
+                continue;
+            }
+            a.Command.AddRange(args[g.Index..]);
+            break;
+        }
+        if (a.Destination is null && !a.PrintVersion && a.Query is null)
+            throw new UsageException("no destination");
+        if (a.Destination is not null && a.Destination.Length > 0 && a.Destination[0] == '-')
+            throw new UsageException($"invalid destination {a.Destination}");
+        return a;
+    }
+
+    private void Apply(char opt, string? v)
+    {
+        switch (opt)
+        {
+            case '4': FlagOptions.Add("AddressFamily inet"); break;
+            case '6': FlagOptions.Add("AddressFamily inet6"); break;
+            case 'A': FlagOptions.Add("ForwardAgent yes"); break;
+            case 'a': FlagOptions.Add("ForwardAgent no"); break;
+            case 'C': FlagOptions.Add("Compression yes"); break;
+            case 'X': FlagOptions.Add("ForwardX11 yes"); FlagOptions.Add("ForwardX11Trusted no"); break;
+            case 'Y': FlagOptions.Add("ForwardX11 yes"); FlagOptions.Add("ForwardX11Trusted yes"); break;
+            case 'x': FlagOptions.Add("ForwardX11 no"); break;
+            case 'g': FlagOptions.Add("GatewayPorts yes"); break;
+            case 'k': FlagOptions.Add("GSSAPIDelegateCredentials no"); break;
+            case 'K': FlagOptions.Add("GSSAPIAuthentication yes"); break;
+            case 'M': FlagOptions.Add("ControlMaster yes"); break;
+            case 'T': DisableTty = true; break;
+            case 't': ForceTty++; break;
+            case 'N': NoCommand = true; break;
+            case 'n': StdinNull = true; break;
+            case 'f': Background = true; StdinNull = true; break;
+            case 's': Subsystem = true; break;
+            case 'q': Quiet = true; break;
+            case 'v': Verbose = Math.Min(Verbose + 1, 3); break;
+            case 'V': PrintVersion = true; break;
+            case 'G': PrintConfig = true; break;
+            case 'y': break;
+            case 'P': break;
+            case '1': throw new UsageException("SSH protocol v.1 is no longer supported");
+            case '2': break;
+            case 'b': FlagOptions.Add($"BindAddress {v}"); break;
+            case 'B': FlagOptions.Add($"BindInterface {v}"); break;
+            case 'c': FlagOptions.Add($"Ciphers {v}"); break;
+            case 'm': FlagOptions.Add($"MACs {v}"); break;
+            case 'D': FlagOptions.Add($"DynamicForward {v}"); break;
+            case 'L': FlagOptions.Add($"LocalForward {SplitForward(v!)}"); break;
+            case 'R': FlagOptions.Add($"RemoteForward {SplitForward(v!)}"); break;
+            case 'e': FlagOptions.Add($"EscapeChar {v}"); break;
+            case 'E': LogFile = v; break;
+            case 'F': ConfigFile = v; break;
+            case 'i': FlagOptions.Add($"IdentityFile \"{v}\""); break;
+            case 'I': FlagOptions.Add($"PKCS11Provider {v}"); break;
+            case 'J': FlagOptions.Add($"ProxyJump {v}"); break;
+            case 'l': User = v; break;
+            case 'p':
+                if (!int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+                    throw new UsageException($"Bad port '{v}'");
+                Port = port;
+                break;
+            case 'o': Options.Add(v!); break;
+            case 'O': FlagOptions.Add($"ControlCommand {v}"); break;
+            case 'Q': Query = v; break;
+            case 'S': FlagOptions.Add($"ControlPath {v}"); break;
+            case 'w': FlagOptions.Add($"Tunnel yes"); break;
+            case 'W': StdioForward = v; FlagOptions.Add("ClearAllForwardings yes"); NoCommand = true; break;
+            default: throw new UsageException($"unknown option -- {opt}");
+        }
+    }
+
+    /// <summary>-L and -R take "[bind:]port:host:hostport"; the config keyword takes "[bind:]port host:hostport".</summary>
+    private static string SplitForward(string spec)
+    {
+        // Find the split between the listen part and the target: the target is the last "host:port"
+        // (host may be a bracketed IPv6 address); a Unix socket path target has no port.
+        int depth = 0;
+        var colons = new List<int>();
+        for (int i = 0; i < spec.Length; i++)
+        {
+            if (spec[i] == '[') depth++;
+            else if (spec[i] == ']') depth--;
+            else if (spec[i] == ':' && depth == 0) colons.Add(i);
+        }
+        if (colons.Count >= 2) return spec[..colons[^2]] + " " + spec[(colons[^2] + 1)..];
+        if (colons.Count == 1) return spec[..colons[0]] + " " + spec[(colons[0] + 1)..];
+        return spec;
+    }
+
+    public const string Usage =
+        "usage: hop ssh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface] [-b bind_address]\n" +
+        "           [-c cipher_spec] [-D [bind_address:]port] [-E log_file]\n" +
+        "           [-e escape_char] [-F configfile] [-I pkcs11] [-i identity_file]\n" +
+        "           [-J destination] [-L address] [-l login_name] [-m mac_spec]\n" +
+        "           [-O ctl_cmd] [-o option] [-P tag] [-p port] [-Q query_option]\n" +
+        "           [-R address] [-S ctl_path] [-W host:port] [-w local_tun[:remote_tun]]\n" +
+        "           destination [command [argument ...]]";
+}

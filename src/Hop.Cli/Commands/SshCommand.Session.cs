@@ -1,0 +1,190 @@
+using Hop.Cli.Terminal;
+using Hop.Ssh;
+using Hop.Ssh.Auth;
+using Hop.Ssh.Client;
+using Hop.Ssh.Config;
+using Hop.Ssh.Connection;
+
+namespace Hop.Cli.Commands;
+
+/// <summary>Connects with the resolved settings and runs the remote command or shell.</summary>
+internal static partial class SshCommand
+{
+    private static async Task<int> RunSessionAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log)
+    {
+        IAuthPrompter? prompter = c.BatchMode ? null : new Prompter(a.Quiet);
+        var identities = await LoadIdentitiesAsync(c, prompter, log).ConfigureAwait(false);
+        var verifier = new HostKeyVerifier(c, prompter, log);
+        var settings = new SshClientSettings
+        {
+            Host = c.OriginalHost,
+            HostName = c.HostName,
+            Port = c.Port,
+            User = c.User,
+            ConnectTimeout = c.ConnectTimeout ?? TimeSpan.Zero,
+            AddressFamily = c.AddressFamily switch
+            {
+                Hop.Ssh.Config.AddressFamily.Inet => System.Net.Sockets.AddressFamily.InterNetwork,
+                Hop.Ssh.Config.AddressFamily.Inet6 => System.Net.Sockets.AddressFamily.InterNetworkV6,
+                _ => System.Net.Sockets.AddressFamily.Unspecified,
+            },
+            KexAlgorithms = c.KexAlgorithms,
+            HostKeyAlgorithms = verifier.OrderHostKeyAlgorithms(c.HostKeyAlgorithms),
+            Ciphers = c.Ciphers,
+            Macs = c.Macs,
+            RekeyBytes = c.RekeyLimitBytes,
+            RekeyInterval = c.RekeyLimitTime,
+            Identities = identities,
+            PreferredAuthentications = c.PreferredAuthentications,
+            PubkeyAuthentication = c.PubkeyAuthentication,
+            PasswordAuthentication = c.PasswordAuthentication,
+            KbdInteractiveAuthentication = c.KbdInteractiveAuthentication,
+            PubkeyAcceptedAlgorithms = c.PubkeyAcceptedAlgorithms,
+            NumberOfPasswordPrompts = c.NumberOfPasswordPrompts,
+            Prompter = prompter,
+            InteractiveMethodsAllowed = () => !verifier.DisabledByChangedKey,
+            VerifyHostKey = verifier.VerifyAsync,
+            ServerAliveInterval = c.ServerAliveInterval,
+            ServerAliveCountMax = c.ServerAliveCountMax,
+            Log = log.Sink,
+        };
+        SshClient client;
+        try
+        {
+            client = await SshClient.ConnectAsync(settings).ConfigureAwait(false);
+        }
+        catch (SshConnectionException e) when (e.Message.StartsWith("no matching", StringComparison.Ordinal))
+        {
+            throw new SshConnectionException($"Unable to negotiate with {c.HostName} port {c.Port}: {e.Message}", e);
+        }
+        await using (client.ConfigureAwait(false))
+        {
+            if (a.NoCommand)
+            {
+                await client.Connection.Completion.ConfigureAwait(false);
+                return 0;
+            }
+            return await RunRemoteAsync(a, c, client, log).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> RunRemoteAsync(SshArguments a, ResolvedConfig c, SshClient client, DiagnosticLog log)
+    {
+        await using var session = await client.Connection.OpenSessionAsync().ConfigureAwait(false);
+        foreach (var (name, value) in EnvironmentToSend(c)) await session.SetEnvAsync(name, value).ConfigureAwait(false);
+        string command = string.Join(' ', a.Command);
+        bool wantTty = a.DisableTty ? false
+            : a.ForceTty > 0 || c.RequestTty == RequestTty.Force ? true
+            : c.RequestTty == RequestTty.No ? false
+            : c.RequestTty == RequestTty.Yes ? true
+            : command.Length == 0 && !Console.IsInputRedirected;
+        if (wantTty && (Console.IsInputRedirected && a.ForceTty < 2 && c.RequestTty != RequestTty.Force))
+        {
+            if (!a.Quiet) Console.Error.WriteLine("Pseudo-terminal will not be allocated because stdin is not a terminal.");
+            wantTty = false;
+        }
+        using var terminal = wantTty ? await InteractiveTerminal.StartAsync(session, log).ConfigureAwait(false) : null;
+        if (a.Subsystem) await session.SubsystemAsync(command).ConfigureAwait(false);
+        else if (command.Length > 0) await session.ExecAsync(command).ConfigureAwait(false);
+        else await session.ShellAsync().ConfigureAwait(false);
+        log.Write(1, command.Length > 0 ? $"Sending command: {command}" : "Requesting shell.");
+
+        var stdout = Console.OpenStandardOutput();
+        var stderr = Console.OpenStandardError();
+        var outPump = session.Output.CopyToAsync(stdout);
+        var errPump = session.ExtendedOutput.CopyToAsync(stderr);
+        if (a.StdinNull) await session.SendEofAsync().ConfigureAwait(false);
+        else _ = PumpStdinAsync(session, terminal);
+
+        var exit = await session.Exit.ConfigureAwait(false);
+        await Task.WhenAll(outPump, errPump).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await stdout.FlushAsync().ConfigureAwait(false);
+        terminal?.Restore();
+        if (exit.Signal is { } sig)
+        {
+            log.Write(1, $"remote command killed by signal {sig.SignalName}");
+            return 255;
+        }
+        return exit.ExitStatus ?? 255;
+    }
+
+    /// <summary>Copies our stdin to the channel, then sends EOF; ends quietly when the channel goes away.</summary>
+    private static async Task PumpStdinAsync(SessionChannel session, InteractiveTerminal? terminal)
+    {
+        var input = Console.OpenStandardInput();
+        var channel = session.GetInputStream();
+        var buffer = new byte[32 * 1024];
+        try
+        {
+            while (true)
+            {
+                int n = await input.ReadAsync(buffer).ConfigureAwait(false);
+                if (n == 0) break;
+                if (terminal is not null)
+                {
+                    n = terminal.FilterInput(buffer.AsSpan(0, n), out bool disconnect);
+                    if (disconnect)
+                    {
+                        await session.CloseAsync().ConfigureAwait(false);
+                        return;
+                    }
+                }
+                if (n > 0) await channel.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+            }
+            await session.SendEofAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The session ended first; its exit status says the rest.
+        }
+    }
+
+    /// <summary>SetEnv values, then environment variables matching SendEnv patterns.</summary>
+    private static IEnumerable<(string, string)> EnvironmentToSend(ResolvedConfig c)
+    {
+        foreach (var kv in c.SetEnv)
+        {
+            int eq = kv.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0) yield return (kv[..eq], kv[(eq + 1)..]);
+        }
+        if (c.SendEnv.Count == 0) yield break;
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+        {
+            string name = (string)e.Key;
+            bool send = false;
+            foreach (var pattern in c.SendEnv)
+            {
+                if (pattern.StartsWith('-')) { if (SshPattern.Match(name, pattern[1..])) send = false; }
+                else if (SshPattern.Match(name, pattern)) send = true;
+            }
+            if (send) yield return (name, (string?)e.Value ?? "");
+        }
+    }
+
+    private static async Task<IReadOnlyList<IUserIdentity>> LoadIdentitiesAsync(ResolvedConfig c, IAuthPrompter? prompter, DiagnosticLog log)
+    {
+        var list = new List<IUserIdentity>();
+        if (!c.PubkeyAuthentication) return list;
+        foreach (var path in c.IdentityFiles)
+        {
+            try
+            {
+                var id = await FileIdentity.TryLoadAsync(path, prompter).ConfigureAwait(false);
+                if (id is null)
+                {
+                    log.Write(1, $"identity file {path} type -1");
+                    continue;
+                }
+                log.Write(1, $"identity file {path} type {id.PublicKey.KeyType}");
+                list.Add(id);
+            }
+            catch (SshKeyFormatException e)
+            {
+                // OpenSSH warns about an unusable key file and goes on with the others.
+                Console.Error.WriteLine(e.Message);
+                Console.Error.WriteLine($"Load key \"{path}\": {(e.Message.Contains("UNPROTECTED", StringComparison.Ordinal) ? "bad permissions" : "invalid format")}");
+            }
+        }
+        return list;
+    }
+}

@@ -1,0 +1,71 @@
+namespace Hop.Cli;
+
+/// <summary>
+/// Where -v lines and errors go: stderr, or the -E log file. An error is one line, "hop: ...";
+/// its stack trace only at -v.
+/// </summary>
+internal sealed class DiagnosticLog : IDisposable
+{
+    private readonly TextWriter _writer;
+    private readonly bool _ownsWriter;
+    private readonly object _gate = new();
+
+    public DiagnosticLog(int verbosity, bool quiet, string? logFile = null)
+    {
+        Verbosity = verbosity;
+        Quiet = quiet;
+        if (logFile is not null)
+        {
+            _writer = new StreamWriter(new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+            _ownsWriter = true;
+        }
+        else
+        {
+            _writer = Console.Error;
+        }
+    }
+
+    public int Verbosity { get; private set; }
+    public bool Quiet { get; private set; }
+
+    /// <summary>Applies LogLevel from the config when -v/-q did not already set the level (QUIET, FATAL, ERROR, INFO, VERBOSE, DEBUG1..3).</summary>
+    public DiagnosticLog WithLogLevel(string? level)
+    {
+        if (Verbosity > 0 || Quiet || level is null) return this;
+        switch (level.ToUpperInvariant())
+        {
+            case "QUIET" or "FATAL" or "ERROR": Quiet = true; break;
+            case "DEBUG" or "DEBUG1": Verbosity = 1; break;
+            case "DEBUG2": Verbosity = 2; break;
+            case "DEBUG3": Verbosity = 3; break;
+        }
+        return this;
+    }
+
+    /// <summary>Writes a debug line at <paramref name="level"/> (1..3) when -v asked for it; level 0 always, unless -q.</summary>
+    public void Write(int level, string message)
+    {
+        if (level == 0 ? Quiet : level > Verbosity) return;
+        string prefix = level switch { 0 => "", 1 => "debug1: ", 2 => "debug2: ", _ => "debug3: " };
+        lock (_gate) _writer.WriteLine(prefix + message);
+    }
+
+    /// <summary>The callback the library logs through.</summary>
+    public Action<int, string> Sink => Write;
+
+    public void Error(Exception e)
+    {
+        lock (_gate)
+        {
+            _writer.WriteLine("hop: " + OneLine(e.Message));
+            if (Verbosity > 0) _writer.WriteLine(e.ToString());
+        }
+    }
+
+    private static string OneLine(string s) => s.Replace('\n', ' ').Replace('\r', ' ');
+
+    public void Dispose()
+    {
+        if (_ownsWriter) _writer.Dispose();
+    }
+}

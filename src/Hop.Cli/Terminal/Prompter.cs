@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Text;
+using Hop.Ssh.Auth;
+
+namespace Hop.Cli.Terminal;
+
+/// <summary>
+/// Asks the user, as OpenSSH does: on the controlling terminal without echo, or through the
+/// program in SSH_ASKPASS when SSH_ASKPASS_REQUIRE says so or no terminal is there.
+/// </summary>
+internal sealed class Prompter : IAuthPrompter
+{
+    private readonly bool _quiet;
+
+    public Prompter(bool quiet = false) => _quiet = quiet;
+
+    public ValueTask<string?> ReadSecretAsync(string prompt, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(ReadSecret(prompt, echo: false));
+
+    public ValueTask<IReadOnlyList<string>?> ReadResponsesAsync(string name, string instruction, IReadOnlyList<AuthPrompt> prompts, CancellationToken cancellationToken)
+    {
+        if (!UseAskpass())
+        {
+            if (name.Length > 0) Console.Error.WriteLine(name);
+            if (instruction.Length > 0) Console.Error.WriteLine(instruction);
+        }
+        var answers = new List<string>();
+        foreach (var p in prompts)
+        {
+            var a = ReadSecret(p.Text, p.Echo);
+            if (a is null) return ValueTask.FromResult<IReadOnlyList<string>?>(null);
+            answers.Add(a);
+        }
+        return ValueTask.FromResult<IReadOnlyList<string>?>(answers);
+    }
+
+    public void ShowBanner(string text)
+    {
+        if (!_quiet) Console.Error.Write(text);
+    }
+
+    /// <summary>Reads one answer; null when there is no way to ask or the user gave up.</summary>
+    public static string? ReadSecret(string prompt, bool echo = false, string? askpassPromptHint = null)
+    {
+        if (UseAskpass()) return RunAskpass(prompt, askpassPromptHint);
+        return ReadFromTty(prompt, echo);
+    }
+
+    /// <summary>OpenSSH's rule: SSH_ASKPASS_REQUIRE=force always, =never never, else when there is no terminal and a display.</summary>
+    public static bool UseAskpass()
+    {
+        var askpass = Environment.GetEnvironmentVariable("SSH_ASKPASS");
+        var require = Environment.GetEnvironmentVariable("SSH_ASKPASS_REQUIRE");
+        if (require == "never") return false;
+        if (string.IsNullOrEmpty(askpass)) return false;
+        if (require is "force" or "prefer") return true;
+        bool display = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
+        return display && !HasTty();
+    }
+
+    private static bool HasTty()
+    {
+        try
+        {
+            using var f = new FileStream("/dev/tty", FileMode.Open, FileAccess.ReadWrite);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static string? RunAskpass(string prompt, string? hint)
+    {
+        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("SSH_ASKPASS")!)
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(prompt);
+        if (hint is not null) psi.Environment["SSH_ASKPASS_PROMPT"] = hint;
+        try
+        {
+            using var p = Process.Start(psi);
+            if (p is null) return null;
+            string output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0) return null;
+            int nl = output.IndexOf('\n', StringComparison.Ordinal);
+            return (nl >= 0 ? output[..nl] : output).TrimEnd('\r');
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    private static string? ReadFromTty(string prompt, bool echo)
+    {
+        FileStream tty;
+        try
+        {
+            tty = new FileStream("/dev/tty", FileMode.Open, FileAccess.ReadWrite);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        using (tty)
+        {
+            int fd = (int)tty.SafeFileHandle.DangerousGetHandle();
+            var outBytes = Encoding.UTF8.GetBytes(prompt);
+            tty.Write(outBytes);
+            tty.Flush();
+            byte[]? saved = echo ? null : TerminalEcho.Disable(fd);
+            try
+            {
+                var line = new List<byte>();
+                var one = new byte[1];
+                while (line.Count < 4096)
+                {
+                    int n = tty.Read(one, 0, 1);
+                    if (n == 0) return line.Count == 0 ? null : Encoding.UTF8.GetString(line.ToArray());
+                    if (one[0] == '\n' || one[0] == '\r') break;
+                    line.Add(one[0]);
+                }
+                var s = Encoding.UTF8.GetString(line.ToArray());
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line));
+                return s;
+            }
+            finally
+            {
+                if (saved is not null)
+                {
+                    TerminalEcho.Restore(fd, saved);
+                    tty.Write("\n"u8);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace Hop.Cli.Terminal;
+
+/// <summary>
+/// Raw mode and window size of the local terminal through termios and ioctl (P/Invoke). The
+/// termios struct stays opaque bytes, saved and restored whole, so Linux's and macOS's layouts
+/// both work; only the Linux layout is read for the modes sent to the server.
+/// </summary>
+internal static partial class RawTerminal
+{
+    private const int TcsaDrain = 1;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int tcgetattr(int fd, Span<byte> termios);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int tcsetattr(int fd, int action, ReadOnlySpan<byte> termios);
+
+    [LibraryImport("libc")]
+    private static partial void cfmakeraw(Span<byte> termios);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int ioctl(int fd, nuint request, Span<ushort> winsize);
+
+    [LibraryImport("libc")]
+    private static partial int isatty(int fd);
+
+    public static bool IsTerminal(int fd) => !OperatingSystem.IsWindows() && isatty(fd) == 1;
+
+    /// <summary>The current settings of <paramref name="fd"/>, or null when it is not a terminal.</summary>
+    public static byte[]? GetAttributes(int fd)
+    {
+        if (OperatingSystem.IsWindows()) return null;
+        var t = new byte[256];
+        return tcgetattr(fd, t) == 0 ? t : null;
+    }
+
+    /// <summary>Puts <paramref name="fd"/> in raw mode; returns the settings to restore.</summary>
+    public static byte[]? EnterRaw(int fd)
+    {
+        var saved = GetAttributes(fd);
+        if (saved is null) return null;
+        var raw = (byte[])saved.Clone();
+        cfmakeraw(raw);
+        return tcsetattr(fd, TcsaDrain, raw) == 0 ? saved : null;
+    }
+
+    public static void Restore(int fd, byte[] saved)
+    {
+        if (!OperatingSystem.IsWindows()) _ = tcsetattr(fd, TcsaDrain, saved);
+    }
+
+    /// <summary>(columns, rows, width px, height px) of the terminal on <paramref name="fd"/>, or null.</summary>
+    public static (uint Cols, uint Rows, uint Width, uint Height)? WindowSize(int fd)
+    {
+        if (OperatingSystem.IsWindows()) return null;
+        Span<ushort> ws = stackalloc ushort[4];
+        nuint request = OperatingSystem.IsMacOS() ? 0x40087468u : 0x5413u;
+        if (ioctl(fd, request, ws) != 0) return null;
+        return (ws[1], ws[0], ws[2], ws[3]);
+    }
+
+    /// <summary>Reads tcflag_t words and c_cc bytes from Linux's struct termios.</summary>
+    public static (uint Iflag, uint Oflag, uint Cflag, uint Lflag, byte[] Cc)? LinuxFields(byte[]? termios)
+    {
+        if (termios is null || !OperatingSystem.IsLinux()) return null;
+        return (BinaryPrimitives.ReadUInt32LittleEndian(termios.AsSpan(0)),
+                BinaryPrimitives.ReadUInt32LittleEndian(termios.AsSpan(4)),
+                BinaryPrimitives.ReadUInt32LittleEndian(termios.AsSpan(8)),
+                BinaryPrimitives.ReadUInt32LittleEndian(termios.AsSpan(12)),
+                termios.AsSpan(17, 32).ToArray());
+    }
+}

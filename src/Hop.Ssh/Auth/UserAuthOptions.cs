@@ -1,0 +1,37 @@
+namespace Hop.Ssh.Auth;
+
+/// <summary>What authentication may use, as ssh_config's keywords say.</summary>
+public sealed class UserAuthOptions
+{
+    public required string User { get; init; }
+
+    /// <summary>The host as the user named it, for prompts ("user@host's password: ").</summary>
+    public required string Host { get; init; }
+
+    public IReadOnlyList<IUserIdentity> Identities { get; init; } = [];
+
+    /// <summary>PreferredAuthentications: methods in the order to try them.</summary>
+    public IReadOnlyList<string> PreferredAuthentications { get; init; } = ["publickey", "keyboard-interactive", "password"];
+
+    public bool PubkeyAuthentication { get; init; } = true;
+    public bool PasswordAuthentication { get; init; } = true;
+    public bool KbdInteractiveAuthentication { get; init; } = true;
+
+    /// <summary>PubkeyAcceptedAlgorithms: the signature algorithms we may use.</summary>
+    public IReadOnlyList<string> PubkeyAcceptedAlgorithms { get; init; } =
+        ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256"];
+
+    /// <summary>NumberOfPasswordPrompts.</summary>
+    public int NumberOfPasswordPrompts { get; init; } = 3;
+
+    /// <summary>Asks for passwords and answers; null in batch mode.</summary>
+    public IAuthPrompter? Prompter { get; init; }
+
+    /// <summary>
+    /// Consulted before password and keyboard-interactive are tried; false turns them off (as OpenSSH
+    /// does after StrictHostKeyChecking=no let a changed host key through).
+    /// </summary>
+    public Func<bool>? InteractiveMethodsAllowed { get; init; }
+
+    public Action<int, string>? Log { get; init; }
+}

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Sockets;
+using Hop.Ssh.Auth;
+using Hop.Ssh.Connection;
+using Hop.Ssh.Transport;
+using Hop.Ssh.Transport.Messages;
+
+namespace Hop.Ssh.Client;
+
+/// <summary>
+/// An authenticated SSH connection: TCP (or a proxy stream), transport, user authentication and
+/// the connection protocol, tied together.
+/// </summary>
+public sealed class SshClient : IAsyncDisposable
+{
+    private SshClient(SshTransport transport, SshConnection connection, string method)
+    {
+        Transport = transport;
+        Connection = connection;
+        AuthenticationMethod = method;
+    }
+
+    public SshTransport Transport { get; }
+    public SshConnection Connection { get; }
+
+    /// <summary>The method that completed authentication ("publickey", "password", ...).</summary>
+    public string AuthenticationMethod { get; }
+
+    public static async Task<SshClient> ConnectAsync(SshClientSettings settings, CancellationToken cancellationToken = default)
+    {
+        var stream = settings.OpenStream is not null
+            ? await settings.OpenStream(cancellationToken).ConfigureAwait(false)
+            : await ConnectTcpAsync(settings, cancellationToken).ConfigureAwait(false);
+        SshTransport? transport = null;
+        try
+        {
+            var timeout = settings.ConnectTimeout > TimeSpan.Zero ? settings.ConnectTimeout : TimeSpan.FromSeconds(30);
+            transport = await SshTransport.ConnectAsync(stream, new SshTransportOptions
+            {
+                KexAlgorithms = settings.KexAlgorithms,
+                HostKeyAlgorithms = settings.HostKeyAlgorithms,
+                Ciphers = settings.Ciphers,
+                Macs = settings.Macs,
+                RekeyBytes = settings.RekeyBytes,
+                RekeyInterval = settings.RekeyInterval,
+                HandshakeTimeout = timeout,
+                VerifyHostKey = settings.VerifyHostKey,
+                Log = settings.Log,
+            }, cancellationToken).ConfigureAwait(false);
+
+            var defaults = new UserAuthOptions { User = settings.User, Host = settings.Host };
+            var authOptions = new UserAuthOptions
+            {
+                User = settings.User,
+                Host = settings.Host,
+                Identities = settings.Identities,
+                PreferredAuthentications = settings.PreferredAuthentications,
+                PubkeyAuthentication = settings.PubkeyAuthentication,
+                PasswordAuthentication = settings.PasswordAuthentication,
+                KbdInteractiveAuthentication = settings.KbdInteractiveAuthentication,
+                PubkeyAcceptedAlgorithms = settings.PubkeyAcceptedAlgorithms ?? defaults.PubkeyAcceptedAlgorithms,
+                NumberOfPasswordPrompts = settings.NumberOfPasswordPrompts,
+                Prompter = settings.Prompter,
+                InteractiveMethodsAllowed = settings.InteractiveMethodsAllowed,
+                Log = settings.Log,
+            };
+            var t = transport;
+            string method = await UserAuthentication.AuthenticateAsync(t, authOptions, () => t.ServerSignatureAlgorithms, cancellationToken).ConfigureAwait(false);
+            var connection = new SshConnection(transport, new SshConnectionOptions
+            {
+                ServerAliveInterval = settings.ServerAliveInterval,
+                ServerAliveCountMax = settings.ServerAliveCountMax,
+                HostName = settings.Host,
+            });
+            connection.Start();
+            return new SshClient(transport, connection, method);
+        }
+        catch
+        {
+            if (transport is not null)
+            {
+                await transport.DisconnectAsync(DisconnectReason.ByApplication, "disconnected by user", CancellationToken.None).ConfigureAwait(false);
+                await transport.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Resolves the host and connects to the first address that answers, with TCP_NODELAY set.</summary>
+    private static async Task<Stream> ConnectTcpAsync(SshClientSettings settings, CancellationToken ct)
+    {
+        string name = settings.HostName ?? settings.Host;
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(name, out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(name, settings.AddressFamily, ct).ConfigureAwait(false);
+            }
+            catch (SocketException e)
+            {
+                throw new SshConnectionException($"Could not resolve hostname {name}: {e.Message}", e);
+            }
+        }
+        if (settings.AddressFamily != AddressFamily.Unspecified) addresses = addresses.Where(a => a.AddressFamily == settings.AddressFamily).ToArray();
+        if (addresses.Length == 0) throw new SshConnectionException($"Could not resolve hostname {name}: no address of the requested family");
+        SocketException? last = null;
+        foreach (var address in addresses)
+        {
+            settings.Log?.Invoke(1, $"Connecting to {name} [{address}] port {settings.Port}.");
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (settings.ConnectTimeout > TimeSpan.Zero) timeout.CancelAfter(settings.ConnectTimeout);
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, settings.Port), timeout.Token).ConfigureAwait(false);
+                settings.Log?.Invoke(1, "Connection established.");
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                socket.Dispose();
+                throw new SshConnectionException($"connect to host {name} port {settings.Port}: Connection timed out");
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                last = e;
+            }
+        }
+        throw new SshConnectionException($"connect to host {name} port {settings.Port}: {Describe(last!)}", last!);
+    }
+
+    private static string Describe(SocketException e) => e.SocketErrorCode switch
+    {
+        SocketError.ConnectionRefused => "Connection refused",
+        SocketError.TimedOut => "Connection timed out",
+        SocketError.HostUnreachable => "No route to host",
+        SocketError.NetworkUnreachable => "Network is unreachable",
+        _ => e.Message,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await Connection.DisposeAsync().ConfigureAwait(false);
+        await Transport.DisposeAsync().ConfigureAwait(false);
+    }
+}

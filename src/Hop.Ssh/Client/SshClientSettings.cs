@@ -1,0 +1,55 @@
+using System.Net.Sockets;
+using Hop.Ssh.Auth;
+using Hop.Ssh.Crypto;
+using Hop.Ssh.Transport;
+
+namespace Hop.Ssh.Client;
+
+/// <summary>Everything a connection needs, already resolved from the command line and ssh_config.</summary>
+public sealed class SshClientSettings
+{
+    /// <summary>The host as the user named it (for prompts, known_hosts and messages).</summary>
+    public required string Host { get; init; }
+
+    /// <summary>The address or name to connect to (HostName); defaults to <see cref="Host"/>.</summary>
+    public string? HostName { get; init; }
+
+    public int Port { get; init; } = 22;
+    public required string User { get; init; }
+
+    /// <summary>ConnectTimeout: bounds the TCP connect and the handshake (zero: 30 s for the handshake, OS default for TCP).</summary>
+    public TimeSpan ConnectTimeout { get; init; }
+
+    public AddressFamily AddressFamily { get; init; } = AddressFamily.Unspecified;
+
+    public IReadOnlyList<string> KexAlgorithms { get; init; } = Crypto.KexAlgorithms.Default;
+    public IReadOnlyList<string> HostKeyAlgorithms { get; init; } = Crypto.HostKeyAlgorithms.Default;
+    public IReadOnlyList<string> Ciphers { get; init; } = CipherAlgorithms.Default;
+    public IReadOnlyList<string> Macs { get; init; } = MacAlgorithms.Default;
+    public long RekeyBytes { get; init; }
+    public TimeSpan RekeyInterval { get; init; }
+
+    public IReadOnlyList<IUserIdentity> Identities { get; init; } = [];
+    public IReadOnlyList<string> PreferredAuthentications { get; init; } = ["publickey", "keyboard-interactive", "password"];
+    public bool PubkeyAuthentication { get; init; } = true;
+    public bool PasswordAuthentication { get; init; } = true;
+    public bool KbdInteractiveAuthentication { get; init; } = true;
+    public IReadOnlyList<string>? PubkeyAcceptedAlgorithms { get; init; }
+    public int NumberOfPasswordPrompts { get; init; } = 3;
+    public IAuthPrompter? Prompter { get; init; }
+
+    /// <summary>See <see cref="UserAuthOptions.InteractiveMethodsAllowed"/>.</summary>
+    public Func<bool>? InteractiveMethodsAllowed { get; init; }
+
+    /// <summary>Decides whether the server's host key is trusted.</summary>
+    public required Func<HostKeyCheck, CancellationToken, ValueTask<bool>> VerifyHostKey { get; init; }
+
+    public TimeSpan ServerAliveInterval { get; init; }
+    public int ServerAliveCountMax { get; init; } = 3;
+
+    /// <summary>When set, the connection runs over this stream (ProxyCommand, ProxyJump) instead of TCP.</summary>
+    public Func<CancellationToken, Task<Stream>>? OpenStream { get; init; }
+
+    /// <summary>Debug lines by level (1 = -v, 2 = -vv, 3 = -vvv); never secrets.</summary>
+    public Action<int, string>? Log { get; init; }
+}

@@ -1,0 +1,142 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using Hop.Ssh.Connection.Messages;
+
+namespace Hop.Ssh.Connection;
+
+/// <summary>Flow control (RFC 4254 §5.2): the window we grant and the window the peer grants us.</summary>
+public partial class SshChannel
+{
+    private readonly AsyncSignal _remoteWindowSignal = new();
+    private readonly uint _localWindowMax;
+    private readonly uint _localMaxPacket;
+    private long _localWindow;
+    private long _unacknowledged;
+    private long _remoteWindow;
+    private int _remoteMaxPacket;
+
+    /// <summary>What the peer may still send before our next WINDOW_ADJUST.</summary>
+    internal long LocalWindow => Volatile.Read(ref _localWindow);
+
+    /// <summary>What we may still send before the peer's next WINDOW_ADJUST.</summary>
+    internal long RemoteWindow => Volatile.Read(ref _remoteWindow);
+
+    /// <summary>The largest DATA payload the peer accepts (capped by what the transport carries).</summary>
+    internal int RemoteMaxPacket => _remoteMaxPacket;
+
+    private void SetRemote(uint remoteChannel, uint remoteWindow, uint remoteMaxPacket)
+    {
+        RemoteChannelId = remoteChannel;
+        Volatile.Write(ref _remoteWindow, remoteWindow);
+        if (remoteMaxPacket == 0) throw new SshProtocolException($"{Name}: peer's maximum packet size is 0");
+        _remoteMaxPacket = (int)Math.Min(remoteMaxPacket, (uint)Connection.Options.MaximumSendPacketSize);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="data"/> as DATA messages of at most the peer's maximum packet size,
+    /// waiting (without blocking a thread) for WINDOW_ADJUST when the peer's window is spent.
+    /// </summary>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        => WriteCoreAsync(data, extended: false, cancellationToken);
+
+    /// <summary>Sends <paramref name="data"/> as extended data of type 1 (stderr); a server's job, here for tests and symmetry.</summary>
+    public ValueTask WriteExtendedAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        => WriteCoreAsync(data, extended: true, cancellationToken);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteCoreAsync(ReadOnlyMemory<byte> data, bool extended, CancellationToken cancellationToken)
+    {
+        ThrowIfNotOpen();
+        if (Volatile.Read(ref _eofSent) != 0) throw new SshChannelException($"{Name}: write after EOF");
+        if (data.IsEmpty) return;
+        int header = extended ? ChannelExtendedDataMessage.HeaderLength : ChannelDataMessage.HeaderLength;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(header + Math.Min(data.Length, _remoteMaxPacket));
+        try
+        {
+            while (!data.IsEmpty)
+            {
+                int n = await ReserveRemoteWindowAsync(Math.Min(data.Length, _remoteMaxPacket), cancellationToken).ConfigureAwait(false);
+                if (extended) ChannelExtendedDataMessage.WriteHeader(buffer, RemoteChannelId, ChannelExtendedDataMessage.Stderr, n);
+                else ChannelDataMessage.WriteHeader(buffer, RemoteChannelId, n);
+                data.Span[..n].CopyTo(buffer.AsSpan(header));
+                await Connection.SendAsync(buffer.AsMemory(0, header + n), cancellationToken).ConfigureAwait(false);
+                data = data[n..];
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Takes up to <paramref name="wanted"/> bytes of the peer's window, waiting while it is empty.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReserveRemoteWindowAsync(int wanted, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            long window = Volatile.Read(ref _remoteWindow);
+            if (window > 0)
+            {
+                int n = (int)Math.Min(window, wanted);
+                if (Interlocked.CompareExchange(ref _remoteWindow, window - n, window) == window) return n;
+                continue;
+            }
+            ThrowIfNotOpen();
+            await _remoteWindowSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal void OnWindowAdjust(uint bytesToAdd)
+    {
+        RequireOpen("WINDOW_ADJUST");
+        long window = Interlocked.Add(ref _remoteWindow, bytesToAdd);
+        if (window > uint.MaxValue) throw new SshProtocolException($"{Name}: WINDOW_ADJUST of {bytesToAdd} overflows the window");
+        _remoteWindowSignal.Set();
+    }
+
+    internal void OnData(ReadOnlySpan<byte> data) => Receive(_stdout, data);
+
+    internal void OnExtendedData(uint dataTypeCode, ReadOnlySpan<byte> data)
+    {
+        if (dataTypeCode == ChannelExtendedDataMessage.Stderr)
+        {
+            Receive(_stderr, data);
+            return;
+        }
+        // Unknown types are counted against the window and dropped.
+        Receive(null, data);
+    }
+
+    private void Receive(InboundStream? stream, ReadOnlySpan<byte> data)
+    {
+        RequireOpen("data");
+        if (_eofReceived) throw new SshProtocolException($"{Name}: data after EOF");
+        long window = Volatile.Read(ref _localWindow);
+        if (data.Length > window)
+        {
+            throw new SshProtocolException($"{Name}: peer sent {data.Length} bytes with only {window} left in the window");
+        }
+        Interlocked.Add(ref _localWindow, -data.Length);
+        if (stream is null || Volatile.Read(ref _closeSent) != 0)
+        {
+            OnConsumed(data.Length);
+            return;
+        }
+        stream.Deliver(data);
+    }
+
+    /// <summary>The consumer took <paramref name="count"/> bytes: grant them back once half the window is used.</summary>
+    internal void OnConsumed(long count)
+    {
+        long pending = Interlocked.Add(ref _unacknowledged, count);
+        if (pending < _localWindowMax / 2) return;
+        long grant = Interlocked.Exchange(ref _unacknowledged, 0);
+        if (grant <= 0) return;
+        Interlocked.Add(ref _localWindow, grant);
+        if (_state is not State.Open || Volatile.Read(ref _closeSent) != 0) return;
+        var message = new byte[ChannelWindowAdjustMessage.Length];
+        new ChannelWindowAdjustMessage(RemoteChannelId, (uint)grant).WriteTo(message);
+        Connection.SendInBackground(message);
+    }
+}

@@ -1,0 +1,99 @@
+using Hop.Interop.Tests.Fixtures;
+
+namespace Hop.Interop.Tests.Cli;
+
+/// <summary>Password and keyboard-interactive logins answered through SSH_ASKPASS; dropbear as a second server.</summary>
+public class PasswordAuthCliTests
+{
+    private static string Askpass(string script)
+    {
+        var dir = TestPaths.NewTempDir();
+        var path = Path.Combine(dir, "askpass");
+        File.WriteAllText(path, "#!/bin/sh\n" + script);
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_000_000);
+        return path;
+    }
+
+    private static Dictionary<string, string?> AskpassEnv(string askpass) =>
+        new() { ["SSH_ASKPASS"] = askpass, ["SSH_ASKPASS_REQUIRE"] = "force" };
+
+    private static List<string> Args(int port, string knownHosts, string method) =>
+    [
+        "ssh", "-F", "/dev/null", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "-o", $"UserKnownHostsFile={knownHosts}", "-o", "StrictHostKeyChecking=yes",
+        "-o", "PubkeyAuthentication=no", "-o", $"PreferredAuthentications={method}",
+        "-l", TestUser.Name, "127.0.0.1", "hello",
+    ];
+
+    [Fact]
+    public async Task PasswordThroughAskpass()
+    {
+        await using var server = await AsyncSshServer.StartAsync("password");
+        var askpass = Askpass($"echo '{TestUser.Password}'\n");
+        var r = await HopCli.RunAsync(Args(server.Port, server.KnownHostsPath, "password"), AskpassEnv(askpass));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("asyncssh ran: hello\n", r.Stdout);
+    }
+
+    [Fact]
+    public async Task WrongPasswordIsAskedThreeTimesThenDenied()
+    {
+        await using var server = await AsyncSshServer.StartAsync("password");
+        var dir = TestPaths.NewTempDir();
+        var count = Path.Combine(dir, "count");
+        var askpass = Askpass($"echo x >> {count}\necho wrong\n");
+        var r = await HopCli.RunAsync(Args(server.Port, server.KnownHostsPath, "password"), AskpassEnv(askpass));
+        Assert.Equal(255, r.ExitCode);
+        Assert.Contains("Permission denied", r.Stderr, StringComparison.Ordinal);
+        Assert.Equal(3, File.ReadAllLines(count).Length);
+    }
+
+    [Fact]
+    public async Task KeyboardInteractiveAnswersEveryPrompt()
+    {
+        await using var server = await AsyncSshServer.StartAsync("kbdint");
+        // The askpass program is given the prompt; it answers each one.
+        var askpass = Askpass($"case \"$1\" in *Password*) echo '{TestUser.Password}';; *code*) echo '{AsyncSshServer.Otp}';; *) exit 1;; esac\n");
+        var r = await HopCli.RunAsync(Args(server.Port, server.KnownHostsPath, "keyboard-interactive"), AskpassEnv(askpass));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("asyncssh ran: hello\n", r.Stdout);
+    }
+
+    [Fact]
+    public async Task BatchModeNeverPrompts()
+    {
+        await using var server = await AsyncSshServer.StartAsync("password");
+        var askpass = Askpass($"echo '{TestUser.Password}'\n");
+        var args = Args(server.Port, server.KnownHostsPath, "password");
+        args.InsertRange(1, ["-o", "BatchMode=yes"]);
+        var r = await HopCli.RunAsync(args, AskpassEnv(askpass));
+        Assert.Equal(255, r.ExitCode);
+        Assert.Contains("Permission denied", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PasswordAgainstOpenSshSshd()
+    {
+        await using var sshd = await SshdServer.StartAsync();
+        var askpass = Askpass($"echo '{TestUser.Password}'\n");
+        var args = Args(sshd.Port, sshd.KnownHostsPath, "password");
+        args[^1] = "id -un";
+        var r = await HopCli.RunAsync(args, AskpassEnv(askpass));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(TestUser.Name + "\n", r.Stdout);
+    }
+
+    [Theory]
+    [InlineData("ed25519", "ed25519")]
+    [InlineData("ecdsa", "ecdsa256")]
+    [InlineData("rsa", "rsa")]
+    public async Task DropbearRunsACommand(string hostKeyType, string userKey)
+    {
+        await using var server = await DropbearServer.StartAsync(hostKeyType);
+        var args = await HopCli.SshArgsAsync(server.Port, server.User, server.KnownHostsPath, userKey);
+        args.Add("echo dropbear; exit 4");
+        var r = await HopCli.RunAsync(args);
+        Assert.True(r.ExitCode == 4, r.ToString());
+        Assert.Equal("dropbear\n", r.Stdout);
+    }
+}

@@ -1,0 +1,97 @@
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using Hop.Interop.Tests.Fixtures;
+
+namespace Hop.Interop.Tests.Client;
+
+/// <summary>Exec sessions through the library against OpenSSH's sshd.</summary>
+public class ExecInteropTests : IAsyncLifetime
+{
+    private SshdServer _sshd = null!;
+
+    public async Task InitializeAsync() => _sshd = await SshdServer.StartAsync();
+    public async Task DisposeAsync() => await _sshd.DisposeAsync();
+
+    private static async Task<byte[]> ReadAllAsync(PipeReader reader)
+    {
+        var ms = new MemoryStream();
+        await reader.CopyToAsync(ms);
+        return ms.ToArray();
+    }
+
+    [Fact]
+    public async Task ExecSeparatesStdoutStderrAndReportsExitStatus()
+    {
+        await using var client = await ClientHarness.ConnectAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
+        await using var session = await client.Connection.OpenSessionAsync();
+        await session.ExecAsync("echo out; echo err >&2; exit 7");
+        await session.SendEofAsync();
+        var stdout = ReadAllAsync(session.Output);
+        var stderr = ReadAllAsync(session.ExtendedOutput);
+        var exit = await session.Exit.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal("out\n", System.Text.Encoding.UTF8.GetString(await stdout));
+        Assert.Equal("err\n", System.Text.Encoding.UTF8.GetString(await stderr));
+        Assert.Equal(7, exit.ExitStatus);
+    }
+
+    [Fact]
+    public async Task ExitSignalIsReported()
+    {
+        await using var client = await ClientHarness.ConnectAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
+        await using var session = await client.Connection.OpenSessionAsync();
+        await session.ExecAsync("kill -TERM $$");
+        var exit = await session.Exit.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Null(exit.ExitStatus);
+        Assert.Equal("TERM", exit.Signal?.SignalName);
+    }
+
+    [Theory]
+    [InlineData("chacha20-poly1305@openssh.com", null)]
+    [InlineData("aes128-gcm@openssh.com", null)]
+    [InlineData("aes256-ctr", "hmac-sha2-256-etm@openssh.com")]
+    [InlineData("aes128-ctr", "hmac-sha2-512")]
+    public async Task SixteenMegabytesEachWayWithRekeyEvery256KiB(string cipher, string? mac)
+    {
+        await using var client = await ClientHarness.ConnectAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath,
+            ciphers: [cipher], macs: mac is null ? null : [mac], rekeyBytes: 256 * 1024);
+        var data = RandomNumberGenerator.GetBytes(16 * 1024 * 1024);
+        await using var session2 = await client.Connection.OpenSessionAsync();
+        await session2.ExecAsync("cat");
+        var echoed = ReadAllAsync(session2.Output);
+        var input = session2.GetInputStream();
+        await input.WriteAsync(data);
+        await session2.SendEofAsync();
+        var back = await echoed.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(back));
+        Assert.True(client.Transport.KeyExchangeCount > 10, $"only {client.Transport.KeyExchangeCount} key exchanges");
+        var exit = await session2.Exit.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, exit.ExitStatus);
+    }
+
+    [Fact]
+    public async Task StdinEofReachesTheRemoteCommand()
+    {
+        await using var client = await ClientHarness.ConnectAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
+        await using var session = await client.Connection.OpenSessionAsync();
+        await session.ExecAsync("wc -c");
+        var stdout = ReadAllAsync(session.Output);
+        await session.GetInputStream().WriteAsync(new byte[12345]);
+        await session.SendEofAsync();
+        Assert.Equal("12345", System.Text.Encoding.UTF8.GetString(await stdout.WaitAsync(TimeSpan.FromSeconds(20))).Trim());
+    }
+
+    [Fact]
+    public async Task ManySessionsOnOneConnection()
+    {
+        await using var client = await ClientHarness.ConnectAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
+        var tasks = Enumerable.Range(0, 20).Select(async i =>
+        {
+            await using var s = await client.Connection.OpenSessionAsync();
+            await s.ExecAsync($"echo {i}");
+            var o = await ReadAllAsync(s.Output);
+            return System.Text.Encoding.UTF8.GetString(o).Trim();
+        });
+        var results = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), results);
+    }
+}

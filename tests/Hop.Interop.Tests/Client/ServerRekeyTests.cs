@@ -1,0 +1,27 @@
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using Hop.Interop.Tests.Fixtures;
+
+namespace Hop.Interop.Tests.Client;
+
+/// <summary>Key re-exchange started by the server (sshd's RekeyLimit), with data flowing both ways.</summary>
+public class ServerRekeyTests
+{
+    [Fact]
+    public async Task ServerStartedRekeysKeepDataIntact()
+    {
+        await using var sshd = await SshdServer.StartAsync(["RekeyLimit 512K"]);
+        await using var client = await ClientHarness.ConnectAsync(sshd.Port, sshd.User, sshd.KnownHostsPath, ciphers: ["aes128-gcm@openssh.com"]);
+        var data = RandomNumberGenerator.GetBytes(8 * 1024 * 1024);
+        await using var session = await client.Connection.OpenSessionAsync();
+        await session.ExecAsync("cat");
+        var ms = new MemoryStream();
+        var echoed = session.Output.CopyToAsync(ms);
+        await session.GetInputStream().WriteAsync(data);
+        await session.SendEofAsync();
+        await echoed.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(ms.ToArray()));
+        Assert.True(client.Transport.KeyExchangeCount > 10, $"only {client.Transport.KeyExchangeCount} key exchanges");
+        Assert.Contains("rekeying", sshd.Log, StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+
+namespace Hop.Interop.Tests.Keys;
+
+/// <summary>Runs a peer tool (ssh-keygen, puttygen, hop) with a timeout and captures its output.</summary>
+internal static class Tool
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(string file, IEnumerable<string> args, string? stdin = null, int timeoutMs = 60_000,
+        IDictionary<string, string>? env = null)
+    {
+        Assert.True(File.Exists(file), $"{file} is missing");
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (env is not null)
+        {
+            foreach (var (k, v) in env) psi.Environment[k] = v;
+        }
+        using var p = Process.Start(psi)!;
+        var so = p.StandardOutput.ReadToEndAsync();
+        var se = p.StandardError.ReadToEndAsync();
+        if (stdin is not null) p.StandardInput.Write(stdin);
+        p.StandardInput.Close();
+        if (!p.WaitForExit(timeoutMs))
+        {
+            p.Kill(true);
+            Assert.Fail($"{file} {string.Join(' ', args)} timed out");
+        }
+        p.WaitForExit();
+        return new Result(p.ExitCode, so.Result, se.Result);
+    }
+
+    public static Result SshKeygen(params string[] args) => Run("/usr/bin/ssh-keygen", args);
+
+    public static Result Puttygen(params string[] args) => Run("/usr/bin/puttygen", args);
+
+    public static Result Ok(Result r, string what)
+    {
+        Assert.True(r.ExitCode == 0, $"{what} exited {r.ExitCode}: {r.Stderr}{r.Stdout}");
+        return r;
+    }
+
+    /// <summary>The built hop executable, found by walking up to the folder that holds Hop.slnx.</summary>
+    public static string Hop
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hop.slnx"))) dir = dir.Parent;
+            Assert.NotNull(dir);
+            return Path.Combine(dir!.FullName, "src/Hop.Cli/bin/Release/net10.0/hop");
+        }
+    }
+}
+
+/// <summary>A temporary directory removed after the test.</summary>
+internal sealed class TempDir : IDisposable
+{
+    public TempDir()
+    {
+        Path = Directory.CreateTempSubdirectory("hop-keys-").FullName;
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    public string Path { get; }
+    public string this[string name] => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, true); } catch (IOException) { }
+    }
+
+    public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public string WritePrivate(string name, string content)
+    {
+        string p = this[name];
+        File.WriteAllText(p, content);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(p, Private);
+        return p;
+    }
+}
