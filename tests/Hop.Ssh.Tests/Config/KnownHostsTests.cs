@@ -177,6 +177,22 @@ public class KnownHostsTests : ConfigTestBase
     }
 
     [Fact]
+    public void UpdateHostKeys_replaces_the_hosts_keys_and_keeps_the_rest()
+    {
+        string f = Write("kh", $"# keep\nhost {L(Ed1)}\nhost,10.9.9.9 {L(Ec384)}\nother {L(Ed1)}\n@revoked host {L(Ed2)}\n{HashedHostName.Hash("host")} {L(Ec)}\n");
+        var r = KnownHostsUpdate.ReplaceHostKeys(f, "host", 22, [Ed1, Ed2, Ec384], hash: false);
+        Assert.Equal([6], r.Removed.Select(e => e.Line));
+        Assert.Equal([Ed2], r.Added);
+        Assert.Equal($"# keep\nhost {L(Ed1)}\nhost,10.9.9.9 {L(Ec384)}\nother {L(Ed1)}\n@revoked host {L(Ed2)}\nhost {L(Ed2)}\n", File.ReadAllText(f));
+        Assert.True(File.Exists(f + ".old"));
+        File.Delete(f + ".old");
+        var again = KnownHostsUpdate.ReplaceHostKeys(f, "host", 22, [Ed1, Ed2, Ec384], hash: false);
+        Assert.False(again.Modified);
+        Assert.False(File.Exists(f + ".old"));
+        Assert.Equal(KnownHostStatus.Revoked, KnownHosts.Check("host", 22, Ed2, [f]).Status); // @revoked still wins
+    }
+
+    [Fact]
     public void Host_key_algorithms_ordered_known_types_first()
     {
         string[] algs = ["ssh-ed25519-cert-v01@openssh.com", "ecdsa-sha2-nistp256-cert-v01@openssh.com", "rsa-sha2-512-cert-v01@openssh.com",
