@@ -127,6 +127,25 @@ public sealed class KnownHostsInteropTests : IDisposable, IClassFixture<KnownHos
     }
 
     [Fact]
+    public void Missing_file_is_reported_like_ssh_keygen()
+    {
+        string path = Path.Combine(_dir, "absent");
+        var f = Peer.Keygen("-F", "h", "-f", path);
+        var r = Peer.Keygen("-R", "h", "-f", path);
+        var h = Peer.Keygen("-H", "-f", path);
+        var e1 = new StringWriter();
+        var e2 = new StringWriter();
+        var e3 = new StringWriter();
+        Assert.Equal(f.ExitCode, KnownHostsEditor.Find(path, "h", TextWriter.Null, error: e1));
+        Assert.Equal(r.ExitCode, KnownHostsEditor.Remove(path, "h", TextWriter.Null, e2));
+        Assert.Equal(h.ExitCode, KnownHostsEditor.Hash(path, TextWriter.Null, e3));
+        Assert.Equal(Lf(f.Stderr), e1.ToString());
+        Assert.Equal(Lf(r.Stderr), e2.ToString());
+        Assert.Equal(Lf(h.Stderr), e3.ToString());
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void Hash_matches_ssh_keygen_H_up_to_the_random_salts()
     {
         string theirs = Write("theirs", Sample());

@@ -286,6 +286,22 @@ public class SshConfigTests : ConfigTestBase
     }
 
     [Fact]
+    public void Files_owned_by_another_user_are_refused()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string user = Write(".ssh/config", "Port 1\n");
+        Assert.Equal(1, SshConfig.Resolve("h", Options()).Port);
+        if (new ResolveOptions().LocalUserId != "0") return; // only root can give a file away
+        using (var chown = System.Diagnostics.Process.Start("/bin/chown", ["65534", user]))
+        {
+            chown.WaitForExit();
+            Assert.Equal(0, chown.ExitCode);
+        }
+        var e = Assert.Throws<SshConfigException>(() => SshConfig.Resolve("h", Options()));
+        Assert.Equal($"Bad owner or permissions on {user}", e.Message);
+    }
+
+    [Fact]
     public void Overlong_lines_are_refused()
     {
         var e = Assert.Throws<SshConfigException>(() => Resolve("h", "User " + new string('a', ConfigReader.MaxLineChars + 10) + "\n"));
