@@ -32,6 +32,12 @@ public sealed partial class SshTransport
     private long _rekeyLimitBytes = long.MaxValue;
     private DateTime _lastKex = DateTime.UtcNow;
 
+    /// <summary>
+    /// The ephemeral keys of our first-choice method, made while KEXINIT crosses the network (for
+    /// the post-quantum hybrids that costs tens of milliseconds of CPU, the round trip hides it).
+    /// </summary>
+    private List<(string Name, Task<IKeyExchange> Keys)>? _speculativeKex;
+
     private async Task RunInitialKeyExchangeAsync(CancellationToken ct)
     {
         _initialKexDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -95,6 +101,12 @@ public sealed partial class SshTransport
         msg.Write(ref w);
         _ourKexInit = b.ToArray();
         _outgoingKex = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (first)
+        {
+            // Our first two choices: servers without ML-KEM (OpenSSH before 9.9) settle on the second.
+            _speculativeKex = [.. _options.KexAlgorithms.Where(k => !CryptoFactory.IsGroupExchange(k)).Take(2)
+                .Select(name => (name, Task.Run(() => CryptoFactory.CreateKeyExchange(name), CancellationToken.None)))];
+        }
         Log(1, "SSH2_MSG_KEXINIT sent");
         await _writer.WriteAsync(_ourKexInit, ct).ConfigureAwait(false);
     }
@@ -177,10 +189,25 @@ public sealed partial class SshTransport
         }
         else
         {
-            _kex = CryptoFactory.CreateKeyExchange(_pending.Kex);
+            _kex = await TakeSpeculativeKexAsync(_pending.Kex).ConfigureAwait(false) ?? CryptoFactory.CreateKeyExchange(_pending.Kex);
             await SendKexInitValueAsync(MessageNumbers.KexEcdhInit, ct).ConfigureAwait(false);
             _stage = KexStage.AwaitingReply;
         }
+    }
+
+    /// <summary>The keys made ahead for <paramref name="kex"/>, if that is what was negotiated; others are discarded.</summary>
+    private async ValueTask<IKeyExchange?> TakeSpeculativeKexAsync(string kex)
+    {
+        if (_speculativeKex is not { } specs) return null;
+        _speculativeKex = null;
+        IKeyExchange? chosen = null;
+        foreach (var (name, keys) in specs)
+        {
+            var made = await keys.ConfigureAwait(false);
+            if (name == kex && chosen is null) chosen = made;
+            else made.Dispose();
+        }
+        return chosen;
     }
 
     private async ValueTask OnGexGroupAsync(KexDhGexGroupMessage group, CancellationToken ct)

@@ -301,6 +301,9 @@ public sealed partial class SshTransport : IPacketConnection
         {
             _disposed = true;
             _failure ??= new SshConnectionException("connection closed");
+            foreach (var (_, keys) in _speculativeKex ?? [])
+                _ = keys.ContinueWith(static t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
+            _speculativeKex = null;
             _outgoingKex?.TrySetException(_failure);
             await _stream.DisposeAsync().ConfigureAwait(false);
             _reader.Protector.Dispose();
