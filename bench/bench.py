@@ -118,7 +118,6 @@ class Runner:
 def main():
     a = parse_args()
     r = Runner(a)
-    load_before = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     quick = a.quick
     rounds = 1 if quick else a.rounds
     size = 8 * MIB if quick else GIB
@@ -135,9 +134,29 @@ def main():
     connect_per_round = 1 if quick else 4
 
     rows = []  # each: dict(name, unit, better, clients -> [Sample])
+    notes = []
+    probe = subprocess.run([a.hop, "agent", "-h"], capture_output=True, text=True)
+    if "unknown command" in (probe.stdout + probe.stderr).lower() or probe.returncode == 127:
+        notes.append("Agent signatures/second: skipped, `hop agent` does not exist on this branch yet.")
+    else:
+        notes.append("Agent signatures/second: `hop agent` exists but its benchmark row is not written yet.")
+    meta = machine_facts(a, rounds, size, many_count, connect_per_round)
+    load_before = meta["load"]
+    stamp = meta["date"].replace(":", "").replace(" ", "-")
+    os.makedirs(a.out, exist_ok=True)
 
-    def run_row(name, unit, better, clients, make, value_of, reps=1, group="", capture=False):
-        row = {"name": name, "unit": unit, "better": better, "group": group,
+    def write_report(final):
+        meta["load"] = f"{load_before} at the start" + (f", {current_load()} at the end" if final else " (run in progress)")
+        md = report.markdown(rows, meta, notes, r.failures)
+        for name in (["latest.md"] if quick else [f"RESULTS-{stamp}.md", "latest.md"]):
+            with open(os.path.join(a.out, name), "w") as f:
+                f.write(md)
+        with open(os.path.join(a.out, "latest.svg"), "w") as f:
+            f.write(report.svg(rows, meta))
+        return md
+
+    def run_row(name, unit, better, clients, make, value_of, reps=1, group="", capture=False, nbytes=0):
+        row = {"name": name, "unit": unit, "better": better, "group": group, "bytes": nbytes,
                "samples": {c: [] for c in clients}, "errors": {}}
         rows.append(row)
         print(f"-- {name}", flush=True)
@@ -155,6 +174,7 @@ def main():
                         r.failures.append(f"{name} / {c}: {e}")
                         print(f"   {c}: FAILED {e}", flush=True)
                     time.sleep(0.2)
+        write_report(False)
         for c in clients:
             s = row["samples"][c]
             if s:
@@ -162,23 +182,6 @@ def main():
                       f"cpu {statistics.median(x.cpu for x in s):.2f}s  rss {statistics.median(x.rss_kb for x in s)/1024:.0f}MB",
                       flush=True)
         return row
-
-    # Bulk transfers: the CLI clients write to /dev/null (download) or read 1 GiB from /dev/zero (upload).
-    for cipher, mac in ciphers:
-        label = cipher.replace("@openssh.com", "") + ("" if mac == "-" else " + " + mac.replace("@openssh.com", ""))
-        for job in ("down", "up"):
-            clients = cli + (["hoplib"] if not quick or job == "down" else [])
-
-            def make(c, job=job, cipher=cipher, mac=mac):
-                if job == "down":
-                    return r.argv(c, "down", cipher, mac, kex0, size), None
-                if c == "hoplib":  # in-process: sends zeros from memory
-                    return r.argv(c, "up", cipher, mac, kex0, size), None
-                return r.argv(c, "up", cipher, mac, kex0), size
-
-            row = run_row(f"{'download' if job == 'down' else 'upload'} {label}", "MB/s", "higher", clients, make,
-                          lambda c, wall, text: size / wall / 1e6, group="bulk")
-            row["bytes"] = size
 
     # Connect + key exchange + publickey auth + `true`, one process per connection.
     for kex in kexes:
@@ -230,31 +233,32 @@ def main():
     run_row("decrypt ed25519 key, 24 bcrypt rounds (-y -P)", "ms", "lower", cli, make_dec,
             lambda c, wall, text: wall * 1000, reps=1, group="keys")
 
-    # Agent signatures per second: only when `hop agent` exists.
-    notes = []
-    probe = subprocess.run([a.hop, "agent", "-h"], capture_output=True, text=True)
-    if "unknown command" in (probe.stdout + probe.stderr).lower() or probe.returncode == 127:
-        notes.append("Agent signatures/second: skipped, `hop agent` does not exist on this branch yet.")
-    else:
-        notes.append("Agent signatures/second: `hop agent` exists but its benchmark row is not written yet.")
+    # Bulk transfers: the CLI clients write to /dev/null (download) or read 1 GiB from /dev/zero (upload).
+    for cipher, mac in ciphers:
+        label = cipher.replace("@openssh.com", "") + ("" if mac == "-" else " + " + mac.replace("@openssh.com", ""))
+        for job in ("down", "up"):
+            clients = cli + (["hoplib"] if not quick or job == "down" else [])
 
-    meta = machine_facts(a, rounds, size, many_count, connect_per_round)
-    meta["load"] = f"{load_before} before, {meta['load']} after"
-    os.makedirs(a.out, exist_ok=True)
-    md = report.markdown(rows, meta, notes, r.failures)
-    svg = report.svg(rows, meta)
-    stamp = meta["date"].replace(":", "").replace(" ", "-")
-    targets = ["latest.md"] if quick else [f"RESULTS-{stamp}.md", "latest.md"]
-    for name in targets:
-        with open(os.path.join(a.out, name), "w") as f:
-            f.write(md)
-    with open(os.path.join(a.out, "latest.svg"), "w") as f:
-        f.write(svg)
+            def make(c, job=job, cipher=cipher, mac=mac):
+                if job == "down":
+                    return r.argv(c, "down", cipher, mac, kex0, size), None
+                if c == "hoplib":  # in-process: sends zeros from memory
+                    return r.argv(c, "up", cipher, mac, kex0, size), None
+                return r.argv(c, "up", cipher, mac, kex0), size
+
+            run_row(f"{'download' if job == 'down' else 'upload'} {label}", "MB/s", "higher", clients, make,
+                    lambda c, wall, text: size / wall / 1e6, group="bulk", nbytes=size)
+
+    md = write_report(True)
     print(md)
     if r.failures:
         print(f"bench: {len(r.failures)} measurement(s) failed", file=sys.stderr)
         return 1
     return 0
+
+
+def current_load():
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def machine_facts(a, rounds, size, many_count, connect_per_round):
@@ -279,7 +283,7 @@ def machine_facts(a, rounds, size, many_count, connect_per_round):
         "cpu": cpu,
         "cores": os.cpu_count(),
         "kernel": platform.release(),
-        "load": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "load": current_load(),
         "openssh": version(["/usr/bin/ssh", "-V"]),
         "dotnet": version(["dotnet", "--version"]),
         "rounds": rounds,
