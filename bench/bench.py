@@ -250,11 +250,40 @@ def main():
                     lambda c, wall, text: size / wall / 1e6, group="bulk", nbytes=size)
 
     md = write_report(True)
+    if not quick and os.path.abspath(a.out) == os.path.join(ROOT, "bench", "results"):
+        update_readme(md)
     print(md)
     if r.failures:
         print(f"bench: {len(r.failures)} measurement(s) failed", file=sys.stderr)
         return 1
     return 0
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def update_readme(md):
+    """Puts the first table of the report, with its header lines, between the README's bench-latest markers."""
+    path = os.path.join(ROOT, "README.md")
+    with open(path) as f:
+        text = f.read()
+    m = re.search(r"(<!-- bench-latest[^>]*-->\n)(.*?)(<!-- /bench-latest -->)", text, re.S)
+    if not m:
+        return
+    lines = md.splitlines()
+    head = [l for l in lines[:8] if l.startswith("- CPU") or l.startswith("- Peers") or l.startswith("- Figures")]
+    table = []
+    for l in lines:
+        if l.startswith("|"):
+            table.append(l)
+        elif table:
+            break
+    body = ("Latest full run ([bench/results/latest.md](bench/results/latest.md), chart "
+            "[latest.svg](bench/results/latest.svg); CPU seconds and peak RSS per client are in the report):\n\n"
+            + "\n".join(head) + "\n\n" + "\n".join(table) + "\n\n")
+    text = text[:m.start(2)] + body + text[m.end(2):]
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def current_load():
