@@ -42,8 +42,10 @@ done
 
 # The NativeAOT binary: publish it once, then run the CLI interop tests again against it.
 extra_failed=0; extra_passed=0
-aot="$results/aot"
+aot="$PWD/$results/aot"
+aot_start=$SECONDS
 if dotnet publish src/Hop.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$aot" -nologo -clp:ErrorsOnly; then
+  echo "test.sh: NativeAOT publish took $((SECONDS - aot_start)) s"
   HOP_BIN="$aot/hop" dotnet test tests/Hop.Interop.Tests -c Release --no-build -nologo \
     --filter "FullyQualifiedName~Hop.Interop.Tests.Cli|FullyQualifiedName~Hop.Interop.Tests.Hostile" \
     --logger "trx;LogFileName=Hop.Interop.Tests.aot.trx" --logger "console;verbosity=minimal" \
