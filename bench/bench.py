@@ -34,6 +34,7 @@ def parse_args():
     p.add_argument("--out", required=True)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--ciphers", default="", help="comma-separated subset of the bulk ciphers")
     return p.parse_args()
 
 
@@ -127,6 +128,9 @@ def main():
         ("chacha20-poly1305@openssh.com", "-"),
         ("aes128-ctr", "hmac-sha2-256-etm@openssh.com"),
     ]
+    if a.ciphers:
+        wanted = a.ciphers.split(",")
+        ciphers = [(c, m) for c, m in ciphers if c in wanted or c.replace("@openssh.com", "") in wanted]
     kexes = ["curve25519-sha256"] if quick else ["curve25519-sha256", "sntrup761x25519-sha512@openssh.com"]
     kex0 = "curve25519-sha256"
     cli = ["hop"] + (["hop-aot"] if a.hop_aot else []) + ["ssh", "sshnet"]
@@ -142,6 +146,9 @@ def main():
         notes.append("Agent signatures/second: `hop agent` exists but its benchmark row is not written yet.")
     meta = machine_facts(a, rounds, size, many_count, connect_per_round)
     load_before = meta["load"]
+    if os.getloadavg()[0] > 1.5 * (os.cpu_count() or 1):
+        notes.append(f"The machine was busy when this run started (load {load_before} on {os.cpu_count()} cores): "
+                     "wall-clock figures (MB/s, ms) are depressed and noisy; CPU seconds and RSS are the steadier figures.")
     stamp = meta["date"].replace(":", "").replace(" ", "-")
     os.makedirs(a.out, exist_ok=True)
 

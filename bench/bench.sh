@@ -11,12 +11,13 @@
 #   bench/bench.sh --no-build      use what is already built (test.sh builds first)
 #   bench/bench.sh --no-aot        skip the NativeAOT publish (HOP_AOT_BIN=path uses a binary you have)
 #   bench/bench.sh --out DIR       where the report goes
+#   bench/bench.sh --ciphers LIST  bulk rows for these ciphers only (comma-separated)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-quick=0 build=1 aot=1 rounds=5 out=""
+quick=0 build=1 aot=1 rounds=5 out="" ciphers=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -24,7 +25,8 @@ while [ $# -gt 0 ]; do
     --no-aot) aot=0 ;;
     --rounds) rounds=$2; shift ;;
     --out) out=$2; shift ;;
-    *) echo "usage: bench/bench.sh [--quick] [--rounds N] [--no-build] [--no-aot] [--out DIR]" >&2; exit 2 ;;
+    --ciphers) ciphers=$2; shift ;;
+    *) echo "usage: bench/bench.sh [--quick] [--rounds N] [--no-build] [--no-aot] [--out DIR] [--ciphers a,b]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -114,4 +116,5 @@ args=(--port "$port" --user "$user" --work "$work" --key "$work/id_ed25519" --kn
       --hop "$hop" --hoplib "$hoplib" --sshnet "$sshnet" --out "$out" --rounds "$rounds")
 [ -n "$hop_aot" ] && args+=(--hop-aot "$hop_aot")
 [ "$quick" = 1 ] && args+=(--quick)
+[ -n "$ciphers" ] && args+=(--ciphers "$ciphers")
 "$py" "$root/bench/bench.py" "${args[@]}"
