@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Debian packages the interop tests talk to; a missing peer fails the run, so install them here.
-packages=(openssh-server openssh-client dropbear-bin putty-tools python3-asyncssh xvfb xauth x11-apps x11-utils tmux curl)
+packages=(openssh-server openssh-client dropbear-bin putty-tools python3-asyncssh xvfb xauth x11-apps x11-utils tmux curl time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -40,6 +40,28 @@ for proj in tests/*/*.csproj; do
     --results-directory "$results" -- RunConfiguration.TestSessionTimeout=1500000 || status=1
 done
 
+# The NativeAOT binary: publish it once, then run the CLI interop tests again against it.
+extra_failed=0; extra_passed=0
+aot="$PWD/$results/aot"
+aot_start=$SECONDS
+if dotnet publish src/Hop.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$aot" -nologo -clp:ErrorsOnly; then
+  echo "test.sh: NativeAOT publish took $((SECONDS - aot_start)) s"
+  HOP_BIN="$aot/hop" dotnet test tests/Hop.Interop.Tests -c Release --no-build -nologo \
+    --filter "FullyQualifiedName~Hop.Interop.Tests.Cli|FullyQualifiedName~Hop.Interop.Tests.Hostile" \
+    --logger "trx;LogFileName=Hop.Interop.Tests.aot.trx" --logger "console;verbosity=minimal" \
+    --results-directory "$results" -- RunConfiguration.TestSessionTimeout=1500000 || status=1
+  [ -f "$results/Hop.Interop.Tests.aot.trx" ] || { echo "test.sh: the AOT run reported no results" >&2; extra_failed=$((extra_failed + 1)); }
+else
+  echo "test.sh: NativeAOT publish failed" >&2; extra_failed=$((extra_failed + 1))
+fi
+
+# The benchmark still runs (a smoke run; no timing asserted).
+if HOP_AOT_BIN=$([ -x "$aot/hop" ] && echo "$aot/hop") bench/bench.sh --quick --no-build > "$results/bench-quick.log" 2>&1; then
+  extra_passed=$((extra_passed + 1))
+else
+  echo "test.sh: bench/bench.sh --quick failed:" >&2; tail -20 "$results/bench-quick.log" >&2; extra_failed=$((extra_failed + 1))
+fi
+
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
@@ -50,6 +72,7 @@ for trx in "$results"/*.trx; do
   failed=$((failed + f))
   skipped=$((skipped + $(get notExecuted)))
 done
+passed=$((passed + extra_passed)); failed=$((failed + extra_failed))
 ntrx=$(ls "$results"/*.trx 2>/dev/null | wc -l)
 nproj=$(ls tests/*/*.csproj | wc -l)
 if [ "$ntrx" -lt "$nproj" ]; then

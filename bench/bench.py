@@ -1,0 +1,335 @@
+"""Driver of bench/bench.sh: runs every client side by side, interleaved, and writes the report.
+
+Started by bench.sh with the sshd already running; stdlib only. Each client runs as its own process,
+measured under GNU time (wall clock from the parent, CPU user+sys and peak RSS of the client itself).
+"""
+import argparse
+import datetime
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import report
+
+GIB = 1 << 30
+MIB = 1 << 20
+
+
+def parse_args():
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--user", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--known-hosts", required=True)
+    p.add_argument("--hop", required=True)
+    p.add_argument("--hop-aot", default="")
+    p.add_argument("--hoplib", required=True)
+    p.add_argument("--sshnet", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--ciphers", default="", help="comma-separated subset of the bulk ciphers")
+    return p.parse_args()
+
+
+class Sample:
+    def __init__(self, value, wall, cpu, rss_kb):
+        self.value, self.wall, self.cpu, self.rss_kb = value, wall, cpu, rss_kb
+
+
+class Runner:
+    def __init__(self, args):
+        self.a = args
+        self.host = "127.0.0.1"
+        self.failures = []
+
+    # -- one measured process -------------------------------------------------------------------
+    def measure(self, argv, stdin_bytes=None, timeout=600, capture=False):
+        """Runs argv under GNU time; returns (wall s, cpu s, peak RSS KiB, stdout text or None).
+
+        GNU time (a small C program) is the parent, not this Python: Linux carries the parent's RSS
+        high-water mark across fork+exec into ru_maxrss, which would floor every figure at Python's size.
+        """
+        feeder = None
+        stdin = subprocess.DEVNULL
+        if stdin_bytes is not None:
+            feeder = subprocess.Popen(["head", "-c", str(stdin_bytes), "/dev/zero"], stdout=subprocess.PIPE)
+            stdin = feeder.stdout
+        usage_file = os.path.join(self.a.work, "usage")
+        out = subprocess.PIPE if capture else subprocess.DEVNULL
+        start = time.perf_counter()
+        proc = subprocess.Popen(["/usr/bin/time", "-f", "%U %S %M", "-o", usage_file] + argv,
+                                stdin=stdin, stdout=out, stderr=subprocess.PIPE)
+        if feeder is not None:
+            feeder.stdout.close()
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            text, err = proc.communicate()
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - start
+        if feeder is not None:
+            feeder.wait()
+        if proc.returncode != 0:
+            raise RuntimeError(f"{os.path.basename(argv[0])} exited {proc.returncode}: "
+                               f"{err.decode(errors='replace').strip()[-300:]}")
+        with open(usage_file) as f:
+            user, system, rss = f.read().split()[-3:]
+        return wall, float(user) + float(system), int(rss), text.decode(errors="replace") if capture else None
+
+    # -- argv of each client --------------------------------------------------------------------
+    def ssh_args(self, cipher, mac, kex):
+        a = ["-F", "/dev/null", "-p", str(self.a.port), "-i", self.a.key,
+             "-o", "UserKnownHostsFile=" + self.a.known_hosts, "-o", "GlobalKnownHostsFile=/dev/null",
+             "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+             "-o", "KexAlgorithms=" + kex, "-c", cipher]
+        if mac != "-":
+            a += ["-m", mac]
+        return a + ["-l", self.a.user, self.host]
+
+    def lib_args(self, cipher, mac, kex):
+        return [self.host, str(self.a.port), self.a.user, self.a.key, cipher, mac, kex]
+
+    def argv(self, client, job, cipher, mac, kex, arg=None):
+        """job: down | up | true | many."""
+        remote = {"down": f"head -c {arg} /dev/zero", "up": "cat > /dev/null", "true": "true"}.get(job)
+        if client == "ssh":
+            return ["/usr/bin/ssh"] + self.ssh_args(cipher, mac, kex) + [remote]
+        if client == "hop":
+            return [self.a.hop, "ssh"] + self.ssh_args(cipher, mac, kex) + [remote]
+        if client == "hop-aot":
+            return [self.a.hop_aot, "ssh"] + self.ssh_args(cipher, mac, kex) + [remote]
+        tail = self.lib_args(cipher, mac, kex)
+        if client == "sshnet":
+            extra = [] if job in ("up", "true") else [str(arg)]
+            return [self.a.sshnet, job] + tail + extra
+        if client == "hoplib":
+            extra = [] if job == "true" else [str(arg)]
+            return [self.a.hoplib, job] + tail + extra
+        raise ValueError(client)
+
+
+def main():
+    a = parse_args()
+    r = Runner(a)
+    quick = a.quick
+    rounds = 1 if quick else a.rounds
+    size = 8 * MIB if quick else GIB
+    ciphers = [("aes128-gcm@openssh.com", "-")] if quick else [
+        ("aes128-gcm@openssh.com", "-"),
+        ("aes256-gcm@openssh.com", "-"),
+        ("chacha20-poly1305@openssh.com", "-"),
+        ("aes128-ctr", "hmac-sha2-256-etm@openssh.com"),
+    ]
+    if a.ciphers:
+        wanted = a.ciphers.split(",")
+        ciphers = [(c, m) for c, m in ciphers if c in wanted or c.replace("@openssh.com", "") in wanted]
+    kexes = ["curve25519-sha256"] if quick else ["curve25519-sha256", "sntrup761x25519-sha512@openssh.com"]
+    kex0 = "curve25519-sha256"
+    cli = ["hop"] + (["hop-aot"] if a.hop_aot else []) + ["ssh", "sshnet"]
+    many_count = 5 if quick else 50
+    connect_per_round = 1 if quick else 4
+
+    rows = []  # each: dict(name, unit, better, clients -> [Sample])
+    notes = []
+    probe = subprocess.run([a.hop, "agent", "-h"], capture_output=True, text=True)
+    if "unknown command" in (probe.stdout + probe.stderr).lower() or probe.returncode == 127:
+        notes.append("Agent signatures/second: skipped, `hop agent` does not exist on this branch yet.")
+    else:
+        notes.append("Agent signatures/second: `hop agent` exists but its benchmark row is not written yet.")
+    meta = machine_facts(a, rounds, size, many_count, connect_per_round)
+    load_before = meta["load"]
+    if os.getloadavg()[0] > 1.5 * (os.cpu_count() or 1):
+        notes.append(f"The machine was busy when this run started (load {load_before} on {os.cpu_count()} cores): "
+                     "wall-clock figures (MB/s, ms) are depressed and noisy; CPU seconds and RSS are the steadier figures.")
+    stamp = meta["date"].replace(":", "").replace(" ", "-")
+    os.makedirs(a.out, exist_ok=True)
+
+    def write_report(final):
+        meta["load"] = f"{load_before} at the start" + (f", {current_load()} at the end" if final else " (run in progress)")
+        md = report.markdown(rows, meta, notes, r.failures)
+        for name in (["latest.md"] if quick else [f"RESULTS-{stamp}.md", "latest.md"]):
+            with open(os.path.join(a.out, name), "w") as f:
+                f.write(md)
+        with open(os.path.join(a.out, "latest.svg"), "w") as f:
+            f.write(report.svg(rows, meta))
+        return md
+
+    def run_row(name, unit, better, clients, make, value_of, reps=1, group="", capture=False, nbytes=0):
+        row = {"name": name, "unit": unit, "better": better, "group": group, "bytes": nbytes,
+               "samples": {c: [] for c in clients}, "errors": {}}
+        rows.append(row)
+        print(f"-- {name}", flush=True)
+        for _ in range(rounds):
+            for _ in range(reps):
+                for c in clients:  # interleaved: A B C A B C ...
+                    if c in row["errors"]:
+                        continue
+                    try:
+                        argv, stdin_bytes = make(c)
+                        wall, cpu, rss, text = r.measure(argv, stdin_bytes=stdin_bytes, capture=capture)
+                        row["samples"][c].append(Sample(value_of(c, wall, text), wall, cpu, rss))
+                    except Exception as e:  # a client that fails is reported, never silently dropped
+                        row["errors"][c] = str(e)
+                        r.failures.append(f"{name} / {c}: {e}")
+                        print(f"   {c}: FAILED {e}", flush=True)
+                    time.sleep(0.2)
+        write_report(False)
+        for c in clients:
+            s = row["samples"][c]
+            if s:
+                print(f"   {c:8s} {statistics.median(x.value for x in s):10.1f} {unit}  "
+                      f"cpu {statistics.median(x.cpu for x in s):.2f}s  rss {statistics.median(x.rss_kb for x in s)/1024:.0f}MB",
+                      flush=True)
+        return row
+
+    # Connect + key exchange + publickey auth + `true`, one process per connection.
+    for kex in kexes:
+        def make(c, kex=kex):
+            return r.argv(c, "true", "aes128-gcm@openssh.com", "-", kex), None
+        run_row(f"connect+auth+true {kex.replace('@openssh.com', '')}", "ms", "lower", cli, make,
+                lambda c, wall, text: wall * 1000, reps=connect_per_round, group="connect")
+
+    # One open connection, a new channel per command (libraries).
+    def make_many(c):
+        return r.argv(c, "many", "aes128-gcm@openssh.com", "-", kex0, many_count), None
+
+    def per_command(c, wall, text):
+        m = re.search(r"per-command-ms ([0-9.]+)", text or "")
+        if not m:
+            raise RuntimeError("no per-command-ms in output")
+        return float(m.group(1))
+    run_row(f"channel+exec `true` on one open connection (x{many_count})", "ms", "lower",
+            ["hoplib", "sshnet"], make_many, per_command, group="connect", capture=True)
+
+    # Key generation and decryption.
+    keydir = os.path.join(a.work, "keys")
+    os.makedirs(keydir, exist_ok=True)
+    kinds = [("ed25519", ["-t", "ed25519"])]
+    if not quick:
+        kinds += [("ecdsa-256", ["-t", "ecdsa", "-b", "256"]), ("rsa-3072", ["-t", "rsa", "-b", "3072"])]
+    for kind, targs in kinds:
+        def make(c, targs=targs, kind=kind):
+            path = os.path.join(keydir, f"{c}-{kind}")
+            for f in (path, path + ".pub"):
+                if os.path.exists(f):
+                    os.remove(f)
+            tool = [a.hop, "keygen"] if c == "hop" else [a.hop_aot, "keygen"] if c == "hop-aot" else ["/usr/bin/ssh-keygen"]
+            return tool + ["-q"] + targs + ["-N", "", "-C", "bench", "-f", path], None
+        run_row(f"keygen {kind}", "ms", "lower", [c for c in cli if c != "sshnet"], make,
+                lambda c, wall, text: wall * 1000, reps=1 if quick or kind.startswith("rsa") else 2, group="keys")
+
+    enc = os.path.join(keydir, "encrypted")
+    for f in (enc, enc + ".pub"):
+        if os.path.exists(f):
+            os.remove(f)
+    subprocess.run(["/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-a", "24", "-N", "pass", "-C", "bench", "-f", enc], check=True)
+
+    def make_dec(c):
+        if c == "sshnet":
+            return [a.sshnet, "decrypt", enc, "pass"], None
+        tool = [a.hop, "keygen"] if c == "hop" else [a.hop_aot, "keygen"] if c == "hop-aot" else ["/usr/bin/ssh-keygen"]
+        return tool + ["-y", "-P", "pass", "-f", enc], None
+    run_row("decrypt ed25519 key, 24 bcrypt rounds (-y -P)", "ms", "lower", cli, make_dec,
+            lambda c, wall, text: wall * 1000, reps=1, group="keys")
+
+    # Bulk transfers: the CLI clients write to /dev/null (download) or read 1 GiB from /dev/zero (upload).
+    for cipher, mac in ciphers:
+        label = cipher.replace("@openssh.com", "") + ("" if mac == "-" else " + " + mac.replace("@openssh.com", ""))
+        for job in ("down", "up"):
+            clients = cli + (["hoplib"] if not quick or job == "down" else [])
+
+            def make(c, job=job, cipher=cipher, mac=mac):
+                if job == "down":
+                    return r.argv(c, "down", cipher, mac, kex0, size), None
+                if c == "hoplib":  # in-process: sends zeros from memory
+                    return r.argv(c, "up", cipher, mac, kex0, size), None
+                return r.argv(c, "up", cipher, mac, kex0), size
+
+            run_row(f"{'download' if job == 'down' else 'upload'} {label}", "MB/s", "higher", clients, make,
+                    lambda c, wall, text: size / wall / 1e6, group="bulk", nbytes=size)
+
+    md = write_report(True)
+    if not quick and os.path.abspath(a.out) == os.path.join(ROOT, "bench", "results"):
+        update_readme(md)
+    print(md)
+    if r.failures:
+        print(f"bench: {len(r.failures)} measurement(s) failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def update_readme(md):
+    """Puts the first table of the report, with its header lines, between the README's bench-latest markers."""
+    path = os.path.join(ROOT, "README.md")
+    with open(path) as f:
+        text = f.read()
+    m = re.search(r"(<!-- bench-latest[^>]*-->\n)(.*?)(<!-- /bench-latest -->)", text, re.S)
+    if not m:
+        return
+    lines = md.splitlines()
+    head = [l for l in lines[:8] if l.startswith("- CPU") or l.startswith("- Peers") or l.startswith("- Figures")]
+    table = []
+    for l in lines:
+        if l.startswith("|"):
+            table.append(l)
+        elif table:
+            break
+    body = ("Latest full run ([bench/results/latest.md](bench/results/latest.md), chart "
+            "[latest.svg](bench/results/latest.svg); CPU seconds and peak RSS per client are in the report):\n\n"
+            + "\n".join(head) + "\n\n" + "\n".join(table) + "\n\n")
+    text = text[:m.start(2)] + body + text[m.end(2):]
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def current_load():
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def machine_facts(a, rounds, size, many_count, connect_per_round):
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+
+    def version(argv):
+        try:
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+            return (p.stdout + p.stderr).strip().splitlines()[0]
+        except Exception:
+            return "?"
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "load": current_load(),
+        "openssh": version(["/usr/bin/ssh", "-V"]),
+        "dotnet": version(["dotnet", "--version"]),
+        "rounds": rounds,
+        "size": size,
+        "many": many_count,
+        "connect_reps": connect_per_round,
+        "aot": bool(a.hop_aot),
+        "quick": a.quick,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
