@@ -122,7 +122,8 @@ internal static partial class SshCommand
     {
         var input = Console.OpenStandardInput();
         var channel = session.GetInputStream();
-        var buffer = new byte[32 * 1024];
+        // Large reads: fewer syscalls per GiB; the channel cuts them into the peer's packet size.
+        var buffer = new byte[128 * 1024];
         try
         {
             while (true)

@@ -11,10 +11,19 @@ namespace Hop.Ssh.Connection;
 /// </summary>
 internal sealed class InboundStream
 {
+    /// <summary>
+    /// Data waiting unflushed beyond this is flushed at once. Below it, the receive loop flushes
+    /// when it runs out of received packets, so the consumer (which runs inline, on that loop's
+    /// thread) takes many packets per read: one stdout write per batch, not per 32 KiB packet.
+    /// </summary>
+    private const int FlushThreshold = 256 * 1024;
+
     private readonly Pipe _pipe = new(new PipeOptions(
-        readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: 16 * 1024, useSynchronizationContext: false));
+        readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: FlushThreshold, useSynchronizationContext: false));
     private readonly SshChannel _channel;
     private long _buffered;
+    private int _unflushed;
+    private bool _flushQueued;
     private volatile bool _readerDone;
     private bool _writerDone;
 
@@ -26,7 +35,10 @@ internal sealed class InboundStream
 
     public ChannelPipeReader Reader { get; }
 
-    /// <summary>Receive loop only: copies <paramref name="data"/> in for the reader.</summary>
+    /// <summary>
+    /// Receive loop only: copies <paramref name="data"/> in for the reader. It becomes visible on
+    /// <see cref="Flush"/>, which the connection calls before the receive loop waits for the socket.
+    /// </summary>
     public void Deliver(ReadOnlySpan<byte> data)
     {
         if (_readerDone || _writerDone)
@@ -38,9 +50,30 @@ internal sealed class InboundStream
         data.CopyTo(writer.GetSpan(data.Length));
         writer.Advance(data.Length);
         Interlocked.Add(ref _buffered, data.Length);
-        var flush = writer.FlushAsync();
-        if (!flush.IsCompleted) _ = flush.AsTask();
+        if (!_flushQueued)
+        {
+            _flushQueued = true;
+            _channel.Connection.FlushLater(this);
+        }
+        _unflushed += data.Length;
+        if (_unflushed >= FlushThreshold) Flush();
         if (_readerDone) CreditAbandoned();
+    }
+
+    /// <summary>Receive loop only: the connection's deferred flush.</summary>
+    public void FlushQueued()
+    {
+        _flushQueued = false;
+        Flush();
+    }
+
+    /// <summary>Receive loop only: hands what <see cref="Deliver"/> wrote to the reader.</summary>
+    private void Flush()
+    {
+        if (_unflushed == 0 || _writerDone) return;
+        _unflushed = 0;
+        var flush = _pipe.Writer.FlushAsync();
+        if (!flush.IsCompleted) _ = flush.AsTask();
     }
 
     /// <summary>Receive loop (or failure): no more data will come; <paramref name="error"/> is raised to the reader.</summary>

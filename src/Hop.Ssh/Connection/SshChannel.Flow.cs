@@ -51,6 +51,7 @@ public partial class SshChannel
         if (data.IsEmpty) return;
         int header = extended ? ChannelExtendedDataMessage.HeaderLength : ChannelDataMessage.HeaderLength;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(header + Math.Min(data.Length, _remoteMaxPacket));
+        bool heldBack = false;
         try
         {
             while (!data.IsEmpty)
@@ -59,13 +60,17 @@ public partial class SshChannel
                 if (extended) ChannelExtendedDataMessage.WriteHeader(buffer, RemoteChannelId, ChannelExtendedDataMessage.Stderr, n);
                 else ChannelDataMessage.WriteHeader(buffer, RemoteChannelId, n);
                 data.Span[..n].CopyTo(buffer.AsSpan(header));
-                await Connection.SendAsync(buffer.AsMemory(0, header + n), cancellationToken).ConfigureAwait(false);
+                // When the next packet can follow at once (window left), let the transport write
+                // both with one syscall; the last one, or one before a wait for the window, goes out.
+                heldBack = data.Length > n && RemoteWindow > 0;
+                await Connection.SendAsync(buffer.AsMemory(0, header + n), flush: !heldBack, cancellationToken).ConfigureAwait(false);
                 data = data[n..];
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            if (heldBack) await Connection.FlushSendsAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -12,11 +12,23 @@ public sealed partial class SshConnection
     {
         try
         {
-            while (true)
+            try
             {
-                var payload = await _packets.ReceiveAsync(_stopping.Token).ConfigureAwait(false);
-                Volatile.Write(ref _lastReceived, Environment.TickCount64);
-                Dispatch(payload.Span);
+                while (true)
+                {
+                    var receiving = _packets.ReceiveAsync(_stopping.Token);
+                    // Out of received packets: let the readers take what came before waiting (our
+                    // transport does that before it even reads the socket, see the constructor).
+                    if (!receiving.IsCompleted) FlushDeliveries();
+                    var payload = await receiving.ConfigureAwait(false);
+                    Volatile.Write(ref _lastReceived, Environment.TickCount64);
+                    Dispatch(payload.Span);
+                }
+            }
+            finally
+            {
+                // What arrived before a failure still reaches the readers.
+                FlushDeliveries();
             }
         }
         catch (SshProtocolException e)
@@ -50,6 +62,17 @@ public sealed partial class SshConnection
             // A bug of ours must not leave every channel waiting forever.
             Fail(new SshConnectionException($"connection failed: {e.Message}", e));
         }
+    }
+
+    /// <summary>Inbound streams with data delivered but not yet flushed; the receive loop's alone.</summary>
+    private readonly List<InboundStream> _unflushed = [];
+
+    internal void FlushLater(InboundStream stream) => _unflushed.Add(stream);
+
+    private void FlushDeliveries()
+    {
+        foreach (var stream in _unflushed) stream.FlushQueued();
+        _unflushed.Clear();
     }
 
     private void Dispatch(ReadOnlySpan<byte> payload)

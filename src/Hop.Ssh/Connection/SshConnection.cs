@@ -45,6 +45,10 @@ public sealed partial class SshConnection : IAsyncDisposable
             throw new ArgumentException("window and packet sizes must be at least 1024 bytes", nameof(options));
         }
         _completion.Task.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        // Readers get received data when the transport runs out of packets and turns to the
+        // socket: one consumer wake-up (one stdout write) per socket read, not per packet, and the
+        // read after it more often finds data waiting instead of parking the loop.
+        if (packets is SshTransport transport) transport.BeforeSocketRead = FlushDeliveries;
     }
 
     public SshConnectionOptions Options { get; }
@@ -262,17 +266,34 @@ public sealed partial class SshConnection : IAsyncDisposable
 
     /// <summary>Sends one message; errors become <see cref="SshConnectionException"/>.</summary>
     internal ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+        => SendAsync(payload, flush: true, cancellationToken);
+
+    /// <summary>
+    /// Sends one message; with <paramref name="flush"/> false our transport may hold it back to
+    /// write it with the next (see <see cref="SshTransport.SendAsync(ReadOnlyMemory{byte}, bool, CancellationToken)"/>).
+    /// </summary>
+    internal ValueTask SendAsync(ReadOnlyMemory<byte> payload, bool flush, CancellationToken cancellationToken)
     {
         if (_failure is not null) return ValueTask.FromException(FailureException());
         ValueTask pending;
         try
         {
-            pending = _packets.SendAsync(payload, cancellationToken);
+            pending = _packets is SshTransport transport
+                ? transport.SendAsync(payload, flush, cancellationToken)
+                : _packets.SendAsync(payload, cancellationToken);
         }
         catch (Exception e) when (e is not (SshException or OperationCanceledException))
         {
             return ValueTask.FromException(new SshConnectionException($"connection lost: {e.Message}", e));
         }
+        return pending.IsCompletedSuccessfully ? default : AwaitSend(pending);
+    }
+
+    /// <summary>Writes what <see cref="SendAsync(ReadOnlyMemory{byte}, bool, CancellationToken)"/> held back.</summary>
+    internal ValueTask FlushSendsAsync(CancellationToken cancellationToken)
+    {
+        if (_packets is not SshTransport transport || _failure is not null) return default;
+        var pending = transport.FlushAsync(cancellationToken);
         return pending.IsCompletedSuccessfully ? default : AwaitSend(pending);
     }
 

@@ -28,6 +28,13 @@ internal sealed class PacketReader
     public IPacketProtector Protector { get; set; }
     public uint SequenceNumber { get; set; }
 
+    /// <summary>
+    /// Called on the reading thread before each read from the stream, once the packets already
+    /// read are used up: the connection hands what it received to its consumers then, so they
+    /// work while more arrives, and the read that follows finds more waiting.
+    /// </summary>
+    public Action? BeforeStreamRead { get; set; }
+
     /// <summary>Bytes and packets read since the counters were last reset (for rekeying).</summary>
     public long BytesSinceRekey { get; set; }
     public long PacketsSinceRekey { get; set; }
@@ -88,7 +95,10 @@ internal sealed class PacketReader
     private async ValueTask FillAsync(int needed, CancellationToken ct)
     {
         if (_end - _start >= needed) return;
-        if (_start + needed > _buffer.Length)
+        // Keep at least one largest packet of room behind the data, so that every socket read can
+        // take whatever the kernel holds: reads into a short tail cost a syscall for a few bytes.
+        // What moves is at most one partial packet.
+        if (_buffer.Length - _end < MaxPacketLength + 1024 || _start == _end)
         {
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
             _end -= _start;
@@ -96,6 +106,7 @@ internal sealed class PacketReader
         }
         while (_end - _start < needed)
         {
+            BeforeStreamRead?.Invoke();
             int n = await _stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
             if (n == 0) throw new SshConnectionException("Connection closed by remote host");
             _end += n;

@@ -5,13 +5,15 @@ using Hop.Ssh.Crypto;
 namespace Hop.Ssh.Transport;
 
 /// <summary>
-/// Writes the binary packet protocol (RFC 4253 §6): pads, seals in place and writes each packet
-/// with one write call. Not thread-safe: the transport serialises calls.
+/// Writes the binary packet protocol (RFC 4253 §6): pads and seals each packet in place. Packets
+/// may be held back and written together, one write call for several, to save syscalls in bulk
+/// transfers. Not thread-safe: the transport serialises calls.
 /// </summary>
 internal sealed class PacketWriter
 {
     private readonly Stream _stream;
     private byte[] _buffer = new byte[64 * 1024];
+    private int _pending;
 
     public PacketWriter(Stream stream, IPacketProtector initial)
     {
@@ -24,14 +26,30 @@ internal sealed class PacketWriter
     public long BytesSinceRekey { get; set; }
     public long PacketsSinceRekey { get; set; }
 
-    public async ValueTask WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
+    /// <summary>Bytes of sealed packets in the buffer not yet written to the stream.</summary>
+    public int Pending => _pending;
+
+    /// <summary>Seals one packet and writes it, with any held back before it, in one write call.</summary>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
     {
-        int total = Build(payload.Span);
-        await _stream.WriteAsync(_buffer.AsMemory(0, total), ct).ConfigureAwait(false);
+        Append(payload.Span);
+        return FlushPendingAsync(ct);
     }
 
-    /// <summary>Lays out, pads and seals one packet at the start of the buffer; returns its size on the wire.</summary>
-    private int Build(ReadOnlySpan<byte> payload)
+    /// <summary>Seals one packet behind those already held back, without writing.</summary>
+    public void Append(ReadOnlySpan<byte> payload) => _pending += Build(payload, _pending);
+
+    /// <summary>Writes every packet held back.</summary>
+    public async ValueTask FlushPendingAsync(CancellationToken ct)
+    {
+        if (_pending == 0) return;
+        int n = _pending;
+        _pending = 0;
+        await _stream.WriteAsync(_buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Lays out, pads and seals one packet at <paramref name="offset"/> in the buffer; returns its size on the wire.</summary>
+    private int Build(ReadOnlySpan<byte> payload, int offset)
     {
         if (payload.Length > PacketReader.MaxPacketLength - 64)
             throw new ArgumentException($"payload of {payload.Length} bytes is too large", nameof(payload));
@@ -42,8 +60,13 @@ internal sealed class PacketWriter
         if (padding < 4) padding += block;
         int packetLength = 1 + payload.Length + padding;
         int total = 4 + packetLength + p.TagLength;
-        if (_buffer.Length < total) _buffer = new byte[Math.Max(total, _buffer.Length * 2)];
-        var span = _buffer.AsSpan(0, total);
+        if (_buffer.Length < offset + total)
+        {
+            var larger = new byte[Math.Max(offset + total, _buffer.Length * 2)];
+            _buffer.AsSpan(0, offset).CopyTo(larger);
+            _buffer = larger;
+        }
+        var span = _buffer.AsSpan(offset, total);
         BinaryPrimitives.WriteUInt32BigEndian(span, (uint)packetLength);
         span[4] = (byte)padding;
         payload.CopyTo(span[5..]);

@@ -103,7 +103,15 @@ public sealed partial class SshTransport : IPacketConnection
     }
 
     /// <inheritdoc/>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+        => SendAsync(payload, flush: true, cancellationToken);
+
+    /// <summary>
+    /// Sends one message; with <paramref name="flush"/> false it is sealed but may be held back until
+    /// the next send or <see cref="FlushAsync"/>, so that a run of DATA packets goes out in one
+    /// write call. The caller must send again or flush soon, and never wait on the peer between.
+    /// </summary>
+    internal async ValueTask SendAsync(ReadOnlyMemory<byte> payload, bool flush, CancellationToken cancellationToken)
     {
         if (payload.IsEmpty) throw new ArgumentException("empty payload", nameof(payload));
         while (true)
@@ -124,7 +132,8 @@ public sealed partial class SshTransport : IPacketConnection
                     if (RekeyDue()) await SendKexInitLockedAsync(cancellationToken).ConfigureAwait(false);
                     if (_outgoingKex is null)
                     {
-                        await _writer.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+                        if (flush) await _writer.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+                        else _writer.Append(payload.Span);
                         return;
                     }
                     wait = _outgoingKex.Task;
@@ -139,6 +148,25 @@ public sealed partial class SshTransport : IPacketConnection
                 _sendLock.Release();
             }
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes the packets <see cref="SendAsync(ReadOnlyMemory{byte}, bool, CancellationToken)"/> held back.</summary>
+    internal async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_writer.Pending == 0) return;
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_failure is null && !_disposed) await _writer.FlushPendingAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw Fail(new SshConnectionException("Connection to the server lost: " + e.Message, e));
+        }
+        finally
+        {
+            _sendLock.Release();
         }
     }
 
@@ -158,6 +186,16 @@ public sealed partial class SshTransport : IPacketConnection
         {
             _sendLock.Release();
         }
+    }
+
+    /// <summary>
+    /// Called on the receiving thread, inside <see cref="ReceiveAsync"/>, before it reads from the
+    /// socket because no received packet is left (the connection flushes data to its readers then).
+    /// </summary>
+    internal Action? BeforeSocketRead
+    {
+        get => _reader.BeforeStreamRead;
+        set => _reader.BeforeStreamRead = value;
     }
 
     /// <inheritdoc/>
