@@ -17,9 +17,11 @@ public sealed partial class SshConnection
                 while (true)
                 {
                     var receiving = _packets.ReceiveAsync(_stopping.Token);
-                    // Out of received packets: let the readers take what came before waiting (our
-                    // transport does that before it even reads the socket, see the constructor).
-                    if (!receiving.IsCompleted) FlushDeliveries();
+                    // Out of received packets: let the readers take what came before waiting. Our
+                    // own transport does that itself before every socket read (see the constructor),
+                    // on the thread that runs the receive; flushing here too would race with it,
+                    // since that read may complete on another thread while this one flushes.
+                    if (!receiving.IsCompleted && !_flushesBeforeRead) FlushDeliveries();
                     var payload = await receiving.ConfigureAwait(false);
                     Volatile.Write(ref _lastReceived, Environment.TickCount64);
                     Dispatch(payload.Span);

@@ -36,6 +36,9 @@ public sealed partial class SshConnection : IAsyncDisposable
     private int _disposed;
 
     /// <param name="packets">An authenticated transport; the connection owns it from here and disposes it.</param>
+    /// <summary>True when the transport calls <see cref="FlushDeliveries"/> before each socket read.</summary>
+    private readonly bool _flushesBeforeRead;
+
     public SshConnection(IPacketConnection packets, SshConnectionOptions? options = null)
     {
         _packets = packets;
@@ -48,7 +51,11 @@ public sealed partial class SshConnection : IAsyncDisposable
         // Readers get received data when the transport runs out of packets and turns to the
         // socket: one consumer wake-up (one stdout write) per socket read, not per packet, and the
         // read after it more often finds data waiting instead of parking the loop.
-        if (packets is SshTransport transport) transport.BeforeSocketRead = FlushDeliveries;
+        if (packets is SshTransport transport)
+        {
+            transport.BeforeSocketRead = FlushDeliveries;
+            _flushesBeforeRead = true;
+        }
     }
 
     public SshConnectionOptions Options { get; }

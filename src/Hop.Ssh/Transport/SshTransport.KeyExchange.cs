@@ -154,17 +154,17 @@ public sealed partial class SshTransport
             StrictKex = peer.KexAlgorithms.Contains(StrictKexServer);
             if (StrictKex && seq != 0) throw Fail(new SshProtocolException("strict KEX violation: SSH_MSG_KEXINIT was not the first packet"));
         }
-        if (_outgoingKex is null)
+        // Answer with our KEXINIT unless we already sent one. The check is made under the send lock:
+        // a sender may have started a rekey of its own (RekeyDue) since this message arrived, and a
+        // second KEXINIT would change I_C under the exchange hash.
+        await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+        try
         {
-            await _sendLock.WaitAsync(ct).ConfigureAwait(false);
-            try
-            {
-                await SendKexInitLockedAsync(ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                _sendLock.Release();
-            }
+            if (_outgoingKex is null) await SendKexInitLockedAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendLock.Release();
         }
         var ours = KexInitMessage.Read(_ourKexInit);
         _pending = AlgorithmNegotiation.Negotiate(ours, peer);

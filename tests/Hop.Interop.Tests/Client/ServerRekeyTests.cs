@@ -24,4 +24,27 @@ public class ServerRekeyTests
         Assert.True(client.Transport.KeyExchangeCount > 10, $"only {client.Transport.KeyExchangeCount} key exchanges");
         Assert.Contains("rekeying", sshd.Log, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>
+    /// Both sides rekey on small limits, so their KEXINITs cross: a rekey started by a sender while
+    /// the server's KEXINIT is being handled must not send a second KEXINIT (that broke the exchange
+    /// hash about once in 260 connections before the fix).
+    /// </summary>
+    [Fact]
+    public async Task CrossingRekeysFromBothSidesKeepTheExchangeHashRight()
+    {
+        await using var sshd = await SshdServer.StartAsync(["RekeyLimit 128K"]);
+        await using var client = await ClientHarness.ConnectAsync(sshd.Port, sshd.User, sshd.KnownHostsPath,
+            ciphers: ["chacha20-poly1305@openssh.com"], rekeyBytes: 128 * 1024);
+        var data = RandomNumberGenerator.GetBytes(12 * 1024 * 1024);
+        await using var session = await client.Connection.OpenSessionAsync();
+        await session.ExecAsync("cat");
+        var ms = new MemoryStream();
+        var echoed = session.Output.CopyToAsync(ms);
+        await session.GetInputStream().WriteAsync(data);
+        await session.SendEofAsync();
+        await echoed.WaitAsync(TimeSpan.FromSeconds(180));
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(ms.ToArray()));
+        Assert.True(client.Transport.KeyExchangeCount > 50, $"only {client.Transport.KeyExchangeCount} key exchanges");
+    }
 }
