@@ -36,7 +36,7 @@ public class JumpHostTests : IAsyncLifetime
               BatchMode yes
               StrictHostKeyChecking yes
               UserKnownHostsFile {_a.KnownHostsPath} {_b.KnownHostsPath}
-              ConnectTimeout 10
+              ConnectTimeout 30
             """);
     }
 
