@@ -15,13 +15,10 @@ public class CopyIdTests
         await TestUser.EnsureAsync();
         await using var sshd = await SshdServer.StartAsync(["AuthorizedKeysFile .ssh/authorized_keys"]);
         var sshDir = Path.Combine(TestUser.Home, ".ssh");
-        bool fresh = false;
+        // ~/.ssh is left in place (other suites on this machine share the account); only the key file is fresh.
         if (File.Exists(AuthorizedKeys)) File.Delete(AuthorizedKeys);
-        if (Directory.Exists(sshDir) && !Directory.EnumerateFileSystemEntries(sshDir).Any())
-        {
-            Directory.Delete(sshDir);
-            fresh = true;
-        }
+        // The fixture makes ~/.ssh as root; a user's ~/.ssh is the user's own.
+        if (Directory.Exists(sshDir)) await ProcessRunner.RunCheckedAsync("/bin/chown", "-R", $"{TestUser.Name}:", sshDir);
         var dir = TestPaths.NewTempDir();
         var askpass = Path.Combine(dir, "askpass");
         File.WriteAllText(askpass, $"#!/bin/sh\necho '{TestUser.Password}'\n");
@@ -47,7 +44,6 @@ public class CopyIdTests
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("Number of key(s) added: 1", r.Stdout, StringComparison.Ordinal);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(AuthorizedKeys));
-        if (fresh) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(sshDir));
         string pub = File.ReadAllText(key + ".pub").Trim();
         Assert.Equal([pub], File.ReadAllLines(AuthorizedKeys));
 
