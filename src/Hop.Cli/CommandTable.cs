@@ -11,6 +11,7 @@ internal static class CommandTable
         ("keygen", "make, inspect and convert keys (OpenSSH ssh-keygen, PuTTYgen)", KeygenCommand.RunAsync),
         ("agent", "hold decrypted keys for the session (OpenSSH ssh-agent)", AgentCommand.RunAsync),
         ("add", "add keys to the agent, list, remove, lock (OpenSSH ssh-add)", AddCommand.RunAsync),
+        ("copy-id", "install a public key in a host's authorized_keys (ssh-copy-id)", CopyIdCommand.RunAsync),
     ];
 
     public static async Task<int> RunAsync(string[] args)

@@ -12,6 +12,7 @@ internal static partial class SshCommand
 {
     private static async Task<int> RunSessionAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log)
     {
+        if (a.Background && !SshForwardingBackground.IsChild) return await SshForwardingBackground.LaunchAsync().ConfigureAwait(false);
         IAuthPrompter? prompter = c.BatchMode ? null : new Prompter(a.Quiet);
         await using var agent = SshAgentUse.For(c, log);
         var files = await LoadIdentitiesAsync(c, prompter, log, agent.AddKeysHook(c)).ConfigureAwait(false);
@@ -49,6 +50,7 @@ internal static partial class SshCommand
             ServerAliveInterval = c.ServerAliveInterval,
             ServerAliveCountMax = c.ServerAliveCountMax,
             OnKeyExchanged = agent.BindAsync,
+            OpenStream = ProxyStream(a, c, log),
             Log = log.Sink,
         };
         SshClient client;
@@ -62,6 +64,9 @@ internal static partial class SshCommand
         }
         await using (client.ConfigureAwait(false))
         {
+            await using var forwarding = await SshForwarding.StartAsync(c, client, log).ConfigureAwait(false);
+            if (a.StdioForward is not null) return await SshForwarding.StdioForwardAsync(a.StdioForward, client, log).ConfigureAwait(false);
+            if (a.Background) SshForwardingBackground.Detach();
             if (a.NoCommand)
             {
                 await client.Connection.Completion.ConfigureAwait(false);

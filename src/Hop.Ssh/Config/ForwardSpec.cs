@@ -103,8 +103,9 @@ public sealed record ForwardSpec
         }
         else
         {
-            if (n is not (3 or 4) && !(remote && n is 1 or 2)) return null;
-            if (n is 3 or 4 && f.ConnectPort <= 0 && f.ConnectPath is null) return null;
+            // As parse_forward: fewer than three fields only with a Unix socket on one side (or a remote SOCKS forward).
+            if (n is not (3 or 4) && !(remote && n is 1 or 2) && f.ConnectPath is null && f.ListenPath is null) return null;
+            if (!(remote && f.IsSocks) && f.ConnectPort <= 0 && f.ConnectPath is null) return null;
         }
         if (f.ListenPort == -1 || (f.ListenPort < 0 && f.ListenPath is null) || (!remote && f.ListenPort == 0)) return null;
         if (f.ConnectPort == -1) return null;

@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Sockets;
+using Hop.Ssh.Config;
+using Hop.Ssh.Connection;
+using Hop.Ssh.Connection.Messages;
+
+namespace Hop.Ssh.Client.Forwarding;
+
+/// <summary>
+/// -R: asks the server to listen (tcpip-forward, streamlocal-forward@openssh.com) and serves the
+/// forwarded-tcpip / forwarded-streamlocal@openssh.com channels it then opens, connecting each to
+/// the local target — host:port, a Unix socket, or (remote dynamic, -R port) wherever the SOCKS
+/// request on the channel says. A forwarded channel for an address and port we never asked for
+/// is refused.
+/// </summary>
+public sealed class RemoteForwarding
+{
+    private readonly SshConnection _connection;
+    private readonly Action<int, string>? _log;
+    private readonly ConcurrentDictionary<(string Address, uint Port), ForwardSpec> _tcp = new();
+    private readonly ConcurrentDictionary<string, ForwardSpec> _paths = new(StringComparer.Ordinal);
+
+    /// <summary>Registers the channel handlers on <paramref name="connection"/>; forwards are added with <see cref="AddAsync"/>.</summary>
+    public RemoteForwarding(SshConnection connection, Action<int, string>? log = null)
+    {
+        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        _log = log;
+        connection.SetChannelOpenHandler(ChannelTypes.ForwardedTcpip, OnForwardedTcpipAsync);
+        connection.SetChannelOpenHandler(ChannelTypes.ForwardedStreamlocal, OnForwardedStreamlocalAsync);
+    }
+
+    /// <summary>The address OpenSSH's client sends for a listen host (channel_rfwd_bind_host).</summary>
+    public static string BindHost(string? listenHost, bool gatewayPorts) => listenHost switch
+    {
+        null => gatewayPorts ? "" : "localhost",
+        "" or "*" => "",
+        _ => listenHost,
+    };
+
+    /// <summary>
+    /// Requests the forward; returns the port the server listens on (the one it chose when the
+    /// spec asked for 0), or 0 for a Unix socket. Throws <see cref="SshException"/> when refused.
+    /// </summary>
+    public async Task<int> AddAsync(ForwardSpec spec, bool gatewayPorts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.ListenPath is not null)
+        {
+            _paths[spec.ListenPath] = spec;
+            try
+            {
+                await _connection.RequestStreamlocalForwardAsync(spec.ListenPath, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                _paths.TryRemove(spec.ListenPath, out _);
+                throw;
+            }
+            return 0;
+        }
+        string address = BindHost(spec.ListenHost, gatewayPorts);
+        // Registered before the reply so that a connection racing it is served; port 0 is
+        // registered under the port the server chose.
+        if (spec.ListenPort != 0) _tcp[(address, (uint)spec.ListenPort)] = spec;
+        uint bound;
+        try
+        {
+            bound = await _connection.RequestTcpipForwardAsync(address, (uint)spec.ListenPort, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (spec.ListenPort != 0) _tcp.TryRemove((address, (uint)spec.ListenPort), out _);
+            throw;
+        }
+        _tcp[(address, bound)] = spec;
+        return (int)bound;
+    }
+
+    private async Task OnForwardedTcpipAsync(IncomingChannelOpen open)
+    {
+        if (open.Details is not TcpipChannelOpenDetails d || !_tcp.TryGetValue((d.Host, d.Port), out var spec))
+        {
+            string where = open.Details is TcpipChannelOpenDetails t ? $"{t.Host} port {t.Port.ToString(CultureInfo.InvariantCulture)}" : "?";
+            _log?.Invoke(0, $"WARNING: Server requests forwarding for unknown listen_port {where}");
+            open.Reject(ChannelOpenFailureReason.AdministrativelyProhibited, "unknown forward");
+            return;
+        }
+        await ServeAsync(open, spec).ConfigureAwait(false);
+    }
+
+    private async Task OnForwardedStreamlocalAsync(IncomingChannelOpen open)
+    {
+        if (open.Details is not StreamlocalChannelOpenDetails d || !_paths.TryGetValue(d.SocketPath, out var spec))
+        {
+            _log?.Invoke(0, "WARNING: Server requests forwarding for unknown path");
+            open.Reject(ChannelOpenFailureReason.AdministrativelyProhibited, "unknown forward");
+            return;
+        }
+        await ServeAsync(open, spec).ConfigureAwait(false);
+    }
+
+    private async Task ServeAsync(IncomingChannelOpen open, ForwardSpec spec)
+    {
+        if (spec.IsSocks)
+        {
+            var socksChannel = await open.AcceptAsync().ConfigureAwait(false);
+            await ServeSocksOverChannelAsync(socksChannel).ConfigureAwait(false);
+            return;
+        }
+        Stream local;
+        try
+        {
+            local = await ConnectLocalAsync(spec.ConnectHost, spec.ConnectPort, spec.ConnectPath).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            string target = spec.ConnectPath ?? $"{spec.ConnectHost} port {spec.ConnectPort.ToString(CultureInfo.InvariantCulture)}";
+            _log?.Invoke(0, $"connect_to {target}: failed: {e.Message}");
+            open.Reject(ChannelOpenFailureReason.ConnectFailed, "connection refused");
+            return;
+        }
+        SshChannel channel;
+        try
+        {
+            channel = await open.AcceptAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await local.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        await ChannelRelay.RunAsync(channel, local).ConfigureAwait(false);
+    }
+
+    /// <summary>Remote dynamic forwarding: the channel carries a SOCKS client; we connect locally.</summary>
+    private async Task ServeSocksOverChannelAsync(SshChannel channel)
+    {
+        var stream = channel.GetStream();
+        SocksRequest request;
+        try
+        {
+            request = await SocksProtocol.ReadRequestAsync(stream).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocksException or EndOfStreamException or IOException or SshException)
+        {
+            _log?.Invoke(1, $"remote dynamic forward: {e.Message}");
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        Stream local;
+        try
+        {
+            local = await ConnectLocalAsync(request.Host, request.Port, null).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            _log?.Invoke(0, $"connect_to {SocksProtocol.Describe(request)}: failed: {e.Message}");
+            await SocksProtocol.ReplyAsync(stream, request, false, SocksProtocol.ConnectionRefused).ConfigureAwait(false);
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        await SocksProtocol.ReplyAsync(stream, request, true).ConfigureAwait(false);
+        await ChannelRelay.RunAsync(channel, local).ConfigureAwait(false);
+    }
+
+    private static async Task<Stream> ConnectLocalAsync(string? host, int port, string? path)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        if (path is not null)
+        {
+            var unix = new Socket(System.Net.Sockets.AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await unix.ConnectAsync(new UnixDomainSocketEndPoint(path), timeout.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                unix.Dispose();
+                throw;
+            }
+            return new NetworkStream(unix, ownsSocket: true);
+        }
+        var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await tcp.ConnectAsync(host!, port, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            tcp.Dispose();
+            throw new SocketException((int)SocketError.TimedOut);
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+        return new NetworkStream(tcp, ownsSocket: true);
+    }
+}
