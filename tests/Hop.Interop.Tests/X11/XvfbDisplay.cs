@@ -35,7 +35,8 @@ internal sealed class XvfbDisplay : IAsyncDisposable
             string auth = Path.Combine(dir, "Xauthority");
             await ProcessRunner.RunCheckedAsync("/usr/bin/xauth", "-f", auth, "add", display, ".", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
             var psi = new ProcessStartInfo("/usr/bin/Xvfb") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var a in new[] { display, "-nolisten", "tcp", "-auth", auth, "-screen", "0", "640x480x24" }) psi.ArgumentList.Add(a);
+            // -noreset: a server that resets when its last client leaves forgets the cookies xauth generates.
+            foreach (var a in new[] { display, "-nolisten", "tcp", "-noreset", "-auth", auth, "-screen", "0", "640x480x24" }) psi.ArgumentList.Add(a);
             var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start Xvfb");
             _ = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
