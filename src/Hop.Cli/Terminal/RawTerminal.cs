@@ -44,6 +44,17 @@ internal static partial class RawTerminal
     }
 
     /// <summary>
+    /// Sends Console.Error to fd 2 directly when it is a terminal. .NET's Console initialises the
+    /// terminal on its first write (keypad-transmit mode, ESC[?1h ESC=), which would change what
+    /// the cursor keys send inside the remote session; with this, nothing in `hop ssh` does.
+    /// </summary>
+    public static void UseRawStandardError()
+    {
+        if (OpenTerminalStream(2) is not { } stream) return;
+        Console.SetError(new StreamWriter(stream, new System.Text.UTF8Encoding(false)) { AutoFlush = true });
+    }
+
+    /// <summary>
     /// A stream over the descriptor itself (fd 0, 1 or 2) when it is a terminal: raw bytes, no
     /// line editing or echo from .NET's Console, and no terminal set-up written by Console's
     /// initialisation (keypad-transmit mode). Otherwise null: redirected streams keep Console's

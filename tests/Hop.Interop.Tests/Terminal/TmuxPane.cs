@@ -37,6 +37,9 @@ internal sealed class TmuxPane : IAsyncDisposable
 
     public async Task<string> CaptureAsync() => (await RunAsync("capture-pane", "-p", "-t", "t", "-S", "-200")).Stdout;
 
+    /// <summary>A tmux format evaluated for the pane (e.g. "#{keypad_cursor_flag}").</summary>
+    public async Task<string> FormatAsync(string format) => (await RunAsync("display-message", "-p", "-t", "t", format)).Stdout.Trim();
+
     /// <summary>The pane's terminal device (/dev/pts/N).</summary>
     public async Task<string> TtyAsync() => (await RunAsync("display-message", "-p", "-t", "t", "#{pane_tty}")).Stdout.Trim();
 
