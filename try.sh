@@ -28,7 +28,11 @@ hop() { "$PWD/src/Hop.Cli/bin/Release/net10.0/hop" "$@"; }
 work=$(mktemp -d /tmp/hop-try-XXXXXX)
 chmod 755 "$work"
 pidfile="$work/sshd.pid"
-cleanup() { [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+  [ -n "${SSH_AGENT_PID:-}" ] && kill "$SSH_AGENT_PID" 2>/dev/null
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 say "hop keygen: a new ed25519 key, protected by a passphrase"
@@ -67,4 +71,25 @@ hop ssh "${common[@]}" "$(id -un)@127.0.0.1" 'echo "hello from $(hostname) as $(
 say "hop ssh -v: what was negotiated"
 hop ssh -v "${common[@]}" "$(id -un)@127.0.0.1" true 2>&1 | grep -E "kex: algorithm|host key algorithm|cipher:|Authenticated" || true
 
-say "done: the server is stopped and the temp dir removed"
+say "hop agent + hop add: the passphrase is typed once per session"
+eval "$(hop agent -s -a "$work/agent.sock")" >/dev/null
+echo "agent running as pid $SSH_AGENT_PID on $SSH_AUTH_SOCK"
+hop add "$work/id_ed25519"           # asks for the passphrase once (here through SSH_ASKPASS)
+hop add -l
+unset SSH_ASKPASS SSH_ASKPASS_REQUIRE   # from now on nothing may ask: the agent signs
+agentargs=(-F /dev/null -p "$port" -o "UserKnownHostsFile=$work/known_hosts" -o BatchMode=yes -o IdentitiesOnly=no)
+hop ssh "${agentargs[@]}" "$(id -un)@127.0.0.1" 'echo "logged in through the agent, no passphrase asked"'
+
+say "hop ssh -A: the agent is forwarded, so the server can use your keys without holding them"
+hop ssh -A "${agentargs[@]}" "$(id -un)@127.0.0.1" 'ssh-add -l'
+
+say "a PuTTY .ppk key: made by hop keygen, served by hop agent to hop ssh (and to OpenSSH's ssh)"
+hop keygen -q -t ed25519 -m PPK -N "ppk-pass" -C "ppk-tour" -f "$work/tour.ppk"
+head -3 "$work/tour.ppk"
+cat "$work/tour.ppk.pub" >> "$work/authorized_keys"
+printf '#!/bin/sh\necho ppk-pass\n' > "$askpass"
+SSH_ASKPASS="$askpass" SSH_ASKPASS_REQUIRE=force hop add "$work/tour.ppk"
+ssh -F /dev/null -p "$port" -o "UserKnownHostsFile=$work/known_hosts" -o BatchMode=yes "$(id -un)@127.0.0.1" 'echo "OpenSSH ssh logged in with keys from hop agent"'
+hop agent -k >/dev/null
+
+say "done: the server and the agent are stopped and the temp dir removed"

@@ -19,7 +19,9 @@ internal sealed class AddKeys(AgentClient client, AddCommand.Options options)
 
     private async Task<bool> AddAsync(string path)
     {
-        if (!File.Exists(path))
+        bool stdin = path == "-";
+        if (stdin) path = "(stdin)";
+        else if (!File.Exists(path))
         {
             Console.Error.WriteLine($"{path}: No such file or directory");
             return false;
@@ -27,7 +29,7 @@ internal sealed class AddKeys(AgentClient client, AddCommand.Options options)
         PrivateKeyFile file;
         try
         {
-            file = PrivateKeyFile.Load(path);
+            file = stdin ? ReadStdin() : PrivateKeyFile.Load(path);
         }
         catch (SshKeyFormatException e)
         {
@@ -54,6 +56,24 @@ internal sealed class AddKeys(AgentClient client, AddCommand.Options options)
             if (options.Confirm) Console.Error.WriteLine("The user must confirm each use of the key");
         }
         return true;
+    }
+
+    /// <summary>`hop add -`: the key comes on stdin (no permission check, as ssh-add).</summary>
+    private static PrivateKeyFile ReadStdin()
+    {
+        using var input = Console.OpenStandardInput();
+        using var ms = new MemoryStream();
+        input.CopyTo(ms);
+        byte[] content = ms.ToArray();
+        try
+        {
+            return PrivateKeyFile.Parse(content, "(stdin)");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(content);
+            CryptographicOperations.ZeroMemory(ms.GetBuffer());
+        }
     }
 
     /// <summary>ssh-add's order: no passphrase, then the last one that worked, then ask until right or empty.</summary>

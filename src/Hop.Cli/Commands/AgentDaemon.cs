@@ -18,10 +18,10 @@ internal static class AgentDaemon
 
     public static async Task<int> RunForegroundAsync(AgentCommand.Options o)
     {
-        UnixSocketAgentListener listener;
+        IAgentListener listener;
         try
         {
-            listener = UnixSocketAgentListener.Create(o.SocketPath, Environment.ProcessId);
+            listener = CreateListener(o.SocketPath, Environment.ProcessId);
         }
         catch (SshConnectionException e)
         {
@@ -130,10 +130,10 @@ internal static class AgentDaemon
         int watch = int.Parse(args[1], CultureInfo.InvariantCulture);
         string? path = args[2].Length > 0 ? args[2] : null;
         long? lifetime = args[3].Length > 0 ? long.Parse(args[3], CultureInfo.InvariantCulture) : null;
-        UnixSocketAgentListener listener;
+        IAgentListener listener;
         try
         {
-            listener = UnixSocketAgentListener.Create(path, owner);
+            listener = CreateListener(path, owner);
         }
         catch (SshConnectionException e)
         {
@@ -143,14 +143,27 @@ internal static class AgentDaemon
         }
         Console.Out.WriteLine("ok " + listener.Address);
         Console.Out.Flush();
-        AgentNative.DetachStdio();
-        AgentNative.SetSid();
-        Directory.SetCurrentDirectory("/");
+        if (!OperatingSystem.IsWindows())
+        {
+            AgentNative.DetachStdio();
+            AgentNative.SetSid();
+            Directory.SetCurrentDirectory("/");
+        }
         return await ServeAsync(listener, lifetime, log: null, watch).ConfigureAwait(false);
     }
 
     /// <summary>Serves until SIGTERM, SIGINT or SIGHUP (or the watched process ends); then removes the socket and zeroes the keys.</summary>
-    private static async Task<int> ServeAsync(UnixSocketAgentListener listener, long? lifetimeSeconds, Action<string>? log, int watchPid)
+    /// <summary>The transport the OS calls for: a Unix socket, or on Windows OpenSSH's named pipe.</summary>
+    private static IAgentListener CreateListener(string? path, int ownerPid)
+    {
+        if (!OperatingSystem.IsWindows()) return UnixSocketAgentListener.Create(path, ownerPid);
+        const string prefix = @"\\.\pipe\";
+        string name = path is null ? AgentProtocol.WindowsPipeName
+            : path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? path[prefix.Length..] : path;
+        return new NamedPipeAgentListener(name);
+    }
+
+    private static async Task<int> ServeAsync(IAgentListener listener, long? lifetimeSeconds, Action<string>? log, int watchPid)
     {
         using var cts = new CancellationTokenSource();
         void Stop(PosixSignalContext ctx)
@@ -161,11 +174,11 @@ internal static class AgentDaemon
         }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
+        using var hup = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
         using var store = new AgentKeyStore { DefaultLifetime = lifetimeSeconds is long s ? TimeSpan.FromSeconds(s) : null };
         if (log is not null) store.KeyExpired += line => log("debug1: " + line);
         var server = new AgentServer(store, new AskpassConfirmation()) { Log = log };
-        listener.Log = log;
+        if (listener is UnixSocketAgentListener unix) unix.Log = log;
         Task? watcher = watchPid > 0 ? WatchAsync(watchPid, cts) : null;
         try
         {

@@ -22,7 +22,7 @@ internal sealed class HostKeyVerifier
         _log = log;
     }
 
-    private string HostForKnownHosts => (_config.HostKeyAlias ?? _config.HostName).ToLowerInvariant();
+    private string HostForKnownHosts => _config.HostKeyAlias ?? _config.HostName.ToLowerInvariant();
 
     /// <summary>A HostKeyAlias is looked up as given, without the port.</summary>
     private int KnownHostsPort => _config.HostKeyAlias is null ? _config.Port : 22;

@@ -6,7 +6,7 @@ namespace Hop.Cli.Commands;
 /// <summary>`hop keygen`: OpenSSH's ssh-keygen (generate, -l, -y, -p, -c, -e, -i) with PuTTYgen's formats.</summary>
 internal static partial class KeygenCommand
 {
-    private const string OptionSpec = "cegilpqvyC:E:N:P:Z:a:b:f:m:t:";
+    private const string OptionSpec = "HcegilpqvyC:E:F:N:P:R:Z:a:b:f:m:t:";
 
     /// <summary>An error that ends the command with ssh-keygen's exit code and message.</summary>
     private sealed class KeygenExit(int code, string message = "") : Exception(message)
@@ -29,6 +29,7 @@ internal static partial class KeygenCommand
         public HashAlgorithmName Hash = HashAlgorithmName.SHA256;
         public bool Verbose;
         public char Mode;
+        public string? KnownHost;
     }
 
     public static Task<int> RunAsync(string[] args) => Task.FromResult(Run(args));
@@ -57,6 +58,7 @@ internal static partial class KeygenCommand
                 'c' => ChangeComment(o),
                 'e' => Export(o),
                 'i' => Import(o),
+                'F' or 'R' or 'H' => KnownHostsJob(o),
                 _ => Generate(o),
             };
         }
@@ -94,13 +96,13 @@ internal static partial class KeygenCommand
             switch (opt)
             {
                 case 't': o.Type = arg; break;
-                case 'b': o.Bits = ParseInt(arg!, "bits", 1, 100_000); break;
+                case 'b': o.Bits = ParseInt(arg!, 1, 100_000); break;
                 case 'C': o.Comment = arg; break;
                 case 'f': o.File = arg; break;
                 case 'N': o.NewPassphrase = arg; break;
                 case 'P': o.OldPassphrase = arg; break;
                 case 'q': o.Quiet = true; break;
-                case 'a': o.Rounds = ParseInt(arg!, "rounds", 1, int.MaxValue); break;
+                case 'a': o.Rounds = ParseInt(arg!, 1, int.MaxValue); break;
                 case 'Z': o.Cipher = arg; break;
                 case 'm': o.Format = arg; break;
                 case 'E':
@@ -115,6 +117,11 @@ internal static partial class KeygenCommand
                 case 'l' or 'y' or 'p' or 'c' or 'e' or 'i':
                     o.Mode = opt;
                     break;
+                case 'F' or 'R':
+                    o.Mode = opt;
+                    o.KnownHost = arg;
+                    break;
+                case 'H': o.Mode = 'H'; break;
                 case 'g': break;
                 default: throw new UsageException($"unknown option -- {opt}");
             }
@@ -123,11 +130,10 @@ internal static partial class KeygenCommand
         return o;
     }
 
-    private static int ParseInt(string s, string what, int min, int max)
+    private static int ParseInt(string s, int min, int max)
     {
         if (!int.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v) || v < min || v > max)
             throw new UsageException($"Invalid number: {s}");
-        _ = what;
         return v;
     }
 
@@ -137,6 +143,9 @@ internal static partial class KeygenCommand
         w.WriteLine("usage: hop keygen [-q] [-a rounds] [-b bits] [-C comment] [-f output_keyfile]");
         w.WriteLine("                  [-m format] [-N new_passphrase] [-t ed25519 | ecdsa | rsa] [-Z cipher]");
         w.WriteLine("       hop keygen -p [-a rounds] [-f keyfile] [-m format] [-N new_passphrase] [-P old_passphrase]");
+        w.WriteLine("       hop keygen -F hostname [-lv] [-f known_hosts_file]");
+        w.WriteLine("       hop keygen -H [-f known_hosts_file]");
+        w.WriteLine("       hop keygen -R hostname [-f known_hosts_file]");
         w.WriteLine("       hop keygen -i [-f input_keyfile] [-m key_format]");
         w.WriteLine("       hop keygen -e [-f input_keyfile] [-m key_format]");
         w.WriteLine("       hop keygen -y [-f input_keyfile] [-P passphrase]");

@@ -54,8 +54,11 @@ internal static class KeygenConsole
         }
     }
 
-    /// <summary>Asks twice until both answers match (ssh-keygen's generation loop); returns the passphrase.</summary>
-    public static char[] AskNewPassphrase(string first, string again, bool retry)
+    /// <summary>
+    /// Asks twice; on a mismatch asks again when <paramref name="retry"/> (ssh-keygen's generation loop),
+    /// else returns null (ssh-keygen -p gives up).
+    /// </summary>
+    public static char[]? AskNewPassphrase(string first, string again, bool retry)
     {
         while (true)
         {
@@ -66,7 +69,7 @@ internal static class KeygenConsole
             if (same) return a;
             Array.Clear(a);
             Console.Out.WriteLine("Passphrases do not match.  Try again.");
-            if (!retry) return null!;
+            if (!retry) return null;
         }
     }
 }

@@ -46,7 +46,7 @@ internal static partial class KeygenCommand
 
         char[] pass = o.NewPassphrase is not null
             ? o.NewPassphrase.ToCharArray()
-            : KeygenConsole.AskNewPassphrase("Enter passphrase (empty for no passphrase): ", "Enter same passphrase again: ", retry: true);
+            : KeygenConsole.AskNewPassphrase("Enter passphrase (empty for no passphrase): ", "Enter same passphrase again: ", retry: true)!;
         try
         {
             if (pass.Length == 0 && !o.Quiet)

@@ -9,13 +9,13 @@ namespace Hop.Ssh.Agent;
 /// connections at once. Malformed requests get SSH_AGENT_FAILURE and the connection goes on;
 /// oversized or truncated frames close that connection only.
 /// </summary>
-public sealed partial class AgentServer : IDisposable
+public sealed partial class AgentServer
 {
     private readonly AgentLockState _lock = new();
     private readonly IAgentConfirmation? _confirmation;
     private int _nextConnection;
 
-    /// <param name="store">The keys; the server does not dispose it.</param>
+    /// <param name="store">The keys; the server does not dispose it (its owner does, which zeroes them).</param>
     /// <param name="confirmation">Asks the user for keys added with confirm; null refuses those signatures.</param>
     public AgentServer(AgentKeyStore store, IAgentConfirmation? confirmation = null)
     {
@@ -47,6 +47,13 @@ public sealed partial class AgentServer : IDisposable
                 catch (OperationCanceledException)
                 {
                     break;
+                }
+                catch (System.Net.Sockets.SocketException e)
+                {
+                    // Out of descriptors or a client gone before accept: keep serving the others.
+                    Log?.Invoke($"debug1: accept: {e.Message}");
+                    await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
                 tasks.RemoveAll(t => t.IsCompleted);
                 tasks.Add(ServeAndCloseAsync(conn, cancellationToken));
@@ -136,9 +143,10 @@ public sealed partial class AgentServer : IDisposable
                 _ => Unknown(type),
             };
         }
-        catch (SshProtocolException e)
+        catch (Exception e) when (e is SshException or CryptographicException or ArgumentException or FormatException or InvalidOperationException)
         {
-            Log?.Invoke($"debug1: connection {session.Id}: malformed {TypeName(type)}: {e.Message}");
+            // A request the agent cannot use is refused; the connection and the agent go on.
+            Log?.Invoke($"debug1: connection {session.Id}: bad {TypeName(type)}: {e.Message}");
             return Status(false);
         }
     }
@@ -207,6 +215,4 @@ public sealed partial class AgentServer : IDisposable
 
     private static string TypeName(AgentMessageType type) =>
         Enum.IsDefined(type) ? type.ToString() : "unknown";
-
-    public void Dispose() => Store.Dispose();
 }

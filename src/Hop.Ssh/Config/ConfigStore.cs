@@ -91,7 +91,8 @@ internal sealed class ConfigStore
                     break;
                 }
             case ValueShape.Command when entry.Keyword == "proxycommand":
-                if (!Has("proxyjump")) SetIfUnset(entry);
+                // A ProxyJump obtained earlier wins, unless it was "none" (OpenSSH 9.2 lets ProxyCommand through then).
+                if (!(First("proxyjump") is string jump && !string.Equals(jump, "none", StringComparison.OrdinalIgnoreCase))) SetIfUnset(entry);
                 break;
             case ValueShape.Text when entry.Keyword == "proxyjump":
                 if (!Has("proxycommand")) SetIfUnset(entry);

@@ -72,6 +72,31 @@ public static class KnownHosts
         return new KnownHostsResult(KnownHostStatus.NotFound, name, key, null, [], other, types, problems);
     }
 
+    /// <summary>
+    /// Checks a host key the way ssh does for a resolved destination: under HostKeyAlias when set (without a port),
+    /// else under HostName and Port, in UserKnownHostsFile then GlobalKnownHostsFile.
+    /// </summary>
+    public static KnownHostsResult Check(ResolvedConfig config, SshPublicKey key)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var (host, port) = LookupHost(config);
+        return Check(host, port, key, Files(config));
+    }
+
+    /// <summary>The name and port ssh looks a destination up under: (HostKeyAlias, 22) or (HostName, Port).</summary>
+    public static (string Host, int Port) LookupHost(ResolvedConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.HostKeyAlias is string alias ? (alias, 22) : (config.HostName, config.Port);
+    }
+
+    /// <summary>UserKnownHostsFile entries followed by GlobalKnownHostsFile entries.</summary>
+    public static IReadOnlyList<string> Files(ResolvedConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return [.. config.UserKnownHostsFiles, .. config.GlobalKnownHostsFiles];
+    }
+
     /// <summary>The key types listed (not revoked, not CA) for a host, in file order.</summary>
     public static IReadOnlyList<string> KeyTypesFor(string host, int port, IReadOnlyList<string> files)
     {

@@ -4,7 +4,7 @@ namespace Hop.Ssh.Config;
 
 /// <summary>
 /// The known_hosts editors of ssh-keygen: -F (find), -R (remove) and -H (hash). Each writes what
-/// ssh-keygen writes, to the same streams, and returns ssh-keygen's exit code.
+/// ssh-keygen writes, to the same streams, and returns ssh-keygen's exit code (255 for a missing file).
 /// </summary>
 public static class KnownHostsEditor
 {
@@ -12,11 +12,12 @@ public static class KnownHostsEditor
     /// ssh-keygen -F host [-H] -f file: prints "# Host HOST found: line N [CA|REVOKED]" and the line for every
     /// line naming the host (hashed names included). Returns 0 when found, 1 otherwise.
     /// </summary>
-    public static int Find(string path, string host, TextWriter output, bool hash = false)
+    public static int Find(string path, string host, TextWriter output, bool hash = false, TextWriter? error = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(output);
+        if (Missing(path, error ?? TextWriter.Null)) return 255;
         bool found = false;
         foreach (var line in KnownHostsFile.ReadRaw(path))
         {
@@ -45,6 +46,7 @@ public static class KnownHostsEditor
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
+        if (Missing(path, error)) return 255;
         var lines = KnownHostsFile.ReadRaw(path);
         var kept = new StringBuilder();
         bool invalid = false, removed = false;
@@ -84,6 +86,7 @@ public static class KnownHostsEditor
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
+        if (Missing(path, error)) return 255;
         var lines = KnownHostsFile.ReadRaw(path);
         var sw = new StringWriter();
         bool invalid = false, hashedSome = false;
@@ -130,6 +133,14 @@ public static class KnownHostsEditor
         foreach (string name in line.Hosts.Split(','))
             output.Write(HashedHostName.Hash(name.ToLowerInvariant()) + " " + line.KeyPart + "\n");
         hashed = true;
+    }
+
+    /// <summary>ssh-keygen's answer to a file that is not there: "Cannot stat FILE: ...", exit 255.</summary>
+    private static bool Missing(string path, TextWriter error)
+    {
+        if (File.Exists(path)) return false;
+        error.Write($"Cannot stat {path}: No such file or directory\n");
+        return true;
     }
 
     private static int NotReplacing(string path, TextWriter error)

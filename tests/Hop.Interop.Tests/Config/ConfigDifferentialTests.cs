@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hop.Ssh.Config;
 
 namespace Hop.Interop.Tests.Config;
@@ -10,11 +9,40 @@ namespace Hop.Interop.Tests.Config;
 /// CertificateFile unexpanded and yes/no vs true/false as OpenSSH spells each keyword. "@DIR@" in the corpus
 /// stands for the temporary copy's folder; HOME points at that folder so "Include relative" resolves alike.
 /// </summary>
-public sealed class ConfigDifferentialTests : IDisposable
+public sealed class ConfigDifferentialTests : IClassFixture<ConfigDifferentialTests.Oracle>
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("hop-config-").FullName;
+    /// <summary>The corpus staged once in a temp folder, and ssh -G run for every case in parallel.</summary>
+    public sealed class Oracle : IDisposable
+    {
+        public string Dir { get; } = Directory.CreateTempSubdirectory("hop-config-").FullName;
+        internal Dictionary<(string File, string Host), Peer.Result> Outputs { get; } = [];
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+        public Oracle()
+        {
+            string source = CorpusDir();
+            Directory.CreateDirectory(Path.Combine(Dir, "inc"));
+            Directory.CreateDirectory(Path.Combine(Dir, ".ssh"));
+            foreach (string f in Directory.GetFiles(source, "*.conf").Concat(Directory.GetFiles(Path.Combine(source, "inc"))))
+            {
+                string target = Path.Combine(Dir, Path.GetRelativePath(source, f));
+                File.WriteAllText(target, File.ReadAllText(f).Replace("@DIR@", Dir, StringComparison.Ordinal));
+                if (!OperatingSystem.IsWindows())
+                    File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            }
+            File.Copy(Path.Combine(Dir, "inc", "rel-inc.conf"), Path.Combine(Dir, ".ssh", "rel-inc.conf"), overwrite: true);
+            var cases = Cases().Select(row => ((string)row[0], (string)row[1])).ToList();
+            var results = new System.Collections.Concurrent.ConcurrentDictionary<(string, string), Peer.Result>();
+            Parallel.ForEach(cases, new ParallelOptions { MaxDegreeOfParallelism = 4 }, c =>
+                results[c] = Peer.Run("/usr/bin/ssh", ["-G", "-F", Path.Combine(Dir, c.Item1), c.Item2], environment: new() { ["HOME"] = Dir }));
+            foreach (var (k, v) in results) Outputs[k] = v;
+        }
+
+        public void Dispose() => Directory.Delete(Dir, recursive: true);
+    }
+
+    private readonly Oracle _oracle;
+
+    public ConfigDifferentialTests(Oracle oracle) => _oracle = oracle;
 
     public static TheoryData<string, string> Cases()
     {
@@ -34,20 +62,19 @@ public sealed class ConfigDifferentialTests : IDisposable
     [MemberData(nameof(Cases))]
     public void Dump_matches_ssh_G(string corpusFile, string host)
     {
-        string file = Stage(corpusFile);
-        string expected = Filter(RunSshG(file, host));
-        string home = PasswordHome();
+        var ssh = _oracle.Outputs[(corpusFile, host)];
+        Assert.True(ssh.ExitCode == 0, $"ssh -G failed: {ssh.Stderr}");
         var config = SshConfig.Resolve(host, new ResolveOptions
         {
-            ConfigFile = file,
-            HomeDirectory = home,
+            ConfigFile = Path.Combine(_oracle.Dir, corpusFile),
+            HomeDirectory = PasswordHome(),
             LocalUser = Environment.UserName,
-            UserConfigDirectory = Path.Combine(_dir, ".ssh"),
+            UserConfigDirectory = Path.Combine(_oracle.Dir, ".ssh"),
             Algorithms = AlgorithmDefaults.OpenSsh,
         });
         var sw = new StringWriter();
         ConfigDump.Write(sw, config);
-        Assert.Equal(expected, Filter(sw.ToString()));
+        Assert.Equal(Filter(ssh.Stdout), Filter(sw.ToString()));
     }
 
     internal static string CorpusDir()
@@ -62,61 +89,8 @@ public sealed class ConfigDifferentialTests : IDisposable
     {
         string first = File.ReadLines(file).First();
         Assert.StartsWith("# hosts:", first);
-        var args = first["# hosts:".Length..].Trim();
-        // Hosts are space-separated; "double quotes" group a host with a space.
-        var list = new List<string>();
-        for (int i = 0; i < args.Length;)
-        {
-            if (args[i] == ' ') { i++; continue; }
-            if (args[i] == '"')
-            {
-                int close = args.IndexOf('"', i + 1);
-                list.Add(args[(i + 1)..close]);
-                i = close + 1;
-                continue;
-            }
-            int end = args.IndexOf(' ', i);
-            if (end < 0) end = args.Length;
-            list.Add(args[i..end]);
-            i = end;
-        }
-        return list.Where(h => !h.Contains(' ', StringComparison.Ordinal));
-    }
-
-    private string Stage(string corpusFile)
-    {
-        string source = CorpusDir();
-        Directory.CreateDirectory(Path.Combine(_dir, "inc"));
-        Directory.CreateDirectory(Path.Combine(_dir, ".ssh"));
-        foreach (string f in Directory.GetFiles(source, "*.conf").Concat(Directory.GetFiles(Path.Combine(source, "inc"))))
-        {
-            string rel = Path.GetRelativePath(source, f);
-            string target = Path.Combine(_dir, rel);
-            File.WriteAllText(target, File.ReadAllText(f).Replace("@DIR@", _dir, StringComparison.Ordinal));
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        }
-        File.Copy(Path.Combine(_dir, "inc", "rel-inc.conf"), Path.Combine(_dir, ".ssh", "rel-inc.conf"), overwrite: true);
-        return Path.Combine(_dir, corpusFile);
-    }
-
-    private string RunSshG(string file, string host)
-    {
-        var psi = new ProcessStartInfo("/usr/bin/ssh")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in new[] { "-G", "-F", file, host }) psi.ArgumentList.Add(a);
-        psi.Environment["HOME"] = _dir;
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(20_000), "ssh -G timed out");
-        Assert.True(p.ExitCode == 0, $"ssh -G failed: {stderr.Result}");
-        return stdout.Result;
+        // Hosts are space-separated; a "quoted" host with a space is skipped (ssh refuses it as a host name).
+        return first["# hosts:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(h => !h.Contains('"', StringComparison.Ordinal));
     }
 
     internal static string PasswordHome()

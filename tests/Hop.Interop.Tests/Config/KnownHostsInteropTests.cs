@@ -7,23 +7,34 @@ namespace Hop.Interop.Tests.Config;
 /// known_hosts against ssh-keygen: -F, -R and -H on copies of the same files must print the same and leave the
 /// same files; files hashed by ssh-keygen are read by KnownHosts.Check; our hashed lines are found by ssh-keygen -F.
 /// </summary>
-public sealed class KnownHostsInteropTests : IDisposable
+public sealed class KnownHostsInteropTests : IDisposable, IClassFixture<KnownHostsInteropTests.Keys>
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("hop-kh-").FullName;
-    private readonly Dictionary<string, string> _pub = [];
-
-    public KnownHostsInteropTests()
+    /// <summary>Five public keys made once by ssh-keygen for the whole class.</summary>
+    public sealed class Keys : IDisposable
     {
-        foreach (var (name, type, bits) in new[] { ("ed", "ed25519", ""), ("ec", "ecdsa", "256"), ("ec384", "ecdsa", "384"), ("rsa", "rsa", "2048"), ("ed2", "ed25519", "") })
+        private readonly string _dir = Directory.CreateTempSubdirectory("hop-khkeys-").FullName;
+        public Dictionary<string, string> Pub { get; } = [];
+
+        public Keys()
         {
-            var args = new List<string> { "-q", "-t", type, "-N", "", "-f", Path.Combine(_dir, name) };
-            if (bits.Length > 0) args.InsertRange(0, ["-b", bits]);
-            var r = Peer.Run("/usr/bin/ssh-keygen", args);
-            Assert.Equal(0, r.ExitCode);
-            var f = File.ReadAllText(Path.Combine(_dir, name + ".pub")).Split(' ');
-            _pub[name] = f[0] + " " + f[1];
+            foreach (var (name, type, bits) in new[] { ("ed", "ed25519", ""), ("ec", "ecdsa", "256"), ("ec384", "ecdsa", "384"), ("rsa", "rsa", "2048"), ("ed2", "ed25519", "") })
+            {
+                var args = new List<string> { "-q", "-t", type, "-N", "", "-f", Path.Combine(_dir, name) };
+                if (bits.Length > 0) args.InsertRange(0, ["-b", bits]);
+                var r = Peer.Run("/usr/bin/ssh-keygen", args);
+                Assert.Equal(0, r.ExitCode);
+                var f = File.ReadAllText(Path.Combine(_dir, name + ".pub")).Split(' ');
+                Pub[name] = f[0] + " " + f[1];
+            }
         }
+
+        public void Dispose() => Directory.Delete(_dir, recursive: true);
     }
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("hop-kh-").FullName;
+    private readonly Dictionary<string, string> _pub;
+
+    public KnownHostsInteropTests(Keys keys) => _pub = keys.Pub;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -113,6 +124,25 @@ public sealed class KnownHostsInteropTests : IDisposable
             Assert.Equal(Lf(r.Stderr).Replace(theirs, ours, StringComparison.Ordinal), stderr.ToString());
             Assert.Equal(Sample(withInvalid: true), File.ReadAllText(ours));
         }
+    }
+
+    [Fact]
+    public void Missing_file_is_reported_like_ssh_keygen()
+    {
+        string path = Path.Combine(_dir, "absent");
+        var f = Peer.Keygen("-F", "h", "-f", path);
+        var r = Peer.Keygen("-R", "h", "-f", path);
+        var h = Peer.Keygen("-H", "-f", path);
+        var e1 = new StringWriter();
+        var e2 = new StringWriter();
+        var e3 = new StringWriter();
+        Assert.Equal(f.ExitCode, KnownHostsEditor.Find(path, "h", TextWriter.Null, error: e1));
+        Assert.Equal(r.ExitCode, KnownHostsEditor.Remove(path, "h", TextWriter.Null, e2));
+        Assert.Equal(h.ExitCode, KnownHostsEditor.Hash(path, TextWriter.Null, e3));
+        Assert.Equal(Lf(f.Stderr), e1.ToString());
+        Assert.Equal(Lf(r.Stderr), e2.ToString());
+        Assert.Equal(Lf(h.Stderr), e3.ToString());
+        Assert.False(File.Exists(path));
     }
 
     [Fact]

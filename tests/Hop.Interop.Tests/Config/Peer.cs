@@ -7,7 +7,7 @@ internal static class Peer
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(string program, IEnumerable<string> args, string? workingDirectory = null, string? stdin = null)
+    public static Result Run(string program, IEnumerable<string> args, string? workingDirectory = null, string? stdin = null, Dictionary<string, string>? environment = null)
     {
         Assert.True(File.Exists(program), $"{program} is not installed");
         var psi = new ProcessStartInfo(program)
@@ -19,6 +19,7 @@ internal static class Peer
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         foreach (string a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? []) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         if (stdin is not null) p.StandardInput.Write(stdin);
         p.StandardInput.Close();

@@ -65,4 +65,22 @@ public class HostileServerTests
             Assert.Contains("service ssh-userauth", server.Events);
         }
     }
+
+    [Fact]
+    public async Task BannerLinesBeforeTheVersionAreAccepted()
+    {
+        await using var server = new MiniSshServer(Misbehaviour.BannerLinesBeforeVersion);
+        var r = await RunHopAgainstAsync(server);
+        Assert.Contains("Permission denied (publickey)", r.Stderr, StringComparison.Ordinal);
+        lock (server.Events) Assert.Contains("service ssh-userauth", server.Events);
+    }
+
+    [Fact]
+    public async Task UnknownMessageIsAnsweredWithUnimplemented()
+    {
+        await using var server = new MiniSshServer(Misbehaviour.UnknownMessage);
+        var r = await RunHopAgainstAsync(server);
+        Assert.Contains("Permission denied (publickey)", r.Stderr, StringComparison.Ordinal);
+        lock (server.Events) Assert.Contains("unimplemented for the right packet", server.Events);
+    }
 }

@@ -21,6 +21,12 @@ public enum Misbehaviour
     BadMac,
     UnexpectedMessageDuringKex,
     DisconnectAfterKex,
+
+    /// <summary>Well-behaved, but sends text lines before its version line (RFC 4253 §4.2 allows them).</summary>
+    BannerLinesBeforeVersion,
+
+    /// <summary>Sends a message number nobody defines; the client must answer SSH_MSG_UNIMPLEMENTED.</summary>
+    UnknownMessage,
 }
 
 /// <summary>
@@ -101,6 +107,8 @@ public sealed class MiniSshServer : IAsyncDisposable
             return;
         }
         const string serverVersion = "SSH-2.0-HopMiniServer_1.0";
+        if (_mode == Misbehaviour.BannerLinesBeforeVersion)
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("Welcome to the test server\r\nSecond line of text\n"), ct);
         await stream.WriteAsync(Encoding.ASCII.GetBytes(serverVersion + "\r\n"), ct);
         var reader = new PacketReader(stream, CipherAlgorithms.CreateNone());
         var writer = new PacketWriter(stream, CipherAlgorithms.CreateNone());
@@ -173,8 +181,29 @@ public sealed class MiniSshServer : IAsyncDisposable
             await writer.WriteAsync(Build((ref SshWriter w) => new DisconnectMessage(DisconnectReason.ByApplication, "go away\u001b[31m").Write(ref w)), ct);
             return;
         }
-        var request = await reader.ReadPacketAsync(ct);
-        var service = ServiceMessage.Read(request.Span);
+        byte[]? serviceRequest = null;
+        if (_mode == Misbehaviour.UnknownMessage)
+        {
+            uint unknownSeq = writer.SequenceNumber;
+            await writer.WriteAsync(new byte[] { 150, 1, 2, 3 }, ct);
+            bool answered = false;
+            while (!answered || serviceRequest is null)
+            {
+                var m = await reader.ReadPacketAsync(ct);
+                if (m.Span[0] == MessageNumbers.Unimplemented)
+                {
+                    var u = UnimplementedMessage.Read(m.Span);
+                    lock (Events) Events.Add(u.SequenceNumber == unknownSeq ? "unimplemented for the right packet" : $"unimplemented for {u.SequenceNumber}, sent {unknownSeq}");
+                    answered = true;
+                }
+                else
+                {
+                    serviceRequest = m.ToArray();
+                }
+            }
+        }
+        var request = serviceRequest ?? (await reader.ReadPacketAsync(ct)).ToArray();
+        var service = ServiceMessage.Read(request);
         lock (Events) Events.Add("service " + service.ServiceName);
         if (_mode == Misbehaviour.BadMac)
         {

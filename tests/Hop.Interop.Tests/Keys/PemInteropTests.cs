@@ -77,6 +77,46 @@ public class PemInteropTests
         Assert.Throws<SshPassphraseException>(() => file.Decrypt("wrong"));
     }
 
+    public static TheoryData<string, string> OpenSslPkcs8() => new()
+    {
+        // algorithm, extra openssl pkcs8 arguments
+        { "ed25519", "-v2 aes256" },
+        { "ed25519", "-v2 aes128 -v2prf hmacWithSHA512" },
+        { "ed25519", "-v2 des3" },
+        { "ec", "-v2 aes256 -v2prf hmacWithSHA1" },
+        { "ec", "-v1 PBE-SHA1-3DES" },
+        { "rsa", "-v2 aes192" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OpenSslPkcs8))]
+    public void ReadsEncryptedPkcs8FromOpenSsl(string algorithm, string pkcs8Args)
+    {
+        using var dir = new TempDir();
+        string plain = dir["plain"];
+        var gen = algorithm switch
+        {
+            "ed25519" => new[] { "genpkey", "-algorithm", "ed25519", "-out", plain },
+            "ec" => ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", plain],
+            _ => ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", plain],
+        };
+        Tool.Ok(Tool.Run("/usr/bin/openssl", gen), "openssl genpkey");
+        string enc = dir["enc"];
+        Tool.Ok(Tool.Run("/usr/bin/openssl", ["pkcs8", "-topk8", "-in", plain, "-out", enc, "-passout", "pass:secret", .. pkcs8Args.Split(' ')]), "openssl pkcs8");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(plain, TempDir.Private);
+            File.SetUnixFileMode(enc, TempDir.Private);
+        }
+        Assert.StartsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----", File.ReadAllText(enc), StringComparison.Ordinal);
+        using var reference = PrivateKeyFile.Load(plain).Decrypt();
+        var file = PrivateKeyFile.Load(enc);
+        Assert.True(file.IsEncrypted);
+        using var key = file.Decrypt("secret");
+        Assert.Equal(reference.PublicKey, key.PublicKey);
+        Assert.Equal(PrivateKeyFile.IncorrectPassphrase, Assert.Throws<SshPassphraseException>(() => file.Decrypt("wrong")).Message);
+    }
+
     public static TheoryData<string, string, string> HopWrites() => new()
     {
         { "ecdsa256", "Pem", "" },

@@ -104,10 +104,10 @@ public class PuttyInteropTests
         string passFile = dir.WritePrivate("pass", "pw\n");
         Tool.Ok(Tool.Puttygen(path, "--old-passphrase", passFile, "-O", "public-openssh", "-o", dir["p.pub"]), "puttygen");
         Assert.Equal(File.ReadAllText(path + ".pub").Trim(), File.ReadAllText(dir["p.pub"]).Trim());
-        // -p keeps the ppk format; -m PPK2 converts to version 2.
-        Tool.Ok(Tool.Run(Tool.Hop, ["keygen", "-p", "-P", "pw", "-N", "two", "-f", path]), "hop -p");
-        Assert.StartsWith("PuTTY-User-Key-File-3:", File.ReadAllText(path), StringComparison.Ordinal);
-        Tool.Ok(Tool.Run(Tool.Hop, ["keygen", "-p", "-P", "two", "-N", "three", "-m", "PPK2", "-f", path]), "hop -p -m PPK2");
+        // -m PPK2 converts to version 2; -p without -m keeps the format.
+        Tool.Ok(Tool.Run(Tool.Hop, ["keygen", "-p", "-P", "pw", "-N", "two", "-m", "PPK2", "-f", path]), "hop -p -m PPK2");
+        Assert.StartsWith("PuTTY-User-Key-File-2:", File.ReadAllText(path), StringComparison.Ordinal);
+        Tool.Ok(Tool.Run(Tool.Hop, ["keygen", "-p", "-P", "two", "-N", "three", "-f", path]), "hop -p");
         Assert.StartsWith("PuTTY-User-Key-File-2:", File.ReadAllText(path), StringComparison.Ordinal);
         string three = dir.WritePrivate("three", "three\n");
         Tool.Ok(Tool.Puttygen(path, "--old-passphrase", three, "-O", "public-openssh", "-o", dir["p2.pub"]), "puttygen v2");

@@ -32,7 +32,7 @@ internal sealed class AgentHarness : IAsyncDisposable
         await _cts.CancelAsync();
         await _run.WaitAsync(TimeSpan.FromSeconds(10));
         await Listener.DisposeAsync();
-        Server.Dispose();
+        Store.Dispose();
         _cts.Dispose();
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }

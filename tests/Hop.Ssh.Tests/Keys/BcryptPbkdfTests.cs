@@ -48,3 +48,36 @@ public class BcryptPbkdfTests
     public void RejectsBadRounds(int rounds) =>
         Assert.Throws<SshKeyFormatException>(() => BcryptPbkdf.DeriveKey("a"u8, "b"u8, rounds, new byte[16]));
 }
+
+public class BlowfishPiTableTests
+{
+    /// <summary>Blowfish's initial P-array and S-boxes are the hexadecimal digits of pi after the 3.</summary>
+    [Fact]
+    public void InitialStateIsTheDigitsOfPi()
+    {
+        var table = EksBlowfish.InitialState;
+        int words = table.Length;
+        int bits = words * 32, guard = 64;
+        var one = System.Numerics.BigInteger.One << (bits + guard);
+        var pi = 16 * ArcTanInverse(5, one) - 4 * ArcTanInverse(239, one) - 3 * one;
+        pi >>= guard;
+        for (int i = words - 1; i >= 0; i--)
+        {
+            Assert.Equal((uint)(pi & uint.MaxValue), table[i]);
+            pi >>= 32;
+        }
+        Assert.Equal(18 + 4 * 256, words);
+    }
+
+    private static System.Numerics.BigInteger ArcTanInverse(int x, System.Numerics.BigInteger one)
+    {
+        System.Numerics.BigInteger x2 = x * x, term = one / x, sum = term;
+        for (int k = 1; !term.IsZero; k++)
+        {
+            term /= x2;
+            var t = term / (2 * k + 1);
+            sum = (k & 1) == 1 ? sum - t : sum + t;
+        }
+        return sum;
+    }
+}

@@ -74,6 +74,7 @@ public static class BcryptPbkdf
     }
 
     /// <summary>bcrypt_hash: 64 rounds of the expensive key schedule, then the magic text encrypted 64 times.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void BcryptHash(EksBlowfish state, ReadOnlySpan<byte> sha2pass, ReadOnlySpan<byte> sha2salt, Span<byte> output)
     {
         state.Reset();

@@ -47,7 +47,24 @@ internal sealed class OpenSshKeyV1 : EncodedPrivateKey
     public override PrivateKeyFormat Format => PrivateKeyFormat.OpenSsh;
     public override bool IsEncrypted => _cipher != KeyFileCipher.None;
     public override SshPublicKey? PublicKey => _publicKey;
-    public override string Comment => "";
+    /// <summary>The comment: readable at once when the private section is not encrypted, else "".</summary>
+    public override string Comment => _comment ??= ReadPlainComment();
+
+    private string? _comment;
+
+    private string ReadPlainComment()
+    {
+        if (IsEncrypted) return "";
+        try
+        {
+            using var key = Decrypt(default);
+            return key.Comment;
+        }
+        catch (SshKeyFormatException)
+        {
+            return "";
+        }
+    }
     public string CipherName => _cipher.Name;
     public int Rounds => _rounds;
     internal override long KdfCost => _rounds;

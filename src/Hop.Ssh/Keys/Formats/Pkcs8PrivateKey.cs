@@ -5,8 +5,8 @@ namespace Hop.Ssh.Keys.Formats;
 
 /// <summary>
 /// PKCS#8 private keys (RFC 5208/5958): "PRIVATE KEY" (PrivateKeyInfo: RSA, EC on NIST curves, Ed25519
-/// per RFC 8410) and "ENCRYPTED PRIVATE KEY" (EncryptedPrivateKeyInfo, PBES2 per RFC 8018, decrypted by
-/// the BCL for RSA and EC keys).
+/// per RFC 8410) and "ENCRYPTED PRIVATE KEY" (EncryptedPrivateKeyInfo: PBES2 per RFC 8018 through
+/// <see cref="Pbes2"/>, older schemes through the BCL's RSA and EC importers).
 /// </summary>
 internal sealed class Pkcs8PrivateKey : EncodedPrivateKey
 {
@@ -16,11 +16,10 @@ internal sealed class Pkcs8PrivateKey : EncodedPrivateKey
     private const string RsaOid = "1.2.840.113549.1.1.1";
     private const string EcOid = "1.2.840.10045.2.1";
 
-    private const string Pbes2Oid = "1.2.840.113549.1.5.13";
-    private const string Pbkdf2Oid = "1.2.840.113549.1.5.12";
     private const long MaxIterations = 10_000_000;
     private readonly PemBlock _block;
     private readonly long _iterations;
+    private readonly bool _isPbes2;
 
     private Pkcs8PrivateKey(PemBlock block)
     {
@@ -37,10 +36,10 @@ internal sealed class Pkcs8PrivateKey : EncodedPrivateKey
                 var r = new AsnReader(block.Data, AsnEncodingRules.DER);
                 var seq = r.ReadSequence();
                 r.ThrowIfNotEmpty();
-                var alg = seq.ReadSequence();
+                seq.ReadSequence();
                 seq.ReadOctetString();
                 seq.ThrowIfNotEmpty();
-                _iterations = ReadPbkdf2Iterations(alg);
+                _isPbes2 = Pbes2.TryReadIterations(block.Data, out _iterations);
                 if (_iterations > MaxIterations) throw new SshKeyFormatException($"invalid format (PBKDF2 iteration count {_iterations})");
             }
             catch (AsnContentException e)
@@ -54,18 +53,6 @@ internal sealed class Pkcs8PrivateKey : EncodedPrivateKey
 
     internal override long KdfCost => _iterations / 1000;
 
-    /// <summary>The PBKDF2 iteration count of a PBES2 AlgorithmIdentifier (RFC 8018 A.2, A.4); 0 for other schemes.</summary>
-    private static long ReadPbkdf2Iterations(AsnReader alg)
-    {
-        if (alg.ReadObjectIdentifier() != Pbes2Oid) return 0;
-        var pbes2 = alg.ReadSequence();
-        var kdf = pbes2.ReadSequence();
-        if (kdf.ReadObjectIdentifier() != Pbkdf2Oid) return 0;
-        var p = kdf.ReadSequence();
-        p.ReadEncodedValue();
-        return p.TryReadInt64(out long it) ? it : long.MaxValue;
-    }
-
     public override PrivateKeyFormat Format => PrivateKeyFormat.Pkcs8;
     public override bool IsEncrypted => _block.Label == EncryptedLabel;
     public override SshPublicKey? PublicKey { get; }
@@ -75,26 +62,53 @@ internal sealed class Pkcs8PrivateKey : EncodedPrivateKey
     {
         if (!IsEncrypted) return ImportPlain(_block.Data);
         if (passphrase.IsEmpty) throw new SshPassphraseException(PrivateKeyFile.IncorrectPassphrase);
-        var rsa = RSA.Create();
+        if (_isPbes2)
+        {
+            byte[] der = Pbes2.Decrypt(_block.Data, passphrase, MaxIterations);
+            try
+            {
+                return ImportPlain(der);
+            }
+            catch (SshKeyFormatException e)
+            {
+                // Padding that happens to check out under a wrong passphrase still gives garbage.
+                throw new SshPassphraseException(PrivateKeyFile.IncorrectPassphrase, e);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(der);
+            }
+        }
+        // Older schemes (PBES1, PKCS#12 PBE) through the BCL's importers, which want the password as characters.
+        char[] chars = new char[System.Text.Encoding.UTF8.GetCharCount(passphrase)];
+        System.Text.Encoding.UTF8.GetChars(passphrase, chars);
         try
         {
-            rsa.ImportEncryptedPkcs8PrivateKey(passphrase, _block.Data, out _);
-            return new RsaPrivateKey(rsa);
+            var rsa = RSA.Create();
+            try
+            {
+                rsa.ImportEncryptedPkcs8PrivateKey(chars, _block.Data, out _);
+                return new RsaPrivateKey(rsa);
+            }
+            catch (CryptographicException)
+            {
+                rsa.Dispose();
+            }
+            var ec = ECDsa.Create();
+            try
+            {
+                ec.ImportEncryptedPkcs8PrivateKey(chars, _block.Data, out _);
+                return new EcdsaPrivateKey(ec);
+            }
+            catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
+            {
+                ec.Dispose();
+                throw new SshPassphraseException(PrivateKeyFile.IncorrectPassphrase, e);
+            }
         }
-        catch (CryptographicException)
+        finally
         {
-            rsa.Dispose();
-        }
-        var ec = ECDsa.Create();
-        try
-        {
-            ec.ImportEncryptedPkcs8PrivateKey(passphrase, _block.Data, out _);
-            return new EcdsaPrivateKey(ec);
-        }
-        catch (CryptographicException e)
-        {
-            ec.Dispose();
-            throw new SshPassphraseException(PrivateKeyFile.IncorrectPassphrase, e);
+            Array.Clear(chars);
         }
     }
 

@@ -113,10 +113,11 @@ public sealed class PrivateKeyFile
         {
             throw new SshKeyFormatException("invalid format (not a text key file)", e);
         }
+        // A .ppk is recognised by its first line, before any PEM label its comment might contain.
+        if (PrivateKeyFormats.TryParseOther(text, out var other)) return other;
         string? label = PemBlock.FindLabel(text);
         if (label == OpenSshKeyV1.Label) return OpenSshKeyV1.Parse(PemBlock.Parse(text).Data);
         if (label is not null && PrivateKeyFormats.TryParsePem(label, text, out var pem)) return pem;
-        if (PrivateKeyFormats.TryParseOther(text, out var other)) return other;
         if (label is "PUBLIC KEY" or "RSA PUBLIC KEY" or "SSH2 PUBLIC KEY" || text.StartsWith("ssh-", StringComparison.Ordinal)
             || text.StartsWith("ecdsa-", StringComparison.Ordinal))
             throw new SshKeyFormatException("invalid format (this is a public key)");
