@@ -50,6 +50,15 @@ internal sealed class DiagnosticLog : IDisposable
         lock (_gate) _writer.WriteLine(prefix + message);
     }
 
+    /// <summary>Raises or lowers the level by <paramref name="delta"/> (~V / ~v); returns the new level, -1 for quiet.</summary>
+    public int AdjustVerbosity(int delta)
+    {
+        int level = Math.Clamp((Quiet ? -1 : Verbosity) + delta, -1, 3);
+        Quiet = level < 0;
+        Verbosity = Math.Max(level, 0);
+        return level;
+    }
+
     /// <summary>The callback the library logs through.</summary>
     public Action<int, string> Sink => Write;
 

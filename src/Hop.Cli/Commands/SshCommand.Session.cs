@@ -87,24 +87,16 @@ internal static partial class SshCommand
         }
         foreach (var (name, value) in EnvironmentToSend(c)) await session.SetEnvAsync(name, value).ConfigureAwait(false);
         string command = string.Join(' ', a.Command);
-        bool wantTty = a.DisableTty ? false
-            : a.ForceTty > 0 || c.RequestTty == RequestTty.Force ? true
-            : c.RequestTty == RequestTty.No ? false
-            : c.RequestTty == RequestTty.Yes ? true
-            : command.Length == 0 && !Console.IsInputRedirected;
-        if (wantTty && (Console.IsInputRedirected && a.ForceTty < 2 && c.RequestTty != RequestTty.Force))
-        {
-            if (!a.Quiet) Console.Error.WriteLine("Pseudo-terminal will not be allocated because stdin is not a terminal.");
-            wantTty = false;
-        }
-        using var terminal = wantTty ? await InteractiveTerminal.StartAsync(session, log).ConfigureAwait(false) : null;
+        using var x11 = await SessionSetup.RequestX11Async(session, c, log).ConfigureAwait(false);
+        bool wantTty = SessionSetup.WantTty(a, c, command.Length > 0, log);
+        using var terminal = wantTty ? await InteractiveTerminal.StartAsync(session, client.Transport, log, c.EscapeChar).ConfigureAwait(false) : null;
         if (a.Subsystem) await session.SubsystemAsync(command).ConfigureAwait(false);
         else if (command.Length > 0) await session.ExecAsync(command).ConfigureAwait(false);
         else await session.ShellAsync().ConfigureAwait(false);
         log.Write(1, command.Length > 0 ? $"Sending command: {command}" : "Requesting shell.");
 
-        var stdout = Console.OpenStandardOutput();
-        var stderr = Console.OpenStandardError();
+        var stdout = InteractiveTerminal.OpenOutput(1);
+        var stderr = InteractiveTerminal.OpenOutput(2);
         var outPump = session.Output.CopyToAsync(stdout);
         var errPump = session.ExtendedOutput.CopyToAsync(stderr);
         if (a.StdinNull) await session.SendEofAsync().ConfigureAwait(false);
@@ -114,6 +106,7 @@ internal static partial class SshCommand
         await Task.WhenAll(outPump, errPump).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         await stdout.FlushAsync().ConfigureAwait(false);
         terminal?.Restore();
+        if (terminal is not null) log.Write(0, $"Connection to {c.OriginalHost} closed.");
         if (exit.Signal is { } sig)
         {
             log.Write(1, $"remote command killed by signal {sig.SignalName}");
@@ -125,7 +118,7 @@ internal static partial class SshCommand
     /// <summary>Copies our stdin to the channel, then sends EOF; ends quietly when the channel goes away.</summary>
     private static async Task PumpStdinAsync(SessionChannel session, InteractiveTerminal? terminal)
     {
-        var input = Console.OpenStandardInput();
+        var input = InteractiveTerminal.OpenInput();
         var channel = session.GetInputStream();
         // Large reads: fewer syscalls per GiB; the channel cuts them into the peer's packet size.
         var buffer = new byte[128 * 1024];

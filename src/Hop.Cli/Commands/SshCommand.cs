@@ -10,6 +10,7 @@ internal static partial class SshCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        RawTerminal.UseRawStandardError();
         SshArguments a;
         try
         {

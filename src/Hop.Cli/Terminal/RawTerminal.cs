@@ -27,7 +27,45 @@ internal static partial class RawTerminal
     [LibraryImport("libc")]
     private static partial int isatty(int fd);
 
+    [LibraryImport("libc")]
+    private static partial int getpid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+
     public static bool IsTerminal(int fd) => !OperatingSystem.IsWindows() && isatty(fd) == 1;
+
+    /// <summary>Stops this process as ^Z would (SIGTSTP); returns when it is continued.</summary>
+    public static void SuspendSelf()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        int sigtstp = OperatingSystem.IsMacOS() ? 18 : 20;
+        _ = kill(getpid(), sigtstp);
+    }
+
+    /// <summary>
+    /// Sends Console.Error to fd 2 directly when it is a terminal. .NET's Console initialises the
+    /// terminal on its first write (keypad-transmit mode, ESC[?1h ESC=), which would change what
+    /// the cursor keys send inside the remote session; with this, nothing in `hop ssh` does.
+    /// </summary>
+    public static void UseRawStandardError()
+    {
+        if (OpenTerminalStream(2) is not { } stream) return;
+        Console.SetError(new StreamWriter(stream, new System.Text.UTF8Encoding(false)) { AutoFlush = true });
+    }
+
+    /// <summary>
+    /// A stream over the descriptor itself (fd 0, 1 or 2) when it is a terminal: raw bytes, no
+    /// line editing or echo from .NET's Console, and no terminal set-up written by Console's
+    /// initialisation (keypad-transmit mode). Otherwise null: redirected streams keep Console's
+    /// streams, which write with write(2) and so share a file offset with the other descriptors.
+    /// </summary>
+    public static Stream? OpenTerminalStream(int fd)
+    {
+        if (!IsTerminal(fd)) return null;
+        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
+        return new FileStream(handle, fd == 0 ? FileAccess.Read : FileAccess.Write, bufferSize: 0);
+    }
 
     /// <summary>The current settings of <paramref name="fd"/>, or null when it is not a terminal.</summary>
     public static byte[]? GetAttributes(int fd)

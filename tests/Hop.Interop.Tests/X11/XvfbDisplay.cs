@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Hop.Interop.Tests.Fixtures;
+
+namespace Hop.Interop.Tests.X11;
+
+/// <summary>
+/// A headless X server (Xvfb :N) on a free display number, listening on its Unix socket only and
+/// requiring the MIT-MAGIC-COOKIE-1 cookie kept in <see cref="AuthorityPath"/>. Killed on dispose.
+/// </summary>
+internal sealed class XvfbDisplay : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _dir;
+
+    private XvfbDisplay(Process process, string dir, int number)
+    {
+        _process = process;
+        _dir = dir;
+        Number = number;
+    }
+
+    public int Number { get; }
+    public string Display => ":" + Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public string AuthorityPath => Path.Combine(_dir, "Xauthority");
+
+    public static async Task<XvfbDisplay> StartAsync()
+    {
+        var dir = TestPaths.NewTempDir("hop-xvfb-");
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            int n = 90 + RandomNumberGenerator.GetInt32(0, 400);
+            if (File.Exists($"/tmp/.X{n}-lock") || File.Exists($"/tmp/.X11-unix/X{n}")) continue;
+            string display = ":" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string auth = Path.Combine(dir, "Xauthority");
+            await ProcessRunner.RunCheckedAsync("/usr/bin/xauth", "-f", auth, "add", display, ".", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+            var psi = new ProcessStartInfo("/usr/bin/Xvfb") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            // -noreset: a server that resets when its last client leaves forgets the cookies xauth generates.
+            foreach (var a in new[] { display, "-nolisten", "tcp", "-noreset", "-auth", auth, "-screen", "0", "640x480x24" }) psi.ArgumentList.Add(a);
+            var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start Xvfb");
+            _ = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!File.Exists($"/tmp/.X11-unix/X{n}") && !p.HasExited && DateTime.UtcNow < deadline) await Task.Delay(50);
+            if (!p.HasExited && File.Exists($"/tmp/.X11-unix/X{n}")) return new XvfbDisplay(p, dir, n);
+            if (!p.HasExited) p.Kill();
+            await p.WaitForExitAsync();
+            string err = await stderr;
+            p.Dispose();
+            if (!err.Contains("already active", StringComparison.Ordinal) && !err.Contains("Server is already", StringComparison.Ordinal))
+                throw new InvalidOperationException("Xvfb did not start: " + err);
+        }
+        throw new InvalidOperationException("no free X display number");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
