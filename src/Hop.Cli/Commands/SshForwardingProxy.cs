@@ -84,35 +84,7 @@ internal static partial class SshCommand
         var files = await LoadIdentitiesAsync(c, prompter, log, null).ConfigureAwait(false);
         var identities = c.PubkeyAuthentication ? await agent.CombineAsync(files, c.IdentitiesOnly).ConfigureAwait(false) : files;
         var verifier = new HostKeyVerifier(c, prompter, log);
-        var settings = new SshClientSettings
-        {
-            Host = c.OriginalHost,
-            HostName = c.HostName,
-            Port = c.Port,
-            User = c.User,
-            ConnectTimeout = c.ConnectTimeout ?? TimeSpan.Zero,
-            KexAlgorithms = c.KexAlgorithms,
-            HostKeyAlgorithms = verifier.OrderHostKeyAlgorithms(c.HostKeyAlgorithms),
-            Ciphers = c.Ciphers,
-            Macs = c.Macs,
-            RekeyBytes = c.RekeyLimitBytes,
-            RekeyInterval = c.RekeyLimitTime,
-            Identities = identities,
-            PreferredAuthentications = c.PreferredAuthentications,
-            PubkeyAuthentication = c.PubkeyAuthentication,
-            PasswordAuthentication = c.PasswordAuthentication,
-            KbdInteractiveAuthentication = c.KbdInteractiveAuthentication,
-            PubkeyAcceptedAlgorithms = c.PubkeyAcceptedAlgorithms,
-            NumberOfPasswordPrompts = c.NumberOfPasswordPrompts,
-            Prompter = prompter,
-            InteractiveMethodsAllowed = () => !verifier.DisabledByChangedKey,
-            VerifyHostKey = verifier.VerifyAsync,
-            ServerAliveInterval = c.ServerAliveInterval,
-            ServerAliveCountMax = c.ServerAliveCountMax,
-            OnKeyExchanged = agent.BindAsync,
-            OpenStream = ProxyStream(a, c, log, depth),
-            Log = log.Sink,
-        };
+        var settings = SshClientSettingsFor.Build(c, identities, prompter, verifier, agent, ProxyStream(a, c, log, depth), log);
         return await SshClient.ConnectAsync(settings, ct).ConfigureAwait(false);
     }
 
