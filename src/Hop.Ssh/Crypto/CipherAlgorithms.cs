@@ -88,8 +88,6 @@ public static class CipherAlgorithms
     /// <summary>The algorithm of that name; throws <see cref="SshException"/> when unknown.</summary>
     public static CipherAlgorithm Get(string name) => Find(name) ?? throw new SshException($"unsupported cipher \"{name}\"");
 
-    /// <summary>Applies an option value in OpenSSH's list syntax (see <see cref="AlgorithmList"/>) to <see cref="Default"/>.</summary>
-    public static IReadOnlyList<string> Resolve(string? spec) => AlgorithmList.Apply(spec, Default, SupportedNames, "cipher");
 
     /// <summary>The protection before the first NEWKEYS.</summary>
     public static IPacketProtector CreateNone() => new NonePacketProtector();

@@ -78,6 +78,4 @@ public static class KexAlgorithms
     /// <summary>The method of that name; throws <see cref="SshException"/> when unknown.</summary>
     public static KexAlgorithm Get(string name) => Find(name) ?? throw new SshException($"unsupported key exchange \"{name}\"");
 
-    /// <summary>Applies an option value in OpenSSH's list syntax (see <see cref="AlgorithmList"/>) to <see cref="Default"/>.</summary>
-    public static IReadOnlyList<string> Resolve(string? spec) => AlgorithmList.Apply(spec, Default, SupportedNames, "kex");
 }

@@ -64,6 +64,4 @@ public static class MacAlgorithms
     /// <summary>The algorithm of that name; throws <see cref="SshException"/> when unknown.</summary>
     public static MacAlgorithm Get(string name) => Find(name) ?? throw new SshException($"unsupported MAC \"{name}\"");
 
-    /// <summary>Applies an option value in OpenSSH's list syntax (see <see cref="AlgorithmList"/>) to <see cref="Default"/>.</summary>
-    public static IReadOnlyList<string> Resolve(string? spec) => AlgorithmList.Apply(spec, Default, SupportedNames, "mac");
 }
