@@ -203,9 +203,15 @@ public sealed partial class SshTransport
         IKeyExchange? chosen = null;
         foreach (var (name, keys) in specs)
         {
-            var made = await keys.ConfigureAwait(false);
-            if (name == kex && chosen is null) chosen = made;
-            else made.Dispose();
+            if (name == kex && chosen is null)
+            {
+                chosen = await keys.ConfigureAwait(false);
+            }
+            else
+            {
+                // Not needed: never wait for it, just drop its keys once made.
+                _ = keys.ContinueWith(static t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
+            }
         }
         return chosen;
     }

@@ -54,6 +54,7 @@ public sealed class MiniSshServer : IAsyncDisposable
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public Misbehaviour Mode => _mode;
     public SshPublicKey HostKey => _hostKey.PublicKey;
 
     /// <summary>Messages received from the client after authentication's service request, for assertions.</summary>
