@@ -1,6 +1,7 @@
 using Hop.Ssh;
 using Hop.Ssh.Auth;
 using Hop.Ssh.Config;
+using Hop.Ssh.Keys;
 using Hop.Ssh.Transport;
 
 namespace Hop.Cli.Commands;
@@ -89,7 +90,7 @@ internal sealed class HostKeyVerifier
         string fp = key.Fingerprint();
         string prompt =
             $"The authenticity of host '{shown} ({_config.HostName})' can't be established.\n" +
-            $"{ShortKeyType(key.KeyType)} key fingerprint is {fp}.\n" +
+            $"{KeyFingerprint.TypeLabel(key.KeyType)} key fingerprint is {fp}.\n" +
             "This key is not known by any other names.\n" +
             "Are you sure you want to continue connecting (yes/no/[fingerprint])? ";
         while (true)
@@ -120,7 +121,7 @@ internal sealed class HostKeyVerifier
         {
             KnownHosts.Add(file, host, KnownHostsPort, key, _config.HashKnownHosts);
             string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";
-            Console.Error.WriteLine($"Warning: Permanently added '{shown}' ({ShortKeyType(key.KeyType)}) to the list of known hosts.");
+            Console.Error.WriteLine($"Warning: Permanently added '{shown}' ({KeyFingerprint.TypeLabel(key.KeyType)}) to the list of known hosts.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshException)
         {
@@ -136,21 +137,13 @@ internal sealed class HostKeyVerifier
         Console.Error.WriteLine("IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!");
         Console.Error.WriteLine("Someone could be eavesdropping on you right now (man-in-the-middle attack)!");
         Console.Error.WriteLine("It is also possible that a host key has just been changed.");
-        Console.Error.WriteLine($"The fingerprint for the {ShortKeyType(key.KeyType)} key sent by the remote host is");
+        Console.Error.WriteLine($"The fingerprint for the {KeyFingerprint.TypeLabel(key.KeyType)} key sent by the remote host is");
         Console.Error.WriteLine($"{key.Fingerprint()}.");
         Console.Error.WriteLine("Please contact your system administrator.");
         var old = result.Entry!;
         Console.Error.WriteLine($"Add correct host key in {old.File} to get rid of this message.");
-        Console.Error.WriteLine($"Offending {ShortKeyType(old.KeyType)} key in {old.File}:{old.Line}");
+        Console.Error.WriteLine($"Offending {KeyFingerprint.TypeLabel(old.KeyType)} key in {old.File}:{old.Line}");
         Console.Error.WriteLine("  remove with:");
         Console.Error.WriteLine($"  hop keygen -f \"{old.File}\" -R \"{shown}\"");
     }
-
-    internal static string ShortKeyType(string keyType) => keyType switch
-    {
-        "ssh-ed25519" => "ED25519",
-        "ssh-rsa" => "RSA",
-        _ when keyType.StartsWith("ecdsa-", StringComparison.Ordinal) => "ECDSA",
-        _ => keyType,
-    };
 }

@@ -25,13 +25,16 @@ public static class KeyFingerprint
     public static string TypeLabel(SshPublicKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return key.KeyType switch
-        {
-            "ssh-ed25519" => "ED25519",
-            "ssh-rsa" => "RSA",
-            "ssh-dss" => "DSA",
-            var t when t.StartsWith("ecdsa-sha2-", StringComparison.Ordinal) => "ECDSA",
-            var t => t,
-        };
+        return TypeLabel(key.KeyType);
     }
+
+    /// <summary>The short label of a key type name ("ED25519", "RSA", "ECDSA"), as OpenSSH prints it.</summary>
+    public static string TypeLabel(string keyType) => keyType switch
+    {
+        "ssh-ed25519" => "ED25519",
+        "ssh-rsa" => "RSA",
+        "ssh-dss" => "DSA",
+        var t when t.StartsWith("ecdsa-sha2-", StringComparison.Ordinal) => "ECDSA",
+        var t => t,
+    };
 }
