@@ -3,6 +3,7 @@ using Hop.Interop.Tests.Fixtures;
 namespace Hop.Interop.Tests;
 
 /// <summary>The fixtures themselves work: OpenSSH's own client reaches each server.</summary>
+[Collection(TestUserHomeCollection.Name)]
 public class FixtureTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Hop.Interop.Tests.Fixtures;
 namespace Hop.Interop.Tests.Cli;
 
 /// <summary>Password and keyboard-interactive logins answered through SSH_ASKPASS; dropbear as a second server.</summary>
+[Collection(TestUserHomeCollection.Name)]
 public class PasswordAuthCliTests
 {
     private static string Askpass(string script)

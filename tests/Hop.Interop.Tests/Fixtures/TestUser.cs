@@ -35,3 +35,13 @@ public static class TestUser
         }
     }
 }
+
+/// <summary>
+/// Test classes that write the test user's own ~/.ssh (dropbear reads authorized_keys only from
+/// there; copy-id installs into it) run one after another, never at the same time.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class TestUserHomeCollection
+{
+    public const string Name = "test user's home";
+}

@@ -5,6 +5,7 @@ using Hop.Interop.Tests.Fixtures;
 namespace Hop.Interop.Tests.Forwarding;
 
 /// <summary>`hop copy-id` against a real sshd reading ~/.ssh/authorized_keys: log in by password, install, then log in by key.</summary>
+[Collection(TestUserHomeCollection.Name)]
 public class CopyIdTests
 {
     private static string AuthorizedKeys => Path.Combine(TestUser.Home, ".ssh", "authorized_keys");
