@@ -66,7 +66,7 @@ internal static partial class SshCommand
         var outPump = session.Output.CopyToAsync(stdout);
         var errPump = session.ExtendedOutput.CopyToAsync(stderr);
         if (a.StdinNull) await session.SendEofAsync().ConfigureAwait(false);
-        else _ = PumpStdinAsync(session, terminal);
+        else StartStdinPump(session, terminal);
 
         var exit = await session.Exit.ConfigureAwait(false);
         await Task.WhenAll(outPump, errPump).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
@@ -81,8 +81,19 @@ internal static partial class SshCommand
         return exit.ExitStatus ?? 255;
     }
 
-    /// <summary>Copies our stdin to the channel, then sends EOF; ends quietly when the channel goes away.</summary>
-    private static async Task PumpStdinAsync(SessionChannel session, InteractiveTerminal? terminal)
+    /// <summary>
+    /// Copies our stdin to the channel on a thread of its own, then sends EOF; ends quietly when
+    /// the channel goes away. Reads are plain blocking read(2) calls: Console's ReadAsync would
+    /// hand every read to a thread-pool thread and back. Channel writes that must wait (for the
+    /// peer's window) wait on this thread, so the next read is made here too.
+    /// </summary>
+    private static void StartStdinPump(SessionChannel session, InteractiveTerminal? terminal)
+    {
+        var thread = new Thread(() => PumpStdin(session, terminal)) { IsBackground = true, Name = "hop stdin" };
+        thread.Start();
+    }
+
+    private static void PumpStdin(SessionChannel session, InteractiveTerminal? terminal)
     {
         var input = InteractiveTerminal.OpenInput();
         var channel = session.GetInputStream();
@@ -92,26 +103,34 @@ internal static partial class SshCommand
         {
             while (true)
             {
-                int n = await input.ReadAsync(buffer).ConfigureAwait(false);
+                int n = input.Read(buffer);
                 if (n == 0) break;
                 if (terminal is not null)
                 {
                     n = terminal.FilterInput(buffer.AsSpan(0, n), out bool disconnect);
                     if (disconnect)
                     {
-                        await session.CloseAsync().ConfigureAwait(false);
+                        Wait(session.CloseAsync());
                         return;
                     }
                 }
-                if (n > 0) await channel.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+                if (n > 0) Wait(channel.WriteAsync(buffer.AsMemory(0, n)));
             }
-            await session.SendEofAsync().ConfigureAwait(false);
+            Wait(session.SendEofAsync());
         }
         catch (Exception e) when (e is SshException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             // The session ended first; its exit status says the rest.
         }
     }
+
+    private static void Wait(ValueTask pending)
+    {
+        if (pending.IsCompleted) pending.GetAwaiter().GetResult();
+        else pending.AsTask().GetAwaiter().GetResult();
+    }
+
+    private static void Wait(Task pending) => pending.GetAwaiter().GetResult();
 
     /// <summary>SetEnv values, then environment variables matching SendEnv patterns.</summary>
     private static IEnumerable<(string, string)> EnvironmentToSend(ResolvedConfig c)

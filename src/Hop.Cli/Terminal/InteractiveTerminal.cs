@@ -62,8 +62,8 @@ internal sealed class InteractiveTerminal : IDisposable
     public static Stream OpenInput() => RawTerminal.OpenTerminalStream(0) ?? Console.OpenStandardInput();
 
     /// <summary>Our stdout (fd 1) or stderr (fd 2): a raw stream over the descriptor when it is a terminal, else Console's.</summary>
-    public static Stream OpenOutput(int fd) =>
-        RawTerminal.OpenTerminalStream(fd) ?? (fd == 2 ? Console.OpenStandardError() : Console.OpenStandardOutput());
+    public static Stream OpenOutput(int fd) => new SynchronousWriteStream(
+        RawTerminal.OpenTerminalStream(fd) ?? (fd == 2 ? Console.OpenStandardError() : Console.OpenStandardOutput()));
 
     private async Task SendWindowSizeAsync()
     {
