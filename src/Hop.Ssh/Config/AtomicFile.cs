@@ -12,6 +12,14 @@ internal static class AtomicFile
     public static void Append(string path, string text)
     {
         path = ResolveLinks(path);
+        if (LocalAccount.IsSpecialFile(path))
+        {
+            // UserKnownHostsFile=/dev/null (a common way to keep no record): write through, as
+            // OpenSSH does. A rename over it would replace the device with a regular file.
+            using var device = new FileStream(path, FileMode.Open, FileAccess.Write);
+            device.Write(Encoding.UTF8.GetBytes(text));
+            return;
+        }
         byte[] old = File.Exists(path) ? File.ReadAllBytes(path) : [];
         var bytes = new List<byte>(old.Length + text.Length + 1);
         bytes.AddRange(old);
@@ -24,6 +32,7 @@ internal static class AtomicFile
     public static void Write(string path, byte[] content, string? oldCopy)
     {
         path = ResolveLinks(path);
+        if (LocalAccount.IsSpecialFile(path)) throw new IOException($"{path} is not a regular file");
         string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         if (!Directory.Exists(dir))
         {

@@ -17,6 +17,38 @@ internal static partial class LocalAccount
     [LibraryImport("libc", EntryPoint = "stat$INODE64", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static unsafe partial int StatX64(string path, byte* buffer);
 
+    /// <summary>
+    /// True when <paramref name="path"/> exists and is not a regular file or a directory: a
+    /// device such as /dev/null, a FIFO or a socket. False when it cannot be told (Windows).
+    /// </summary>
+    public static unsafe bool IsSpecialFile(string path)
+    {
+        byte* buffer = stackalloc byte[512];
+        uint mode;
+        if (OperatingSystem.IsLinux())
+        {
+            // statx: stx_mode (u16) at offset 28 on every Linux architecture.
+            const int AtFdCwd = -100;
+            const uint StatxType = 0x1;
+            if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0) return false;
+            mode = *(ushort*)(buffer + 28);
+        }
+        else if (OperatingSystem.IsMacOS())
+        {
+            // struct stat (64-bit inode): st_mode (u16) at offset 4.
+            int rc = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? StatArm64(path, buffer) : StatX64(path, buffer);
+            if (rc != 0) return false;
+            mode = *(ushort*)(buffer + 4);
+        }
+        else
+        {
+            return false;
+        }
+        const uint TypeMask = 0xF000, Regular = 0x8000, Directory = 0x4000;
+        uint type = mode & TypeMask;
+        return type != Regular && type != Directory;
+    }
+
     /// <summary>The real uid (0 on Windows).</summary>
     public static uint UserId() => OperatingSystem.IsWindows() ? 0 : GetUid();
 
