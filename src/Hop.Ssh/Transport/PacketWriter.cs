@@ -39,6 +39,14 @@ internal sealed class PacketWriter
     /// <summary>Seals one packet behind those already held back, without writing.</summary>
     public void Append(ReadOnlySpan<byte> payload) => _pending += Build(payload, _pending);
 
+    /// <summary>Holds back bytes that are not a packet (our version line), to go out with the next packet.</summary>
+    public void AppendRaw(ReadOnlySpan<byte> bytes)
+    {
+        EnsureRoom(_pending + bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_pending));
+        _pending += bytes.Length;
+    }
+
     /// <summary>Writes every packet held back.</summary>
     public async ValueTask FlushPendingAsync(CancellationToken ct)
     {
@@ -60,12 +68,7 @@ internal sealed class PacketWriter
         if (padding < 4) padding += block;
         int packetLength = 1 + payload.Length + padding;
         int total = 4 + packetLength + p.TagLength;
-        if (_buffer.Length < offset + total)
-        {
-            var larger = new byte[Math.Max(offset + total, _buffer.Length * 2)];
-            _buffer.AsSpan(0, offset).CopyTo(larger);
-            _buffer = larger;
-        }
+        EnsureRoom(offset + total);
         var span = _buffer.AsSpan(offset, total);
         BinaryPrimitives.WriteUInt32BigEndian(span, (uint)packetLength);
         span[4] = (byte)padding;
@@ -76,6 +79,14 @@ internal sealed class PacketWriter
         BytesSinceRekey += total;
         PacketsSinceRekey++;
         return total;
+    }
+
+    private void EnsureRoom(int size)
+    {
+        if (_buffer.Length >= size) return;
+        var larger = new byte[Math.Max(size, _buffer.Length * 2)];
+        _buffer.AsSpan(0, _pending).CopyTo(larger);
+        _buffer = larger;
     }
 
     public ValueTask FlushAsync(CancellationToken ct) => new(_stream.FlushAsync(ct));

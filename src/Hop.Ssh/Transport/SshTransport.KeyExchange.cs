@@ -38,7 +38,7 @@ public sealed partial class SshTransport
     /// </summary>
     private List<(string Name, Task<IKeyExchange> Keys)>? _speculativeKex;
 
-    private async Task RunInitialKeyExchangeAsync(CancellationToken ct)
+    private async Task SendFirstKexInitAsync(CancellationToken ct)
     {
         _initialKexDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await _sendLock.WaitAsync(ct).ConfigureAwait(false);
@@ -50,6 +50,10 @@ public sealed partial class SshTransport
         {
             _sendLock.Release();
         }
+    }
+
+    private async Task RunInitialKeyExchangeAsync(CancellationToken ct)
+    {
         while (KeyExchangeCount == 0)
         {
             var payload = await ReadPacketAsync(ct).ConfigureAwait(false);

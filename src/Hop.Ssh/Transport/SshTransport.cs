@@ -63,7 +63,11 @@ public sealed partial class SshTransport : IPacketConnection
         timeout.CancelAfter(options.HandshakeTimeout);
         try
         {
-            await t.ExchangeVersionsAsync(timeout.Token).ConfigureAwait(false);
+            // Our version line and KEXINIT go out together, before the server's version line
+            // arrives (RFC 4253 §7.1 lets the key exchange begin right after the version line):
+            // the server's KEXINIT then finds ours waiting, one round trip sooner.
+            await t.SendVersionAndKexInitAsync(timeout.Token).ConfigureAwait(false);
+            await t.ReadServerVersionAsync(timeout.Token).ConfigureAwait(false);
             await t.RunInitialKeyExchangeAsync(timeout.Token).ConfigureAwait(false);
             return t;
         }
@@ -79,10 +83,14 @@ public sealed partial class SshTransport : IPacketConnection
         }
     }
 
-    private async Task ExchangeVersionsAsync(CancellationToken ct)
+    private async Task SendVersionAndKexInitAsync(CancellationToken ct)
     {
-        var ours = System.Text.Encoding.ASCII.GetBytes(_options.ClientVersion + "\r\n");
-        await _stream.WriteAsync(ours, ct).ConfigureAwait(false);
+        _writer.AppendRaw(System.Text.Encoding.ASCII.GetBytes(_options.ClientVersion + "\r\n"));
+        await SendFirstKexInitAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task ReadServerVersionAsync(CancellationToken ct)
+    {
         const int MaxPreBannerLines = 1024;
         for (int i = 0; ; i++)
         {
