@@ -25,6 +25,12 @@ public sealed class FileIdentity : IUserIdentity, IDisposable
     public SshPublicKey PublicKey { get; }
     public string Source => _file.SourceName;
 
+    /// <summary>
+    /// A key in clear (or already unlocked) signs without a prompt; with AddKeysToAgent the key is
+    /// loaded only once the server accepts it, as OpenSSH does, so it is queried first.
+    /// </summary>
+    public bool CanSignWithoutPrompt => _key is not null || (!_file.IsEncrypted && OnDecrypted is null);
+
     /// <summary>Called with each key this identity decrypts (for AddKeysToAgent).</summary>
     public Func<SshPrivateKey, string, ValueTask>? OnDecrypted { get; init; }
 

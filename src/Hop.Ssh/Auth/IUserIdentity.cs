@@ -17,6 +17,12 @@ public interface IUserIdentity
 
     /// <summary>Signs <paramref name="data"/> with <paramref name="algorithm"/>; returns the signature blob, or null when the key could not be unlocked.</summary>
     ValueTask<byte[]?> SignAsync(ReadOnlyMemory<byte> data, string algorithm, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when signing asks nobody (no passphrase, no agent confirmation): authentication then
+    /// sends the signed request without first asking the server whether it would accept the key.
+    /// </summary>
+    bool CanSignWithoutPrompt => false;
 }
 
 /// <summary>An identity whose private key is already in memory.</summary>
@@ -27,4 +33,6 @@ public sealed class PrivateKeyIdentity(SshPrivateKey key, string source) : IUser
 
     public ValueTask<byte[]?> SignAsync(ReadOnlyMemory<byte> data, string algorithm, CancellationToken cancellationToken) =>
         ValueTask.FromResult<byte[]?>(key.Sign(data.Span, algorithm));
+
+    public bool CanSignWithoutPrompt => true;
 }

@@ -19,24 +19,29 @@ public sealed partial class UserAuthentication
             }
             byte[] blob = id.PublicKey.Blob.ToArray();
             Log(1, $"Offering public key: {id.Source} {id.PublicKey.KeyType} {id.PublicKey.Fingerprint()}");
-            var query = await SendRequestAsync("publickey", (ref SshWriter w) =>
+            // A key we can sign with at once goes straight to the signed request: the query
+            // (RFC 4252 §7's optional first step) only saves a passphrase prompt or an agent's
+            // confirmation for a key the server would refuse, and costs a round trip.
+            if (!id.CanSignWithoutPrompt)
             {
-                w.WriteBoolean(false);
-                w.WriteString(alg);
-                w.WriteString(blob);
-            }, ct).ConfigureAwait(false);
-            if (query.Number == AuthMessageNumbers.Success) return Outcome.Success;
-            if (query.Number == AuthMessageNumbers.Failure)
-            {
-                if (UpdateFromFailure(query.Payload)) return Outcome.Failed;
-                if (Array.IndexOf(_canContinue, "publickey") < 0) return Outcome.Failed;
-                continue;
+                var query = await SendRequestAsync("publickey", (ref SshWriter w) =>
+                {
+                    w.WriteBoolean(false);
+                    w.WriteString(alg);
+                    w.WriteString(blob);
+                }, ct).ConfigureAwait(false);
+                if (query.Number == AuthMessageNumbers.Success) return Outcome.Success;
+                if (query.Number == AuthMessageNumbers.Failure)
+                {
+                    if (UpdateFromFailure(query.Payload)) return Outcome.Failed;
+                    if (Array.IndexOf(_canContinue, "publickey") < 0) return Outcome.Failed;
+                    continue;
+                }
+                var ok = AuthPkOkMessage.Read(query.Payload);
+                if (ok.Algorithm != alg || !ok.KeyBlob.AsSpan().SequenceEqual(blob))
+                    throw new SshProtocolException("SSH_MSG_USERAUTH_PK_OK names another key than the one offered");
+                Log(1, $"Server accepts key: {id.Source} {id.PublicKey.KeyType} {id.PublicKey.Fingerprint()}");
             }
-            var ok = AuthPkOkMessage.Read(query.Payload);
-            if (ok.Algorithm != alg || !ok.KeyBlob.AsSpan().SequenceEqual(blob))
-                throw new SshProtocolException("SSH_MSG_USERAUTH_PK_OK names another key than the one offered");
-            Log(1, $"Server accepts key: {id.Source} {id.PublicKey.KeyType} {id.PublicKey.Fingerprint()}");
-
             byte[] signedData = BuildSignedData(alg, blob);
             byte[]? signature = await id.SignAsync(signedData, alg, ct).ConfigureAwait(false);
             if (signature is null) continue;

@@ -6,7 +6,7 @@ namespace Hop.Ssh.Auth;
 
 /// <summary>
 /// The client side of the user authentication protocol (RFC 4252): asks for the service, learns
-/// the methods with "none", then tries publickey, keyboard-interactive and password in the
+/// the methods with "none" (or with a first publickey attempt), then tries publickey, keyboard-interactive and password in the
 /// preferred order, following partial success for multi-factor logins.
 /// </summary>
 public sealed partial class UserAuthentication
@@ -38,9 +38,18 @@ public sealed partial class UserAuthentication
     private async Task<string> RunAsync(CancellationToken ct)
     {
         await RequestServiceAsync(ct).ConfigureAwait(false);
-        var none = await SendRequestAsync("none", static (ref SshWriter _) => { }, ct).ConfigureAwait(false);
-        if (none.Number == AuthMessageNumbers.Success) return "none";
-        UpdateFromFailure(none.Payload);
+        if (StartWithPublicKey())
+        {
+            // The "none" request only tells which methods may follow; a key that signs without a
+            // prompt goes first instead, and its failure (if any) brings the same list.
+            _canContinue = ["publickey"];
+        }
+        else
+        {
+            var none = await SendRequestAsync("none", static (ref SshWriter _) => { }, ct).ConfigureAwait(false);
+            if (none.Number == AuthMessageNumbers.Success) return "none";
+            UpdateFromFailure(none.Payload);
+        }
         while (true)
         {
             string? method = NextMethod();
@@ -82,6 +91,11 @@ public sealed partial class UserAuthentication
         }
         return null;
     }
+
+    private bool StartWithPublicKey() =>
+        _options.PubkeyAuthentication
+        && _options.PreferredAuthentications.FirstOrDefault(m => m is "publickey" or "keyboard-interactive" or "password") == "publickey"
+        && _options.Identities.Count > 0 && _options.Identities[0].CanSignWithoutPrompt;
 
     private bool InteractiveAllowed => _options.InteractiveMethodsAllowed?.Invoke() ?? true;
 
