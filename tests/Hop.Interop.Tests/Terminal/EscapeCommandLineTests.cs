@@ -48,11 +48,11 @@ public class EscapeCommandLineTests : IAsyncLifetime
     private static async Task<string> CommandAsync(TmuxPane pane, string line, string reply)
     {
         string screen = await pane.CaptureAsync();
-        int prompts = Count(screen, "ssh> ");
+        int prompts = Count(screen, "ssh>");
         int replies = Count(screen, reply);
         await pane.SendKeysAsync("Enter");
         await pane.SendKeysAsync("-l", "~C");
-        await WaitForMoreAsync(pane, "ssh> ", prompts);
+        await WaitForMoreAsync(pane, "ssh>", prompts);
         await pane.TypeLineAsync(line);
         return await WaitForMoreAsync(pane, reply, replies);
     }
@@ -82,8 +82,8 @@ public class EscapeCommandLineTests : IAsyncLifetime
             string screen0 = await pane.CaptureAsync();
             await pane.SendKeysAsync("Enter");
             await pane.SendKeysAsync("-l", "~C");
-            await WaitForMoreAsync(pane, "ssh> ", Count(screen0, "ssh> "));
-            await pane.SendKeysAsync("-l", "-Lx");
+            await WaitForMoreAsync(pane, "ssh>", Count(screen0, "ssh>"));
+            await pane.SendKeysAsync("-l", "--", "-Lx");
             await pane.SendKeysAsync("BSpace");
             await pane.TypeLineAsync($" {port}:127.0.0.1:{http.Port}");
             await pane.WaitForAsync("Forwarding port.");
