@@ -10,7 +10,10 @@ namespace Hop.Cli.Commands;
 /// </summary>
 internal static class SshForwardingCommandLine
 {
-    /// <summary>EnableEscapeCommandline: on unless the configuration says no (see README: OpenSSH 9.2 turned it off by default for its sandbox, which hop does not have).</summary>
+    /// <summary>
+    /// EnableEscapeCommandline: on unless the configuration says no. OpenSSH 9.2 turned it off by
+    /// default so that its client sandbox (OpenBSD pledge) could be tighter; hop has no such sandbox.
+    /// </summary>
     public static bool Enabled(ResolvedConfig c)
     {
         ArgumentNullException.ThrowIfNull(c);
