@@ -51,6 +51,7 @@ internal static partial class RawTerminal
     /// </summary>
     public static void UseRawStandardError()
     {
+        if (OperatingSystem.IsWindows()) return; // keypad mode is a Unix terminal's concern
         if (OpenTerminalStream(2) is not { } stream) return;
         Console.SetError(new StreamWriter(stream, new System.Text.UTF8Encoding(false)) { AutoFlush = true });
     }

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using Microsoft.Win32.SafeHandles;
 
 namespace Hop.Cli.Terminal;
 
@@ -62,12 +61,15 @@ internal static partial class WindowsConsole
     /// <summary>True when <paramref name="fd"/> (0, 1, 2) is a console, not a pipe or file.</summary>
     public static bool IsConsole(int fd) => GetConsoleMode(Handle(fd), out _);
 
-    /// <summary>A stream over the console handle of <paramref name="fd"/> (raw bytes, no Console layer), or null.</summary>
+    /// <summary>
+    /// The byte stream of <paramref name="fd"/> when it is a console, or null. Console's standard
+    /// streams are already raw ReadFile/WriteFile on the handle (no encoding, no line editing of
+    /// their own); with the UTF-8 code pages set by <see cref="EnterRaw"/> they carry UTF-8.
+    /// </summary>
     public static Stream? OpenStream(int fd)
     {
-        nint h = Handle(fd);
-        if (!GetConsoleMode(h, out _)) return null;
-        return new FileStream(new SafeFileHandle(h, ownsHandle: false), fd == 0 ? FileAccess.Read : FileAccess.Write, bufferSize: 0);
+        if (!GetConsoleMode(Handle(fd), out _)) return null;
+        return fd switch { 0 => Console.OpenStandardInput(), 1 => Console.OpenStandardOutput(), _ => Console.OpenStandardError() };
     }
 
     /// <summary>Puts the console in raw VT mode; returns the state to restore, or null when stdin is not a console.</summary>
