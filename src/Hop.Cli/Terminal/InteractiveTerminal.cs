@@ -21,6 +21,7 @@ internal sealed class InteractiveTerminal : IDisposable
     private readonly List<PosixSignalRegistration> _signals = [];
     private readonly Timer? _resizePoll;
     private (uint, uint, uint, uint)? _lastSize;
+    private volatile bool _runningCommand;
     private readonly Lock _gate = new();
     private byte[]? _saved;
     private bool _restored;
@@ -42,8 +43,14 @@ internal sealed class InteractiveTerminal : IDisposable
         {
             _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGWINCH, ctx => { _ = SendWindowSizeAsync(); }));
             // Put the terminal back before the default action (exit) of these signals runs.
-            foreach (var s in new[] { PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGINT, PosixSignal.SIGQUIT })
+            foreach (var s in new[] { PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
                 _signals.Add(PosixSignalRegistration.Create(s, _ => Restore()));
+            // As OpenSSH, Ctrl-C is ignored while a ~C command runs (the terminal is in its normal mode then).
+            _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
+            {
+                if (_runningCommand) ctx.Cancel = true;
+                else Restore();
+            }));
             _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGCONT, _ => Resume()));
         }
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Restore();
@@ -208,6 +215,7 @@ internal sealed class InteractiveTerminal : IDisposable
     /// </summary>
     private async Task RunCommandLineAsync(string line)
     {
+        _runningCommand = true;
         Restore();
         try
         {
@@ -217,6 +225,7 @@ internal sealed class InteractiveTerminal : IDisposable
         finally
         {
             Resume();
+            _runningCommand = false;
         }
     }
 

@@ -177,6 +177,33 @@ public class EscapeCommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task VerbosityRekeyAndBreakEscapes()
+    {
+        var (pane, dir) = await StartReadyAsync();
+        await using (pane)
+        {
+            await pane.SendKeysAsync("Enter");
+            await pane.SendKeysAsync("-l", "~v");
+            await pane.WaitForAsync("~v [LogLevel DEBUG1]");
+            await pane.SendKeysAsync("Enter");
+            await pane.SendKeysAsync("-l", "~R");
+            await pane.WaitForAsync("debug1: Rekeying on user request (~R)");
+            await pane.SendKeysAsync("Enter");
+            await pane.SendKeysAsync("-l", "~V");
+            await pane.WaitForAsync("~V [LogLevel INFO]");
+            await pane.SendKeysAsync("Enter");
+            await pane.SendKeysAsync("-l", "~B");
+            await pane.WaitForAsync("~B");
+            // After a rekey and a BREAK the session carries on.
+            await pane.TypeLineAsync("echo AF$((3+3))TER");
+            await pane.WaitForAsync("AF6TER");
+            await pane.TypeLineAsync("exit 0");
+            Assert.Equal(0, await HopInTmux.WaitForExitAsync(pane, dir));
+            HopInTmux.AssertRestored(dir);
+        }
+    }
+
+    [Fact]
     public async Task LogoutWaitsForOpenForwardedConnection()
     {
         await using var echo = TestTcpServer.StartEcho();
