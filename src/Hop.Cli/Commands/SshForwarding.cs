@@ -11,7 +11,9 @@ namespace Hop.Cli.Commands;
 /// <summary>
 /// `hop ssh`'s forwards (-L, -R, -D and their config keywords): set up after authentication as
 /// OpenSSH's ssh_init_forwarding does, with its messages; under ExitOnForwardFailure a forward
-/// that cannot be set up ends the program (exit 255).
+/// that cannot be set up ends the program (exit 255). While the session runs, the "~C" command
+/// line adds forwards (<see cref="StartLocal"/>, <see cref="StartRemoteAsync"/>) and cancels them
+/// (<see cref="CancelLocalAsync"/>, <see cref="CancelRemoteAsync"/>).
 /// </summary>
 internal sealed class SshForwarding : IAsyncDisposable
 {
