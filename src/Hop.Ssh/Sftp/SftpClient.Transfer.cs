@@ -29,6 +29,21 @@ public sealed partial class SftpClient
         }
         var handle = await open.ConfigureAwait(false);
         long? size = attributes is { IsRegularFile: true, Size: { } s } && s <= long.MaxValue ? (long)s : null;
+        return await ReadAndCloseAsync(handle, size, destination, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Downloads a file whose attributes are known already (from a listing): OPEN and READs only, bounded by the size for a regular file.</summary>
+    public async Task<long> DownloadAsync(string remotePath, SftpAttributes attributes, Stream destination, Action<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        ArgumentNullException.ThrowIfNull(destination);
+        var handle = await OpenFileAsync(remotePath, SftpOpenFlags.Read, null, cancellationToken).ConfigureAwait(false);
+        long? size = attributes is { IsRegularFile: true, Size: { } s } && s <= long.MaxValue ? (long)s : null;
+        return await ReadAndCloseAsync(handle, size, destination, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<long> ReadAndCloseAsync(byte[] handle, long? size, Stream destination, Action<long>? progress, CancellationToken cancellationToken)
+    {
         long total;
         try
         {
@@ -53,6 +68,14 @@ public sealed partial class SftpClient
     {
         ArgumentNullException.ThrowIfNull(source);
         var handle = await OpenFileAsync(remotePath, SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate, createAttributes, cancellationToken).ConfigureAwait(false);
+        return await UploadToHandleAsync(source, handle, finalAttributes, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes <paramref name="source"/> into an open file from offset 0, sets <paramref name="finalAttributes"/>, and closes the handle (on failure too).</summary>
+    public async Task<long> UploadToHandleAsync(Stream source, byte[] handle, SftpAttributes? finalAttributes = null, Action<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(handle);
         long total;
         try
         {
