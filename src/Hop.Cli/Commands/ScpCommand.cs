@@ -70,6 +70,7 @@ internal static class ScpCommand
     {
         var ssh = t.SshFor(destination);
         var config = SshCommand.ResolveDestination(ssh);
+        log.WithLogLevel(config.LogLevel);
         SshClient client = await SshCommand.ConnectAsync(ssh, config, log).ConfigureAwait(false);
         await using (client.ConfigureAwait(false))
         {

@@ -41,6 +41,7 @@ internal static class SftpCommand
         {
             var ssh = t.SshFor(destination);
             var config = SshCommand.ResolveDestination(ssh);
+            log.WithLogLevel(config.LogLevel);
             client = await SshCommand.ConnectAsync(ssh, config, log).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or UsageException)

@@ -286,14 +286,23 @@ public sealed partial class SftpClient : IAsyncDisposable
         if (!_version.Task.IsCompleted) throw new SshProtocolException($"sftp: packet type {type} before VERSION");
         uint id = BinaryPrimitives.ReadUInt32BigEndian(head[1..5]);
         if (!_pending.TryRemove(id, out var pending)) throw new SshProtocolException($"sftp: reply to unknown request id {id}");
-        if (type == SftpPacketType.Data && pending is SftpPendingRead read && packet.Length >= 9)
+        try
         {
-            uint n = BinaryPrimitives.ReadUInt32BigEndian(head[5..9]);
-            if (n != packet.Length - 9) throw new SshProtocolException($"sftp: DATA length {n} does not match its packet of {packet.Length} bytes");
-            read.CompleteData(packet.Slice(9));
-            return;
+            if (type == SftpPacketType.Data && pending is SftpPendingRead read && packet.Length >= 9)
+            {
+                uint n = BinaryPrimitives.ReadUInt32BigEndian(head[5..9]);
+                if (n != packet.Length - 9) throw new SshProtocolException($"sftp: DATA length {n} does not match its packet of {packet.Length} bytes");
+                read.CompleteData(packet.Slice(9));
+                return;
+            }
+            pending.Complete(type, id, Contiguous(packet, ref scratch)[5..]);
         }
-        pending.Complete(type, id, Contiguous(packet, ref scratch)[5..]);
+        catch (Exception e)
+        {
+            // The request is out of the table already: fail it here, then the whole session.
+            pending.Fail(e);
+            throw;
+        }
     }
 
     private static ReadOnlySpan<byte> Contiguous(ReadOnlySequence<byte> packet, ref byte[]? scratch)
