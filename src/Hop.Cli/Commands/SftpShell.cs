@@ -44,11 +44,13 @@ internal sealed partial class SftpShell(SftpClient sftp, string homeDirectory, b
     {
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } raw)
         {
+            // OpenSSH echoes every batch line as read, blank lines and comments included.
+            _out.WriteLine(Prompt + raw);
             string line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
             bool ignoreErrors = line.StartsWith('-');
             if (ignoreErrors) line = line[1..].TrimStart();
-            int result = await RunLineAsync(line, echo: true).ConfigureAwait(false);
+            int result = await RunLineAsync(line).ConfigureAwait(false);
             if (result == Quit) return 0;
             if (result != 0 && !ignoreErrors) return 1;
         }
@@ -70,13 +72,13 @@ internal sealed partial class SftpShell(SftpClient sftp, string homeDirectory, b
             string line = raw.Trim();
             if (line.StartsWith('-')) line = line[1..].TrimStart();
             if (line.Length == 0 || line.StartsWith('#')) continue;
-            if (await RunLineAsync(line, echo: false).ConfigureAwait(false) == Quit) return 0;
+            if (await RunLineAsync(line).ConfigureAwait(false) == Quit) return 0;
         }
     }
 
     private const int Quit = -1;
 
-    private async Task<int> RunLineAsync(string line, bool echo)
+    private async Task<int> RunLineAsync(string line)
     {
         List<string> argv;
         try
@@ -86,17 +88,14 @@ internal sealed partial class SftpShell(SftpClient sftp, string homeDirectory, b
         catch (FormatException e)
         {
             _err.WriteLine(e.Message);
-            if (echo) _out.WriteLine(Prompt + line);
             return 1;
         }
         if (argv.Count == 0) return 0;
         if (!IsKnown(argv[0]))
         {
             _err.WriteLine("Invalid command.");
-            if (echo) _out.WriteLine(Prompt + line);
             return 1;
         }
-        if (echo) _out.WriteLine(Prompt + line);
         await _out.FlushAsync().ConfigureAwait(false);
         try
         {

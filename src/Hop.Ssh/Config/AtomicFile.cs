@@ -12,6 +12,13 @@ internal static class AtomicFile
     public static void Append(string path, string text)
     {
         path = ResolveLinks(path);
+        if (IsSpecialFile(path))
+        {
+            // UserKnownHostsFile=/dev/null: write through the device, never rename over it.
+            using var device = new FileStream(path, FileMode.Open, FileAccess.Write);
+            device.Write(Encoding.UTF8.GetBytes(text));
+            return;
+        }
         byte[] old = File.Exists(path) ? File.ReadAllBytes(path) : [];
         var bytes = new List<byte>(old.Length + text.Length + 1);
         bytes.AddRange(old);
@@ -24,6 +31,7 @@ internal static class AtomicFile
     public static void Write(string path, byte[] content, string? oldCopy)
     {
         path = ResolveLinks(path);
+        if (IsSpecialFile(path)) throw new IOException($"{path}: not a regular file");
         string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         if (!Directory.Exists(dir))
         {
@@ -52,6 +60,17 @@ internal static class AtomicFile
             File.Delete(temp);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A device or FIFO (e.g. UserKnownHostsFile=/dev/null) must never be replaced by a renamed temp
+    /// file: that turned /dev/null into a regular file for the whole machine. .NET does not expose the
+    /// file type, so: anything under /dev.
+    /// </summary>
+    private static bool IsSpecialFile(string path)
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(path)) return false;
+        return Path.GetFullPath(path).StartsWith("/dev/", StringComparison.Ordinal);
     }
 
     private static string ResolveLinks(string path)
