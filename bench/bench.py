@@ -15,6 +15,7 @@ import threading
 import time
 
 import report
+import bench_sftp
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -35,6 +36,7 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--ciphers", default="", help="comma-separated subset of the bulk ciphers")
+    p.add_argument("--only", default="", help="comma-separated groups to run: connect, keys, bulk, sftp")
     return p.parse_args()
 
 
@@ -190,8 +192,10 @@ def main():
                       flush=True)
         return row
 
+    groups = set(a.only.split(",")) if a.only else {"connect", "keys", "bulk", "sftp"}
+
     # Connect + key exchange + publickey auth + `true`, one process per connection.
-    for kex in kexes:
+    for kex in (kexes if "connect" in groups else []):
         def make(c, kex=kex):
             return r.argv(c, "true", "aes128-gcm@openssh.com", "-", kex), None
         run_row(f"connect+auth+true {kex.replace('@openssh.com', '')}", "ms", "lower", cli, make,
@@ -206,8 +210,9 @@ def main():
         if not m:
             raise RuntimeError("no per-command-ms in output")
         return float(m.group(1))
-    run_row(f"channel+exec `true` on one open connection (x{many_count})", "ms", "lower",
-            ["hoplib", "sshnet"], make_many, per_command, group="connect", capture=True)
+    if "connect" in groups:
+        run_row(f"channel+exec `true` on one open connection (x{many_count})", "ms", "lower",
+                ["hoplib", "sshnet"], make_many, per_command, group="connect", capture=True)
 
     # Key generation and decryption.
     keydir = os.path.join(a.work, "keys")
@@ -215,7 +220,7 @@ def main():
     kinds = [("ed25519", ["-t", "ed25519"])]
     if not quick:
         kinds += [("ecdsa-256", ["-t", "ecdsa", "-b", "256"]), ("rsa-3072", ["-t", "rsa", "-b", "3072"])]
-    for kind, targs in kinds:
+    for kind, targs in (kinds if "keys" in groups else []):
         def make(c, targs=targs, kind=kind):
             path = os.path.join(keydir, f"{c}-{kind}")
             for f in (path, path + ".pub"):
@@ -237,11 +242,12 @@ def main():
             return [a.sshnet, "decrypt", enc, "pass"], None
         tool = [a.hop, "keygen"] if c == "hop" else [a.hop_aot, "keygen"] if c == "hop-aot" else ["/usr/bin/ssh-keygen"]
         return tool + ["-y", "-P", "pass", "-f", enc], None
-    run_row("decrypt ed25519 key, 24 bcrypt rounds (-y -P)", "ms", "lower", cli, make_dec,
-            lambda c, wall, text: wall * 1000, reps=1, group="keys")
+    if "keys" in groups:
+        run_row("decrypt ed25519 key, 24 bcrypt rounds (-y -P)", "ms", "lower", cli, make_dec,
+                lambda c, wall, text: wall * 1000, reps=1, group="keys")
 
     # Bulk transfers: the CLI clients write to /dev/null (download) or read 1 GiB from /dev/zero (upload).
-    for cipher, mac in ciphers:
+    for cipher, mac in (ciphers if "bulk" in groups else []):
         label = cipher.replace("@openssh.com", "") + ("" if mac == "-" else " + " + mac.replace("@openssh.com", ""))
         for job in ("down", "up"):
             clients = cli + (["hoplib"] if not quick or job == "down" else [])
@@ -256,8 +262,12 @@ def main():
             run_row(f"{'download' if job == 'down' else 'upload'} {label}", "MB/s", "higher", clients, make,
                     lambda c, wall, text: size / wall / 1e6, group="bulk", nbytes=size)
 
+    # SFTP: whole files and many small files, hop sftp vs OpenSSH sftp vs SSH.NET SftpClient.
+    if "sftp" in groups:
+        bench_sftp.run_sftp_rows(r, run_row, cli, quick, kex0)
+
     md = write_report(True)
-    if not quick and os.path.abspath(a.out) == os.path.join(ROOT, "bench", "results"):
+    if not quick and not a.only and os.path.abspath(a.out) == os.path.join(ROOT, "bench", "results"):
         update_readme(md)
     print(md)
     if r.failures:
