@@ -71,7 +71,8 @@ cleanup() {
 trap cleanup EXIT
 [ -n "${BENCH_KEEP:-}" ] && trap - EXIT
 if [ -z "$out" ]; then
-  if [ "$quick" = 1 ]; then out="$work/results"; else out="$root/bench/results"; fi
+  # A quick or partial (--only) run never replaces the full report in bench/results.
+  if [ "$quick" = 1 ] || [ -n "$only" ]; then out="$work/results"; else out="$root/bench/results"; fi
 fi
 
 user=$(id -un)
