@@ -139,9 +139,12 @@ public sealed partial class SftpClient
             while (true)
             {
                 frames.Clear();
-                while (!eof && queue.Count < window && (size is null || next < size))
+                // With a known size the reads stop at it, plus one probe at the end itself (sent in
+                // the same batch, so no extra round trip): EOF there confirms the size; data means
+                // the file grew, and the reads go on to the real end.
+                while (!eof && queue.Count < window && (size is null || next <= size))
                 {
-                    int length = size is long s ? (int)Math.Min(chunk, s - next) : chunk;
+                    int length = size is long s && next < s ? (int)Math.Min(chunk, s - next) : chunk;
                     queue.Enqueue(QueueRead(handle, next, ArrayPool<byte>.Shared.Rent(chunk), length, frames));
                     next += length;
                 }
@@ -171,9 +174,10 @@ public sealed partial class SftpClient
                         if (filled < head.Requested - n) eof = true;
                     }
                 }
-                else if (window < max)
+                else
                 {
-                    window++;
+                    if (size is long grown && head.Offset >= grown) size = null;
+                    if (window < max) window++;
                 }
                 ArrayPool<byte>.Shared.Return(head.Buffer);
             }

@@ -47,8 +47,18 @@ public sealed partial class SftpClient : IAsyncDisposable
     /// <summary>The largest WRITE we send.</summary>
     public int WriteChunkSize { get; private set; } = SftpLimitsDefaults.FallbackChunk;
 
-    /// <summary>How many READs or WRITEs one transfer keeps in flight.</summary>
-    public int MaxOutstandingRequests { get; set; } = 64;
+    /// <summary>
+    /// How many READs or WRITEs one transfer keeps in flight (sftp -R). By default enough for about
+    /// 4 MiB in flight — twice the channel window, so the pipe never runs dry — and at most 64
+    /// (OpenSSH: 64 × 32 KiB). More only costs memory: the window bounds what is really moving.
+    /// </summary>
+    public int MaxOutstandingRequests
+    {
+        get => _maxOutstanding ?? Math.Clamp(4 * 1024 * 1024 / Math.Max(ReadChunkSize, WriteChunkSize), 2, 64);
+        set => _maxOutstanding = Math.Max(1, value);
+    }
+
+    private int? _maxOutstanding;
 
     /// <summary>Opens a session channel on <paramref name="client"/>, starts the "sftp" subsystem and says hello.</summary>
     public static async Task<SftpClient> OpenAsync(SshClient client, CancellationToken cancellationToken = default)

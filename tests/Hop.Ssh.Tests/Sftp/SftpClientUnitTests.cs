@@ -40,6 +40,23 @@ public class SftpClientUnitTests
         }
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(700_000)]
+    [InlineData(5_000_000)]
+    public async Task DownloadTrustsTheFileNotAStaleSize(long listedSize)
+    {
+        // The listing said one size; the file has another by the time it is read.
+        var file = RandomNumberGenerator.GetBytes(2_000_000);
+        var (sftp, _, _) = await StartAsync(file, maxRead: 100_000);
+        await using (sftp)
+        {
+            var ms = new MemoryStream();
+            await sftp.DownloadAsync("/f", new SftpAttributes { Size = (ulong)listedSize, Permissions = 0x81A4 }, ms).WaitAsync(Timeout);
+            Assert.Equal(SHA256.HashData(file), SHA256.HashData(ms.ToArray()));
+        }
+    }
+
     [Fact]
     public async Task UploadIsIntact()
     {
