@@ -62,6 +62,7 @@ internal static class ScpCommand
         catch (Exception e) when (e is SshException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or UsageException)
         {
             log.Error(e);
+            Console.Error.WriteLine("scp: Connection closed");
             return 255;
         }
     }

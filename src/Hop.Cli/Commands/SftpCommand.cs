@@ -10,7 +10,15 @@ internal static class SftpCommand
     public const string Usage =
         "usage: hop sftp [-46AaCfNpqrv] [-B buffer_size] [-b batchfile] [-c cipher]\n" +
         "          [-F ssh_config] [-i identity_file] [-J destination] [-o ssh_option]\n" +
-        "          [-P port] [-R num_requests] destination";
+        "          [-P port] [-R num_requests] destination [local_path]";
+
+    /// <summary>The host part of "[user@]host" or "ssh://[user@]host[:port]", for "Connected to HOST.".</summary>
+    private static string HostOf(string destination)
+    {
+        string d = destination.StartsWith("ssh://", StringComparison.Ordinal) ? destination[6..] : destination;
+        int at = d.LastIndexOf('@');
+        return at >= 0 ? d[(at + 1)..] : d;
+    }
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -18,7 +26,7 @@ internal static class SftpCommand
         try
         {
             t = TransferArguments.Parse(TransferArguments.SftpSpec, args);
-            if (t.Operands.Count != 1) throw new UsageException("");
+            if (t.Operands.Count is < 1 or > 2) throw new UsageException("");
         }
         catch (UsageException e)
         {
@@ -65,10 +73,11 @@ internal static class SftpCommand
             await using (sftp.ConfigureAwait(false))
             {
                 if (t.Requests is { } r) sftp.MaxOutstandingRequests = r;
+                if (t.BatchFile is null && !t.Quiet) Console.Error.WriteLine($"Connected to {HostOf(destination)}.");
                 var shell = new SftpShell(sftp, await sftp.RealPathAsync(".").ConfigureAwait(false), t.Preserve, t.Recursive, batch: t.BatchFile is not null);
                 if (startPath is not null)
                 {
-                    int start = await shell.StartAtAsync(startPath).ConfigureAwait(false);
+                    int start = await shell.StartAtAsync(startPath, t.Operands.Count > 1 ? t.Operands[1] : null).ConfigureAwait(false);
                     if (start >= 0) return start;
                 }
                 try
@@ -78,7 +87,7 @@ internal static class SftpCommand
                         using var reader = t.BatchFile == "-" ? new StreamReader(Console.OpenStandardInput()) : new StreamReader(t.BatchFile);
                         return await shell.RunBatchAsync(reader).ConfigureAwait(false);
                     }
-                    return await shell.RunInteractiveAsync(new StreamReader(Console.OpenStandardInput())).ConfigureAwait(false);
+                    return await shell.RunInteractiveAsync(new StreamReader(Console.OpenStandardInput()), terminal: !Console.IsInputRedirected).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {

@@ -20,8 +20,8 @@ internal sealed partial class SftpShell(SftpClient sftp, string homeDirectory, b
     private readonly TextWriter _out = Console.Out;
     private readonly TextWriter _err = Console.Error;
 
-    /// <summary>"host:path" on the command line: a directory becomes the working directory, a file is fetched. -1 to go on.</summary>
-    public async Task<int> StartAtAsync(string path)
+    /// <summary>"host:path [local]" on the command line: a directory becomes the working directory, a file is fetched (to <paramref name="local"/>). -1 to go on.</summary>
+    public async Task<int> StartAtAsync(string path, string? local)
     {
         string abs = RemotePath.Combine(_cwd, path);
         try
@@ -37,7 +37,15 @@ internal sealed partial class SftpShell(SftpClient sftp, string homeDirectory, b
         {
             // Let get report it.
         }
-        return await DispatchAsync(["get", abs]).ConfigureAwait(false) == 0 ? 0 : 1;
+        try
+        {
+            return await DispatchAsync(local is null ? ["get", abs] : ["get", abs, local]).ConfigureAwait(false) == 0 ? 0 : 1;
+        }
+        catch (TransferException e)
+        {
+            _err.WriteLine(e.Message);
+            return 1;
+        }
     }
 
     public async Task<int> RunBatchAsync(TextReader reader)
@@ -57,18 +65,23 @@ internal sealed partial class SftpShell(SftpClient sftp, string homeDirectory, b
         return 0;
     }
 
-    public async Task<int> RunInteractiveAsync(TextReader reader)
+    /// <summary>Commands from stdin: with a terminal, a prompt before each; otherwise each line is echoed after the prompt, as OpenSSH does.</summary>
+    public async Task<int> RunInteractiveAsync(TextReader reader, bool terminal)
     {
         while (true)
         {
-            _out.Write(Prompt);
-            await _out.FlushAsync().ConfigureAwait(false);
+            if (terminal)
+            {
+                _out.Write(Prompt);
+                await _out.FlushAsync().ConfigureAwait(false);
+            }
             var raw = await reader.ReadLineAsync().ConfigureAwait(false);
             if (raw is null)
             {
-                _out.WriteLine();
+                if (terminal) _out.WriteLine();
                 return 0;
             }
+            if (!terminal) _out.WriteLine(Prompt + raw);
             string line = raw.Trim();
             if (line.StartsWith('-')) line = line[1..].TrimStart();
             if (line.Length == 0 || line.StartsWith('#')) continue;
