@@ -12,7 +12,7 @@
 #   bench/bench.sh --no-aot        skip the NativeAOT publish (HOP_AOT_BIN=path uses a binary you have)
 #   bench/bench.sh --out DIR       where the report goes
 #   bench/bench.sh --ciphers LIST  bulk rows for these ciphers only (comma-separated)
-#   bench/bench.sh --only GROUPS   only these row groups: connect,keys,bulk,sftp (comma-separated)
+#   bench/bench.sh --only GROUPS   only these row groups (comma-separated: connect, keys, bulk, forward, keystroke, sftp)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -71,8 +71,7 @@ cleanup() {
 trap cleanup EXIT
 [ -n "${BENCH_KEEP:-}" ] && trap - EXIT
 if [ -z "$out" ]; then
-  # A quick or partial (--only) run never replaces the full report in bench/results.
-  if [ "$quick" = 1 ] || [ -n "$only" ]; then out="$work/results"; else out="$root/bench/results"; fi
+  if [ "$quick" = 1 ]; then out="$work/results"; else out="$root/bench/results"; fi
 fi
 
 user=$(id -un)
