@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 
+import bench_sftp
 import interactive
 import report
 
@@ -36,7 +37,7 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--ciphers", default="", help="comma-separated subset of the bulk ciphers")
-    p.add_argument("--only", default="", help="comma-separated row groups to run: connect, keys, bulk, forward, keystroke")
+    p.add_argument("--only", default="", help="comma-separated row groups to run: connect, keys, bulk, forward, keystroke, sftp")
     return p.parse_args()
 
 
@@ -317,6 +318,10 @@ def main():
             return sample
         run_custom_row(f"keystroke round trip, PTY `cat` (median of {keys})", "ms", "lower", session_clients,
                        one_keystroke_run, group="keystroke")
+
+    # SFTP: whole files and many small files, hop sftp vs OpenSSH sftp -b vs SSH.NET's SftpClient.
+    if wanted("sftp"):
+        bench_sftp.run_sftp_rows(r, run_row, cli, quick, kex0)
 
     md = write_report(True)
     if not quick and os.path.abspath(a.out) == os.path.join(ROOT, "bench", "results"):

@@ -12,7 +12,7 @@
 #   bench/bench.sh --no-aot        skip the NativeAOT publish (HOP_AOT_BIN=path uses a binary you have)
 #   bench/bench.sh --out DIR       where the report goes
 #   bench/bench.sh --ciphers LIST  bulk rows for these ciphers only (comma-separated)
-#   bench/bench.sh --only GROUPS   only these row groups (comma-separated: connect, keys, bulk, forward, keystroke)
+#   bench/bench.sh --only GROUPS   only these row groups (comma-separated: connect, keys, bulk, forward, keystroke, sftp)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -94,6 +94,7 @@ PermitRootLogin yes
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 SetEnv SHLVL=1
+Subsystem sftp internal-sftp
 MaxStartups 100:30:200
 MaxSessions 100
 LogLevel ERROR

@@ -99,7 +99,7 @@ def markdown(rows, meta, notes, failures):
                 continue
             cpu = statistics.median(x.cpu for x in s)
             rss = max(x.rss_kb for x in s) / 1024
-            if r["group"] == "bulk":
+            if r.get("bytes"):
                 cells.append(f"{cpu / (r['bytes'] / GIB):.2f} s/GiB")
             else:
                 cells.append(f"{cpu * 1000:.0f} ms")

@@ -12,6 +12,8 @@ internal static class CommandTable
         ("agent", "hold decrypted keys for the session (OpenSSH ssh-agent)", AgentCommand.RunAsync),
         ("add", "add keys to the agent, list, remove, lock (OpenSSH ssh-add)", AddCommand.RunAsync),
         ("copy-id", "install a public key in a host's authorized_keys (ssh-copy-id)", CopyIdCommand.RunAsync),
+        ("sftp", "interactive or batch file transfer over SFTP (OpenSSH sftp)", SftpCommand.RunAsync),
+        ("scp", "copy files to and from a host over SFTP (OpenSSH scp)", ScpCommand.RunAsync),
     ];
 
     public static async Task<int> RunAsync(string[] args)

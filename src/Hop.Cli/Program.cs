@@ -10,7 +10,7 @@ internal static class Program
         // It must be set before the first socket is used; a value the user set wins. Only for the
         // client, whose continuations never block on another socket; long-running servers (the
         // agent) keep the thread pool.
-        if (args is ["ssh", ..] && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+        if (args is ["ssh" or "sftp" or "scp", ..] && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         return await CommandTable.RunAsync(args).ConfigureAwait(false);
     }

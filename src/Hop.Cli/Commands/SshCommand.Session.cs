@@ -13,21 +13,7 @@ internal static partial class SshCommand
     private static async Task<int> RunSessionAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log)
     {
         if (a.Background && !SshForwardingBackground.IsChild) return await SshForwardingBackground.LaunchAsync().ConfigureAwait(false);
-        IAuthPrompter? prompter = c.BatchMode ? null : new Prompter(a.Quiet);
-        await using var agent = SshAgentUse.For(c, log);
-        var files = await LoadIdentitiesAsync(c, prompter, log, agent.AddKeysHook(c)).ConfigureAwait(false);
-        var identities = c.PubkeyAuthentication ? await agent.CombineAsync(files, c.IdentitiesOnly).ConfigureAwait(false) : files;
-        var verifier = new HostKeyVerifier(c, prompter, log);
-        var settings = SshClientSettingsFor.Build(c, identities, prompter, verifier, agent, ProxyStream(a, c, log), log);
-        SshClient client;
-        try
-        {
-            client = await SshClient.ConnectAsync(settings).ConfigureAwait(false);
-        }
-        catch (SshConnectionException e) when (e.Message.StartsWith("no matching", StringComparison.Ordinal))
-        {
-            throw new SshConnectionException($"Unable to negotiate with {c.HostName} port {c.Port}: {e.Message}", e);
-        }
+        var client = await ConnectAsync(a, c, log).ConfigureAwait(false);
         await using (client.ConfigureAwait(false))
         {
             await using var forwarding = await SshForwarding.StartAsync(c, client, log).ConfigureAwait(false);

@@ -1,0 +1,40 @@
+using Hop.Cli.Terminal;
+using Hop.Ssh;
+using Hop.Ssh.Auth;
+using Hop.Ssh.Client;
+using Hop.Ssh.Config;
+
+namespace Hop.Cli.Commands;
+
+/// <summary>
+/// "Connect as ssh does", shared by `hop ssh`, `hop sftp` and `hop scp`: the resolved config,
+/// identity files and the agent, known_hosts checking, ProxyJump/ProxyCommand, then authentication.
+/// </summary>
+internal static partial class SshCommand
+{
+    /// <summary>Resolves the config for <paramref name="a"/>'s destination (ssh's -p/-l/-o/-F rules).</summary>
+    internal static ResolvedConfig ResolveDestination(SshArguments a)
+    {
+        var (host, user, port) = ParseDestination(a.Destination!, a.User, a.Port);
+        return ResolveConfig(a, host, user, port);
+    }
+
+    /// <summary>Connects and authenticates to <paramref name="c"/>'s host as `hop ssh` would; the agent is used only while authenticating.</summary>
+    internal static async Task<SshClient> ConnectAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log, CancellationToken cancellationToken = default)
+    {
+        IAuthPrompter? prompter = c.BatchMode ? null : new Prompter(a.Quiet);
+        await using var agent = SshAgentUse.For(c, log);
+        var files = await LoadIdentitiesAsync(c, prompter, log, agent.AddKeysHook(c)).ConfigureAwait(false);
+        var identities = c.PubkeyAuthentication ? await agent.CombineAsync(files, c.IdentitiesOnly).ConfigureAwait(false) : files;
+        var verifier = new HostKeyVerifier(c, prompter, log);
+        var settings = SshClientSettingsFor.Build(c, identities, prompter, verifier, agent, ProxyStream(a, c, log), log);
+        try
+        {
+            return await SshClient.ConnectAsync(settings, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SshConnectionException e) when (e.Message.StartsWith("no matching", StringComparison.Ordinal))
+        {
+            throw new SshConnectionException($"Unable to negotiate with {c.HostName} port {c.Port}: {e.Message}", e);
+        }
+    }
+}

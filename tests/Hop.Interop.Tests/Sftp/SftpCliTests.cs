@@ -1,0 +1,144 @@
+using Hop.Interop.Tests.Fixtures;
+
+namespace Hop.Interop.Tests.Sftp;
+
+/// <summary>`hop sftp -b` against OpenSSH's sshd, side by side with OpenSSH's sftp.</summary>
+public class SftpCliTests : IAsyncLifetime
+{
+    private SshdServer _sshd = null!;
+    private string _remote = null!;
+    private string _local = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sshd = await SshdServer.StartAsync();
+        _remote = SftpHarness.RemoteDirectory();
+        _local = TestPaths.NewTempDir("hop-sftp-local-");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _sshd.DisposeAsync();
+        SftpHarness.DeleteQuietly(_remote, _local);
+    }
+
+    private async Task<ProcessResult> RunAsync(string tool, string batch, string cwd)
+    {
+        string file = Path.Combine(cwd, "batch");
+        await File.WriteAllTextAsync(file, batch);
+        var args = await SftpHarness.OptionsAsync(_sshd);
+        args.AddRange(["-b", file, SftpHarness.Destination(_sshd)]);
+        return tool == "hop" ? await SftpHarness.HopAsync("sftp", args, cwd) : await SftpHarness.OpenSshAsync("sftp", args, cwd);
+    }
+
+    [Fact]
+    public async Task ErrorsAndEchoMatchOpenSshLineForLine()
+    {
+        string batch = string.Join('\n',
+            "-rm /nonexistent-hop",
+            "-bogus",
+            "-get /nonexistent-hop",
+            "-put /nonexistent-hop",
+            "-put local.txt /root/hop-denied",
+            "-get /etc/shadow",
+            "-cd /etc/hostname",
+            "-cd /nonexistent-hop",
+            "-mkdir /tmp",
+            "-rmdir /nonexistent-hop",
+            "-rename /nonexistent-hop /tmp/x",
+            "-chmod 644 /nonexistent-hop",
+            "-ls /nonexistent-hop",
+            "-lcd /nonexistent-hop",
+            "pwd",
+            "# a comment",
+            "",
+            "get /nonexistent-hop",
+            "pwd") + "\n";
+        var results = new Dictionary<string, ProcessResult>();
+        foreach (var tool in new[] { "hop", "openssh" })
+        {
+            string cwd = Path.Combine(_local, tool);
+            Directory.CreateDirectory(cwd);
+            await File.WriteAllTextAsync(Path.Combine(cwd, "local.txt"), "x");
+            results[tool] = await RunAsync(tool, batch, cwd);
+        }
+        var hop = results["hop"];
+        var openssh = results["openssh"];
+        Assert.Equal(1, openssh.ExitCode);
+        Assert.Equal(openssh.ExitCode, hop.ExitCode);
+        Assert.Equal(openssh.Stdout, hop.Stdout);
+        // OpenSSH's sftp ends its error lines with CR LF (its log code does that); the words must match.
+        Assert.Equal(openssh.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal), hop.Stderr);
+    }
+
+    [Fact]
+    public async Task RecursivePutAndGetOfTwoThousandSmallFiles()
+    {
+        string tree = Path.Combine(_local, "tree");
+        for (int d = 0; d < 20; d++)
+        {
+            string dir = Path.Combine(tree, $"d{d:00}", "sub");
+            Directory.CreateDirectory(dir);
+            for (int f = 0; f < 100; f++) await File.WriteAllTextAsync(Path.Combine(dir, $"f{f:000}"), $"file {d}/{f}\n" + new string('x', f * 13));
+        }
+        await File.WriteAllBytesAsync(Path.Combine(tree, "empty"), []);
+        var put = await RunAsync("hop", $"put -r tree {_remote}/up\n", _local);
+        Assert.True(put.ExitCode == 0, put.ToString());
+        AssertSameTree(tree, Path.Combine(_remote, "up"));
+        var get = await RunAsync("hop", $"get -r {_remote}/up down\n", _local);
+        Assert.True(get.ExitCode == 0, get.ToString());
+        AssertSameTree(tree, Path.Combine(_local, "down"));
+        Assert.Equal(2001, Directory.GetFiles(Path.Combine(_local, "down"), "*", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
+    public async Task CommandsChangeTheRemoteSide()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_local, "a.txt"), "hello\n");
+        File.SetLastWriteTimeUtc(Path.Combine(_local, "a.txt"), new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc));
+        string batch = string.Join('\n',
+            $"cd {_remote}",
+            "mkdir sub",
+            "put -p a.txt sub/b.txt",
+            "chmod 640 sub/b.txt",
+            "rename sub/b.txt sub/c.txt",
+            "ln -s c.txt sub/link",
+            "ls sub",
+            "get sub/c.txt back.txt",
+            "rm sub/link",
+            "df .",
+            "bye") + "\n";
+        var r = await RunAsync("hop", batch, _local);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string c = Path.Combine(_remote, "sub", "c.txt");
+        Assert.Equal("hello\n", await File.ReadAllTextAsync(c));
+        Assert.Equal((UnixFileMode)0x1A0, File.GetUnixFileMode(c));
+        Assert.Equal(new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc), File.GetLastWriteTimeUtc(c));
+        Assert.False(File.Exists(Path.Combine(_remote, "sub", "link")));
+        Assert.Equal("hello\n", await File.ReadAllTextAsync(Path.Combine(_local, "back.txt")));
+        Assert.Contains("sub/c.txt", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("%Capacity", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InteractiveModeReadsCommandsFromStdin()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_remote, "i.txt"), "interactive\n");
+        var args = await SftpHarness.OptionsAsync(_sshd);
+        args.Add(SftpHarness.Destination(_sshd));
+        var r = await SftpHarness.HopAsync("sftp", args, _local, System.Text.Encoding.UTF8.GetBytes($"cd {_remote}\nget i.txt\nquit\n"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        // Without a terminal, OpenSSH's sftp echoes each command after the prompt.
+        Assert.StartsWith($"sftp> cd {_remote}\n", r.Stdout, StringComparison.Ordinal);
+        Assert.Equal("Connected to 127.0.0.1.\n", r.Stderr);
+        Assert.Equal("interactive\n", await File.ReadAllTextAsync(Path.Combine(_local, "i.txt")));
+    }
+
+    private static void AssertSameTree(string expected, string actual)
+    {
+        var want = Directory.GetFiles(expected, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(expected, f)).Order(StringComparer.Ordinal).ToList();
+        var got = Directory.GetFiles(actual, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(actual, f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(want, got);
+        foreach (var f in want) Assert.Equal(File.ReadAllBytes(Path.Combine(expected, f)), File.ReadAllBytes(Path.Combine(actual, f)));
+    }
+}

@@ -1,0 +1,144 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Hop.Ssh.Sftp;
+
+namespace Hop.Ssh.Tests.Sftp;
+
+/// <summary>The SFTP client against an in-memory server: pipelined transfers, short reads, hostile replies.</summary>
+public class SftpClientUnitTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    private static async Task<(SftpClient Client, InMemorySftpServer Server, Task Running)> StartAsync(byte[] file, int maxRead = int.MaxValue, Func<byte, uint, byte[]?>? hostile = null)
+    {
+        var (client, server) = DuplexStream.CreatePair();
+        var s = new InMemorySftpServer(server, file) { MaxReadReply = maxRead, Hostile = hostile };
+        var running = Task.Run(s.RunAsync);
+        var sftp = await SftpClient.OpenAsync(client).WaitAsync(Timeout);
+        return (sftp, s, running);
+    }
+
+    [Theory]
+    [InlineData(0, int.MaxValue)]
+    [InlineData(1, int.MaxValue)]
+    [InlineData(5_000_000, int.MaxValue)]
+    [InlineData(300_000, 1000)]
+    public async Task DownloadIsIntactWithShortReads(int size, int maxRead)
+    {
+        var file = RandomNumberGenerator.GetBytes(size);
+        var (sftp, _, _) = await StartAsync(file, maxRead);
+        await using (sftp)
+        {
+            var ms = new MemoryStream();
+            long n = await sftp.DownloadAsync("/f", ms).WaitAsync(Timeout);
+            Assert.Equal(size, n);
+            Assert.Equal(SHA256.HashData(file), SHA256.HashData(ms.ToArray()));
+            // Without a known size the client reads to EOF.
+            var ms2 = new MemoryStream();
+            await sftp.DownloadAsync("/f", new SftpAttributes(), ms2).WaitAsync(Timeout);
+            Assert.Equal(SHA256.HashData(file), SHA256.HashData(ms2.ToArray()));
+        }
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(700_000)]
+    [InlineData(5_000_000)]
+    public async Task DownloadTrustsTheFileNotAStaleSize(long listedSize)
+    {
+        // The listing said one size; the file has another by the time it is read.
+        var file = RandomNumberGenerator.GetBytes(2_000_000);
+        var (sftp, _, _) = await StartAsync(file, maxRead: 100_000);
+        await using (sftp)
+        {
+            var ms = new MemoryStream();
+            await sftp.DownloadAsync("/f", new SftpAttributes { Size = (ulong)listedSize, Permissions = 0x81A4 }, ms).WaitAsync(Timeout);
+            Assert.Equal(SHA256.HashData(file), SHA256.HashData(ms.ToArray()));
+        }
+    }
+
+    [Fact]
+    public async Task UploadIsIntact()
+    {
+        var data = RandomNumberGenerator.GetBytes(1_000_003);
+        var (sftp, server, _) = await StartAsync([]);
+        await using (sftp)
+        {
+            Assert.Equal(data.Length, await sftp.UploadAsync(new MemoryStream(data), "/f").WaitAsync(Timeout));
+            Assert.Equal(data, server.Written);
+        }
+    }
+
+    [Fact]
+    public async Task MissingFileIsNoSuchFile()
+    {
+        var (sftp, _, _) = await StartAsync([]);
+        await using (sftp)
+        {
+            var e = await Assert.ThrowsAsync<SftpException>(() => sftp.DownloadAsync("/nope", Stream.Null).WaitAsync(Timeout));
+            Assert.Equal(SftpStatusCode.NoSuchFile, e.Code);
+            Assert.Equal("No such file or directory", e.Message);
+        }
+    }
+
+    [Fact]
+    public async Task ReplyWithUnknownIdIsAProtocolErrorNotAHang()
+    {
+        var (sftp, _, _) = await StartAsync([], hostile: (type, id) => type == SftpPacketType.Stat
+            ? InMemorySftpServer.Frame(w => new SftpStatus(id + 1000, SftpStatusCode.Ok, "", "").Write(w))
+            : null);
+        await using (sftp)
+        {
+            var e = await Assert.ThrowsAsync<SshProtocolException>(() => sftp.StatAsync("/f").WaitAsync(Timeout));
+            Assert.Contains("unknown request id", e.Message, StringComparison.Ordinal);
+            // The session is dead: later requests fail at once instead of waiting.
+            await Assert.ThrowsAnyAsync<SshException>(() => sftp.StatAsync("/f").WaitAsync(Timeout));
+        }
+    }
+
+    [Fact]
+    public async Task OversizedPacketIsAProtocolError()
+    {
+        var (sftp, _, _) = await StartAsync([], hostile: (type, id) =>
+        {
+            if (type != SftpPacketType.Stat) return null;
+            var raw = new byte[9];
+            BinaryPrimitives.WriteUInt32BigEndian(raw, 64 * 1024 * 1024);
+            raw[4] = SftpPacketType.Attrs;
+            BinaryPrimitives.WriteUInt32BigEndian(raw.AsSpan(5), id);
+            return raw;
+        });
+        await using (sftp)
+        {
+            var e = await Assert.ThrowsAsync<SshProtocolException>(() => sftp.StatAsync("/f").WaitAsync(Timeout));
+            Assert.Contains("exceeds the limit", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task DataLongerThanTheReadIsAProtocolError()
+    {
+        var (sftp, _, _) = await StartAsync(new byte[100], hostile: (type, id) => type == SftpPacketType.Read
+            ? InMemorySftpServer.Frame(w => new SftpData(id, new byte[70_000]).Write(w))
+            : null);
+        await using (sftp)
+        {
+            await Assert.ThrowsAsync<SshProtocolException>(() => sftp.DownloadAsync("/f", new MemoryStream()).WaitAsync(Timeout));
+        }
+    }
+
+    [Fact]
+    public async Task ServerGoingAwayFailsPendingRequests()
+    {
+        var (client, server) = DuplexStream.CreatePair();
+        var s = new InMemorySftpServer(server, []) { Hostile = (type, _) => type == SftpPacketType.Stat ? throw new IOException("gone") : null };
+        _ = Task.Run(async () =>
+        {
+            await s.RunAsync();
+            await server.DisposeAsync();
+        });
+        await using var sftp = await SftpClient.OpenAsync(client).WaitAsync(Timeout);
+        var e = await Assert.ThrowsAnyAsync<SshException>(() => sftp.StatAsync("/f").WaitAsync(Timeout));
+        Assert.Equal("Connection closed", e.Message);
+    }
+}
