@@ -59,4 +59,98 @@ public class CertificateInteropTests
         // Our serialisation is byte-identical to ssh-keygen's file line.
         Assert.Equal(File.ReadAllText(key + "-cert.pub").Trim(), cert.ToOpenSshLine(comment));
     }
+
+    public static TheoryData<string[]> SignArgs() => new()
+    {
+        new[] { "-I", "key id", "-n", "alice,bob", "-V", "-1d:+1w", "-z", "42" },
+        new[] { "-I", "host id", "-h", "-n", "h1.example,h2.example", "-V", "20200101:20400101123456" },
+        new[] { "-I", "opts", "-O", "clear", "-O", "force-command=ls -l", "-O", "source-address=127.0.0.1/32,::1", "-O", "permit-pty",
+                "-O", "extension:foo@example.com=bar", "-O", "critical:zz@example.com=yy", "-O", "extension:flag@example.com" },
+        new[] { "-I", "no-x", "-O", "no-x11-forwarding", "-O", "no-user-rc", "-V", "always:forever" },
+        new[] { "-I", "after", "-V", "20200101:forever", "-z", "18446744073709551615" },
+        new[] { "-I", "before", "-V", "always:20400101" },
+    };
+
+    /// <summary>hop keygen -s and ssh-keygen -s with the same arguments: the same messages, and both tools' -L agree on both certificates.</summary>
+    [Theory]
+    [MemberData(nameof(SignArgs))]
+    public void HopAndSshKeygenSignAlikeAndShowAlike(string[] args)
+    {
+        using var dir = new TempDir();
+        string ca = NewKey(dir, "ca", "ed25519");
+        string rsaCa = NewKey(dir, "rsaca", "rsa");
+        string key = NewKey(dir, "k", "ecdsa256", "user@host");
+        File.Copy(key + ".pub", dir["h.pub"]);
+        File.Copy(key + ".pub", dir["o.pub"]);
+        bool relative = args.Contains("-1d:+1w");
+        foreach (string signer in new[] { ca, rsaCa })
+        {
+            var hop = Tool.Ok(Hop(["-s", signer, .. args, dir["h.pub"]]), "hop keygen -s");
+            var theirs = Tool.Ok(Tool.SshKeygen(["-s", signer, .. args, dir["o.pub"]]), "ssh-keygen -s");
+            // OpenSSH's log ends its lines with \r\n; the words are what must agree.
+            if (!relative) Assert.Equal(theirs.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal).Replace(dir["o-cert.pub"], "X", StringComparison.Ordinal), hop.Stderr.Replace(dir["h-cert.pub"], "X", StringComparison.Ordinal));
+            else Assert.Matches("^Signed user key .*h-cert.pub: id \"key id\" serial 42 for alice,bob valid from \\S+ to \\S+\n$", hop.Stderr);
+            Assert.Equal("644", Convert.ToString((int)File.GetUnixFileMode(dir["h-cert.pub"]), 8));
+            Assert.EndsWith(" user@host\n", File.ReadAllText(dir["h-cert.pub"]), StringComparison.Ordinal);
+            foreach (string cert in new[] { dir["h-cert.pub"], dir["o-cert.pub"] })
+            {
+                var l1 = Tool.Ok(Tool.SshKeygen("-L", "-f", cert), "ssh-keygen -L");
+                var l2 = Tool.Ok(Hop("-L", "-f", cert), "hop keygen -L");
+                Assert.Equal(l1.Stdout, l2.Stdout);
+            }
+            // Same fields (the nonce and signature differ): the -L bodies agree apart from the path line (and times for relative -V).
+            string Body(string f) => Tool.Ok(Tool.SshKeygen("-L", "-f", f), "-L").Stdout.Split('\n', 2)[1];
+            if (!relative) Assert.Equal(Body(dir["o-cert.pub"]), Body(dir["h-cert.pub"]));
+            // ssh-keygen verifies the CA signature when it reads a certificate: -l works on it.
+            Tool.Ok(Tool.SshKeygen("-l", "-f", dir["h-cert.pub"]), "ssh-keygen -l on hop's certificate");
+        }
+    }
+
+    [Fact]
+    public void EncryptedCaKeyIsAskedForOrTakenFromMinusP()
+    {
+        using var dir = new TempDir();
+        string key = NewKey(dir, "k", "ed25519");
+        Tool.Ok(Tool.SshKeygen("-q", "-t", "ed25519", "-N", "ca secret", "-a", "2", "-f", dir["ca"]), "ssh-keygen");
+        var r = Tool.Run(Tool.Hop, ["keygen", "-s", dir["ca"], "-I", "x", "-n", "root", key + ".pub"], "ca secret\n");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("Enter passphrase: ", r.Stderr, StringComparison.Ordinal);
+        var cert = Assert.IsType<SshCertificate>(PublicKeyFile.Load(key + "-cert.pub").Key);
+        Assert.True(cert.VerifySignature());
+        Tool.Ok(Hop("-s", dir["ca"], "-P", "ca secret", "-I", "y", key + ".pub"), "hop keygen -s -P");
+        var wrong = Tool.Run(Tool.Hop, ["keygen", "-s", dir["ca"], "-I", "x", key + ".pub"], "wrong\n");
+        Assert.Equal(255, wrong.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("bad", "Invalid certificate life specification bad")]
+    [InlineData("+1x", "Invalid relative certificate life +1x")]
+    [InlineData("20400101:20300101", "Empty certificate validity interval")]
+    [InlineData("2040:forever", "Invalid from time \"2040\"")]
+    public void BadValidityIsRefusedAsSshKeygen(string spec, string message)
+    {
+        using var dir = new TempDir();
+        string ca = NewKey(dir, "ca", "ed25519");
+        string key = NewKey(dir, "k", "ed25519");
+        var theirs = Tool.SshKeygen("-s", ca, "-I", "x", "-V", spec, key + ".pub");
+        var ours = Hop("-s", ca, "-I", "x", "-V", spec, key + ".pub");
+        Assert.Equal(theirs.ExitCode, ours.ExitCode);
+        Assert.Contains(message, theirs.Stderr, StringComparison.Ordinal);
+        Assert.Contains(message, ours.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir["k-cert.pub"]));
+    }
+
+    [Fact]
+    public void ShowRefusesAPlainKeyAndNeedsAKeyId()
+    {
+        using var dir = new TempDir();
+        string key = NewKey(dir, "k", "ed25519");
+        var theirs = Tool.SshKeygen("-L", "-f", key + ".pub");
+        var ours = Hop("-L", "-f", key + ".pub");
+        Assert.Equal(theirs.ExitCode, ours.ExitCode);
+        Assert.Contains("is not a certificate", ours.Stderr, StringComparison.Ordinal);
+        var noId = Hop("-s", key, key + ".pub");
+        Assert.Equal(255, noId.ExitCode);
+        Assert.Contains("Must specify key id (-I) when certifying", noId.Stderr, StringComparison.Ordinal);
+    }
 }

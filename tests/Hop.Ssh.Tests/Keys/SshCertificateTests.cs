@@ -200,4 +200,30 @@ public class SshCertificateTests
         Assert.Equal("before " + t, SshCertificate.FormatValidity(0, 1_700_000_000));
         Assert.Equal($"from {t} to {t}", SshCertificate.FormatValidity(1_700_000_000, 1_700_000_000));
     }
+
+    [Theory]
+    [InlineData("90", 90)]
+    [InlineData("1h30m", 5400)]
+    [InlineData("2d", 172800)]
+    [InlineData("1W", 604800)]
+    [InlineData("1x", -1)]
+    [InlineData("", -1)]
+    [InlineData("m", -1)]
+    public void IntervalsAreOpenSshs(string text, long seconds) => Assert.Equal(seconds, CertificateValidity.ParseInterval(text));
+
+    [Fact]
+    public void ValiditySpecificationsAreSshKeygens()
+    {
+        var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_030);
+        Assert.Equal((1_799_999_940UL, 1_800_000_030UL + 52 * 604800), CertificateValidity.Parse("+52w", now));
+        Assert.Equal((1_800_000_030UL - 86400, 1_800_000_030UL + 604800), CertificateValidity.Parse("-1d:+1w", now));
+        Assert.Equal((0UL, SshCertificate.Forever), CertificateValidity.Parse("always:forever", now));
+        Assert.Equal((1_577_836_800UL, 1_577_836_800UL + 3600 + 120 + 3), CertificateValidity.Parse("20200101Z:20200101010203Z", now));
+        Assert.Equal((0x10UL, 0x20UL), CertificateValidity.Parse("0x10:0x20", now));
+        Assert.Throws<SshKeyFormatException>(() => CertificateValidity.Parse("bad", now));
+        Assert.Throws<SshKeyFormatException>(() => CertificateValidity.Parse("+1w:", now));
+        Assert.Throws<SshKeyFormatException>(() => CertificateValidity.Parse("20300101:20200101", now));
+        Assert.Throws<SshKeyFormatException>(() => CertificateValidity.Parse("2020010:forever", now));
+        Assert.Throws<SshKeyFormatException>(() => CertificateValidity.Parse("20201301:forever", now));
+    }
 }
