@@ -1,3 +1,4 @@
+using AgentProcess = Hop.Interop.Tests.Agent.AgentProcess;
 using Hop.Interop.Tests.Cli;
 using Hop.Interop.Tests.Fixtures;
 using Hop.Interop.Tests.Keys;
@@ -113,5 +114,28 @@ public class UserCertificateLoginTests : IAsyncLifetime
         Assert.True(r.ExitCode == 0, r + _sshd.Log);
         Assert.Equal("in\n", r.Stdout);
         Assert.Contains("Accepted certificate ID \"hop made for ssh\"", _sshd.Log, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ed25519")]
+    [InlineData("rsa")]
+    public async Task CertificateHeldByOpenSshAgentLogsIn(string keyType)
+    {
+        string key = NewKey("agent-" + keyType, keyType);
+        Tool.Ok(Tool.Run(Tool.Hop, ["keygen", "-s", _dir["ca"], "-I", "agent " + keyType, "-n", _sshd.User, key + ".pub"]), "hop keygen -s");
+        await using var agent = await AgentProcess.StartAsync(false, _dir["agent-" + keyType + ".sock"]);
+        // ssh-add adds the key and the KEY-cert.pub beside it.
+        var add = await ProcessRunner.RunAsync("/usr/bin/ssh-add", [key], agent.Env);
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.Contains("Certificate added", add.Stderr, StringComparison.Ordinal);
+        var args = new List<string>
+        {
+            "ssh", "-F", "/dev/null", "-p", _sshd.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-o", "BatchMode=yes", "-o", $"UserKnownHostsFile={_sshd.KnownHostsPath}", "-o", "StrictHostKeyChecking=yes",
+            "-o", "IdentityFile=/nonexistent/key", "-l", _sshd.User, "127.0.0.1", "echo via-agent",
+        };
+        var r = await HopCli.RunAsync(args, agent.Env);
+        Assert.True(r.ExitCode == 0, r + _sshd.Log);
+        Assert.Contains($"Accepted certificate ID \"agent {keyType}\"", _sshd.Log, StringComparison.Ordinal);
     }
 }
