@@ -226,4 +226,29 @@ public class SshCertificateTests
         Assert.Throws<SshKeyFormatException>(() => CertificateValidity.Parse("2020010:forever", now));
         Assert.Throws<SshKeyFormatException>(() => CertificateValidity.Parse("20201301:forever", now));
     }
+
+    [Fact]
+    public void RandomMutationsOnlyEverGiveKeyFormatErrors()
+    {
+        using var key = TestKeys.Create("rsa");
+        using var ca = TestKeys.Create("ecdsa256");
+        byte[] blob = Builder(key.PublicKey).Sign(ca).Blob.ToArray();
+        var random = new Random(6);
+        for (int i = 0; i < 3000; i++)
+        {
+            byte[] bad = (byte[])blob.Clone();
+            for (int n = random.Next(1, 4); n > 0; n--) bad[random.Next(bad.Length)] = (byte)random.Next(256);
+            try
+            {
+                if (SshPublicKey.FromBlob(bad) is SshCertificate cert)
+                {
+                    _ = cert.VerifySignature();
+                    _ = CertificateValidation.Check(cert, SshCertificateType.User, "alice", Now);
+                }
+            }
+            catch (SshKeyFormatException)
+            {
+            }
+        }
+    }
 }
