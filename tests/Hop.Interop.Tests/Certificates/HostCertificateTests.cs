@@ -10,40 +10,52 @@ namespace Hop.Interop.Tests.Certificates;
 /// ed25519 (ssh-keygen -s -h, good), ecdsa521 (hop keygen -s -h, good), ecdsa256 (wrong principal),
 /// ecdsa384 (expired), rsa (good, signed by a second, RSA, CA).
 /// </summary>
-public class HostCertificateTests : IAsyncLifetime
+public class HostCertificateTests : IClassFixture<HostCertificateTests.Server>
 {
-    private SshdServer _sshd = null!;
-    private TempDir _dir = null!;
-
-    public async Task InitializeAsync()
+    /// <summary>The CA keys, the certificates and the sshd, made once for the class.</summary>
+    public sealed class Server : IAsyncLifetime
     {
-        _dir = new TempDir();
-        Tool.Ok(Tool.SshKeygen("-q", "-N", "", "-t", "ed25519", "-C", "host ca", "-f", _dir["ca"]), "ssh-keygen");
-        Tool.Ok(Tool.SshKeygen("-q", "-N", "", "-t", "rsa", "-b", "2048", "-C", "rsa host ca", "-f", _dir["rsaca"]), "ssh-keygen");
-        string keys = await TestKeys.DirectoryAsync();
-        var cfg = new List<string>();
-        foreach (var (type, signer, ca, args) in new (string, string, string, string[])[]
+        public SshdServer Sshd { get; private set; } = null!;
+        internal TempDir Dir { get; } = new();
+
+        public async Task InitializeAsync()
         {
-            ("ed25519", "ssh-keygen", "ca", ["-n", "127.0.0.1,myalias"]),
-            ("ecdsa521", "hop", "ca", ["-n", "127.0.0.1,myalias", "-V", "-1h:+1h"]),
-            ("ecdsa256", "hop", "ca", ["-n", "somewhere.else"]),
-            ("ecdsa384", "hop", "ca", ["-n", "127.0.0.1", "-V", "20200101:20200201"]),
-            ("rsa", "hop", "rsaca", ["-n", "127.0.0.1"]),
-        })
-        {
-            File.Copy(Path.Combine(keys, $"host_{type}.pub"), _dir[$"host_{type}.pub"]);
-            var r = Tool.Run(signer == "hop" ? Tool.Hop : "/usr/bin/ssh-keygen",
-                [.. signer == "hop" ? new[] { "keygen" } : [], "-s", _dir[ca], "-I", $"host {type}", "-h", .. args, _dir[$"host_{type}.pub"]]);
-            Assert.True(r.ExitCode == 0, r.Stderr);
-            cfg.Add($"HostCertificate {_dir[$"host_{type}-cert.pub"]}");
+            Tool.Ok(Tool.SshKeygen("-q", "-N", "", "-t", "ed25519", "-C", "host ca", "-f", Dir["ca"]), "ssh-keygen");
+            Tool.Ok(Tool.SshKeygen("-q", "-N", "", "-t", "rsa", "-b", "2048", "-C", "rsa host ca", "-f", Dir["rsaca"]), "ssh-keygen");
+            string keys = await TestKeys.DirectoryAsync();
+            var cfg = new List<string>();
+            foreach (var (type, signer, ca, args) in new (string, string, string, string[])[]
+            {
+                ("ed25519", "ssh-keygen", "ca", ["-n", "127.0.0.1,myalias"]),
+                ("ecdsa521", "hop", "ca", ["-n", "127.0.0.1,myalias", "-V", "-1h:+1h"]),
+                ("ecdsa256", "hop", "ca", ["-n", "somewhere.else"]),
+                ("ecdsa384", "hop", "ca", ["-n", "127.0.0.1", "-V", "20200101:20200201"]),
+                ("rsa", "hop", "rsaca", ["-n", "127.0.0.1"]),
+            })
+            {
+                File.Copy(Path.Combine(keys, $"host_{type}.pub"), Dir[$"host_{type}.pub"]);
+                var r = Tool.Run(signer == "hop" ? Tool.Hop : "/usr/bin/ssh-keygen",
+                    [.. signer == "hop" ? new[] { "keygen" } : [], "-s", Dir[ca], "-I", $"host {type}", "-h", .. args, Dir[$"host_{type}.pub"]]);
+                Assert.True(r.ExitCode == 0, r.Stderr);
+                cfg.Add($"HostCertificate {Dir[$"host_{type}-cert.pub"]}");
+            }
+            Sshd = await SshdServer.StartAsync(cfg);
         }
-        _sshd = await SshdServer.StartAsync(cfg);
+
+        public async Task DisposeAsync()
+        {
+            await Sshd.DisposeAsync();
+            Dir.Dispose();
+        }
     }
 
-    public async Task DisposeAsync()
+    private readonly SshdServer _sshd;
+    private readonly TempDir _dir;
+
+    public HostCertificateTests(Server server)
     {
-        await _sshd.DisposeAsync();
-        _dir.Dispose();
+        _sshd = server.Sshd;
+        _dir = server.Dir;
     }
 
     private string KnownHosts(string name, params string[] lines)
@@ -156,5 +168,18 @@ public class HostCertificateTests : IAsyncLifetime
         var r = await ProcessRunner.RunAsync("/usr/bin/ssh", args, new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null }, [], TimeSpan.FromSeconds(60));
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal("in\n", r.Stdout);
+    }
+
+    [Fact]
+    public async Task QueryListsCertificateAlgorithmsAsSsh()
+    {
+        var cert = await HopCli.RunAsync(["ssh", "-Q", "key-cert"]);
+        Assert.Equal(0, cert.ExitCode);
+        Assert.Contains("ssh-ed25519-cert-v01@openssh.com", cert.Stdout.Split('\n'));
+        Assert.Contains("rsa-sha2-512-cert-v01@openssh.com", cert.Stdout.Split('\n'));
+        Assert.All(cert.Stdout.Trim().Split('\n'), n => Assert.EndsWith("-cert-v01@openssh.com", n, StringComparison.Ordinal));
+        var plain = await HopCli.RunAsync(["ssh", "-Q", "key-plain"]);
+        Assert.DoesNotContain("cert", plain.Stdout, StringComparison.Ordinal);
+        Assert.Contains("ssh-ed25519", plain.Stdout.Split('\n'));
     }
 }

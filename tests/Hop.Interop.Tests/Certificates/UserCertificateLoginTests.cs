@@ -10,27 +10,39 @@ namespace Hop.Interop.Tests.Certificates;
 /// for the key: certificates made by ssh-keygen -s and by hop keygen -s log hop ssh in, and OpenSSH's ssh logs in
 /// with a hop-made one.
 /// </summary>
-public class UserCertificateLoginTests : IAsyncLifetime
+public class UserCertificateLoginTests : IClassFixture<UserCertificateLoginTests.Server>
 {
-    private SshdServer _sshd = null!;
-    private TempDir _dir = null!;
-
-    public async Task InitializeAsync()
+    /// <summary>The CA keys and the sshd that trusts them, made once for the class.</summary>
+    public sealed class Server : IAsyncLifetime
     {
-        _dir = new TempDir();
-        File.SetUnixFileMode(_dir.Path, (UnixFileMode)0b111_101_101);
-        NewKey("ca", "ed25519");
-        NewKey("rsaca", "rsa");
-        string trusted = _dir["trusted_cas"];
-        File.WriteAllText(trusted, File.ReadAllText(_dir["ca.pub"]) + File.ReadAllText(_dir["rsaca.pub"]));
-        File.SetUnixFileMode(trusted, (UnixFileMode)0b110_100_100);
-        _sshd = await SshdServer.StartAsync([$"TrustedUserCAKeys {trusted}"]);
+        public SshdServer Sshd { get; private set; } = null!;
+        internal TempDir Dir { get; } = new();
+
+        public async Task InitializeAsync()
+        {
+            File.SetUnixFileMode(Dir.Path, (UnixFileMode)0b111_101_101);
+            Tool.Ok(Tool.SshKeygen("-q", "-N", "", "-t", "ed25519", "-C", "ca", "-f", Dir["ca"]), "ssh-keygen");
+            Tool.Ok(Tool.SshKeygen("-q", "-N", "", "-t", "rsa", "-b", "2048", "-C", "rsaca", "-f", Dir["rsaca"]), "ssh-keygen");
+            string trusted = Dir["trusted_cas"];
+            File.WriteAllText(trusted, File.ReadAllText(Dir["ca.pub"]) + File.ReadAllText(Dir["rsaca.pub"]));
+            File.SetUnixFileMode(trusted, (UnixFileMode)0b110_100_100);
+            Sshd = await SshdServer.StartAsync([$"TrustedUserCAKeys {trusted}"]);
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Sshd.DisposeAsync();
+            Dir.Dispose();
+        }
     }
 
-    public async Task DisposeAsync()
+    private readonly SshdServer _sshd;
+    private readonly TempDir _dir;
+
+    public UserCertificateLoginTests(Server server)
     {
-        await _sshd.DisposeAsync();
-        _dir.Dispose();
+        _sshd = server.Sshd;
+        _dir = server.Dir;
     }
 
     private string NewKey(string name, string type)
