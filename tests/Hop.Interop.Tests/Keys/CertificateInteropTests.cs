@@ -153,4 +153,26 @@ public class CertificateInteropTests
         Assert.Equal(255, noId.ExitCode);
         Assert.Contains("Must specify key id (-I) when certifying", noId.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ShowListsEveryCertificateOfAFileAndStdinAsSshKeygen()
+    {
+        using var dir = new TempDir();
+        string ca = NewKey(dir, "ca", "ecdsa384");
+        string a = NewKey(dir, "a", "ed25519");
+        string b = NewKey(dir, "b", "ecdsa256");
+        Tool.Ok(Tool.SshKeygen("-s", ca, "-I", "a", "-n", "x", a + ".pub"), "ssh-keygen -s");
+        Tool.Ok(Hop("-s", ca, "-I", "b", "-h", "-V", "always:20991231", b + ".pub"), "hop keygen -s");
+        string multi = dir["multi"];
+        File.WriteAllText(multi, "# comment\n" + File.ReadAllText(a + "-cert.pub") + File.ReadAllText(a + ".pub") + "\n" + File.ReadAllText(b + "-cert.pub"));
+        var theirs = Tool.SshKeygen("-L", "-f", multi);
+        var ours = Hop("-L", "-f", multi);
+        Assert.Equal((theirs.ExitCode, theirs.Stdout), (ours.ExitCode, ours.Stdout));
+        Assert.Contains("multi:3 is not a certificate", ours.Stderr, StringComparison.Ordinal);
+        string line = File.ReadAllText(b + "-cert.pub");
+        var theirsIn = Tool.Run("/usr/bin/ssh-keygen", ["-L", "-f", "-"], line);
+        var oursIn = Tool.Run(Tool.Hop, ["keygen", "-L", "-f", "-"], line);
+        Assert.Equal(theirsIn.Stdout, oursIn.Stdout);
+        Assert.StartsWith("(stdin):1:\n", oursIn.Stdout, StringComparison.Ordinal);
+    }
 }
