@@ -53,7 +53,7 @@ public sealed class SshCertificate : SshPublicKey
     /// <summary>The certified (plain) key.</summary>
     public SshPublicKey Key { get; }
 
-    public byte[] Nonce { get; private set; } = [];
+    public ReadOnlyMemory<byte> Nonce { get; private set; }
     public ulong Serial { get; private set; }
     public SshCertificateType Type { get; private set; }
     public string KeyId { get; private set; } = "";
@@ -62,13 +62,13 @@ public sealed class SshCertificate : SshPublicKey
     public ulong ValidBefore { get; private set; }
     public IReadOnlyList<CertificateOption> CriticalOptions { get; private set; } = [];
     public IReadOnlyList<CertificateOption> Extensions { get; private set; } = [];
-    public byte[] Reserved { get; private set; } = [];
+    public ReadOnlyMemory<byte> Reserved { get; private set; }
 
     /// <summary>The CA key that signed the certificate.</summary>
     public SshPublicKey SignatureKey { get; private set; } = null!;
 
     /// <summary>The CA's signature blob (string algorithm, string signature).</summary>
-    public byte[] Signature { get; private set; } = [];
+    public ReadOnlyMemory<byte> Signature { get; private set; }
 
     /// <summary>The algorithm of the CA's signature ("ssh-ed25519", "rsa-sha2-512", ...).</summary>
     public string SignatureAlgorithm { get; private set; } = "";
@@ -124,7 +124,7 @@ public sealed class SshCertificate : SshPublicKey
     public bool VerifySignature(bool allowSha1 = false)
     {
         if (SignatureAlgorithm == "ssh-rsa" && !allowSha1) return false;
-        return SignatureKey.Verify(_blob.AsSpan(0, SignedLength), Signature, SignatureAlgorithm);
+        return SignatureKey.Verify(_blob.AsSpan(0, SignedLength), Signature.Span, SignatureAlgorithm);
     }
 
     /// <summary>Reads a certificate after its type name (called by <see cref="SshPublicKey.FromBlob"/>).</summary>
@@ -157,7 +157,7 @@ public sealed class SshCertificate : SshPublicKey
         cert.SignatureKey = ca;
         cert.SignedLength = r.Position;
         cert.Signature = r.ReadString(16 * 1024).ToArray();
-        var sr = new SshReader(cert.Signature);
+        var sr = new SshReader(cert.Signature.Span);
         cert.SignatureAlgorithm = sr.ReadName();
         return cert;
     }
