@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 
+import interactive
 import report
 
 GIB = 1 << 30
@@ -35,6 +36,7 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--ciphers", default="", help="comma-separated subset of the bulk ciphers")
+    p.add_argument("--only", default="", help="comma-separated row groups to run: connect, keys, bulk, forward, keystroke")
     return p.parse_args()
 
 
@@ -115,6 +117,11 @@ class Runner:
             return [self.a.hoplib, job] + tail + extra
         raise ValueError(client)
 
+    def session_argv(self, client, cipher="aes128-gcm@openssh.com", mac="-", kex="curve25519-sha256"):
+        """A CLI client's argv up to the destination (the last element), for long-running sessions."""
+        exe = {"ssh": ["/usr/bin/ssh"], "hop": [self.a.hop, "ssh"], "hop-aot": [self.a.hop_aot, "ssh"]}[client]
+        return exe + self.ssh_args(cipher, mac, kex)
+
 
 def main():
     a = parse_args()
@@ -162,7 +169,40 @@ def main():
             f.write(report.svg(rows, meta))
         return md
 
+    only = set(a.only.split(",")) if a.only else None
+
+    def wanted(group):
+        return only is None or group in only
+
+    def run_custom_row(name, unit, better, clients, measure_one, group, nbytes=0):
+        """A row whose samples come from measure_one(client) -> Sample (long-running clients)."""
+        row = {"name": name, "unit": unit, "better": better, "group": group, "bytes": nbytes,
+               "samples": {c: [] for c in clients}, "errors": {}}
+        rows.append(row)
+        print(f"-- {name}", flush=True)
+        for _ in range(rounds):
+            for c in clients:  # interleaved
+                if c in row["errors"]:
+                    continue
+                try:
+                    row["samples"][c].append(measure_one(c))
+                except Exception as e:
+                    row["errors"][c] = str(e)
+                    r.failures.append(f"{name} / {c}: {e}")
+                    print(f"   {c}: FAILED {e}", flush=True)
+                time.sleep(0.2)
+        write_report(False)
+        for c in clients:
+            s = row["samples"][c]
+            if s:
+                print(f"   {c:8s} {statistics.median(x.value for x in s):10.2f} {unit}  "
+                      f"cpu {statistics.median(x.cpu for x in s):.2f}s  rss {statistics.median(x.rss_kb for x in s)/1024:.0f}MB",
+                      flush=True)
+        return row
+
     def run_row(name, unit, better, clients, make, value_of, reps=1, group="", capture=False, nbytes=0):
+        if not wanted(group):
+            return None
         row = {"name": name, "unit": unit, "better": better, "group": group, "bytes": nbytes,
                "samples": {c: [] for c in clients}, "errors": {}}
         rows.append(row)
@@ -255,6 +295,28 @@ def main():
 
             run_row(f"{'download' if job == 'down' else 'upload'} {label}", "MB/s", "higher", clients, make,
                     lambda c, wall, text: size / wall / 1e6, group="bulk", nbytes=size)
+
+    # Issue #7: a -L forward (bytes pushed through it either way) and keystroke round trips in a PTY session.
+    session_clients = [c for c in cli if c != "sshnet"]
+    fwd_size = 8 * MIB if quick else GIB
+    if wanted("forward") or wanted("keystroke"):
+        notes.append("Issue #7 rows: `-N -L` forward = a long-running client per sample, timed from the first byte into the "
+                     "forwarded port to the last byte out of the target on 127.0.0.1 (start-up not timed); keystroke = the client "
+                     "in a Python pty with `-tt` running `stty raw -echo; cat`, one byte written every 10 ms, time to its echo, "
+                     "median per run (CPU = the client's during the transfer or the samples, not its start-up).")
+    if wanted("forward"):
+        for job, label in (("up", "local → target"), ("down", "target → local")):
+            run_custom_row(f"-N -L forward {fwd_size // MIB} MiB, {label}", "MB/s", "higher", session_clients,
+                           lambda c, job=job: interactive.forward(r, r.session_argv(c), job, fwd_size, Sample),
+                           group="bulk", nbytes=fwd_size)
+    if wanted("keystroke"):
+        keys = 20 if quick else 200
+
+        def one_keystroke_run(c):
+            sample, _ = interactive.keystroke(r, r.session_argv(c), keys, Sample)
+            return sample
+        run_custom_row(f"keystroke round trip, PTY `cat` (median of {keys})", "ms", "lower", session_clients,
+                       one_keystroke_run, group="keystroke")
 
     md = write_report(True)
     if not quick and os.path.abspath(a.out) == os.path.join(ROOT, "bench", "results"):

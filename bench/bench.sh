@@ -12,12 +12,13 @@
 #   bench/bench.sh --no-aot        skip the NativeAOT publish (HOP_AOT_BIN=path uses a binary you have)
 #   bench/bench.sh --out DIR       where the report goes
 #   bench/bench.sh --ciphers LIST  bulk rows for these ciphers only (comma-separated)
+#   bench/bench.sh --only GROUPS   only these row groups (comma-separated: connect, keys, bulk, forward, keystroke)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-quick=0 build=1 aot=1 rounds=5 out="" ciphers=""
+quick=0 build=1 aot=1 rounds=5 out="" ciphers="" only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -26,7 +27,8 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift ;;
     --out) out=$2; shift ;;
     --ciphers) ciphers=$2; shift ;;
-    *) echo "usage: bench/bench.sh [--quick] [--rounds N] [--no-build] [--no-aot] [--out DIR] [--ciphers a,b]" >&2; exit 2 ;;
+    --only) only=$2; shift ;;
+    *) echo "usage: bench/bench.sh [--quick] [--rounds N] [--no-build] [--no-aot] [--out DIR] [--ciphers a,b] [--only groups]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -117,4 +119,5 @@ args=(--port "$port" --user "$user" --work "$work" --key "$work/id_ed25519" --kn
 [ -n "$hop_aot" ] && args+=(--hop-aot "$hop_aot")
 [ "$quick" = 1 ] && args+=(--quick)
 [ -n "$ciphers" ] && args+=(--ciphers "$ciphers")
+[ -n "$only" ] && args+=(--only "$only")
 "$py" "$root/bench/bench.py" "${args[@]}"

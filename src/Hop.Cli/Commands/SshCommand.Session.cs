@@ -39,11 +39,11 @@ internal static partial class SshCommand
                 await client.Connection.Completion.ConfigureAwait(false);
                 return 0;
             }
-            return await RunRemoteAsync(a, c, client, log).ConfigureAwait(false);
+            return await RunRemoteAsync(a, c, client, forwarding, log).ConfigureAwait(false);
         }
     }
 
-    private static async Task<int> RunRemoteAsync(SshArguments a, ResolvedConfig c, SshClient client, DiagnosticLog log)
+    private static async Task<int> RunRemoteAsync(SshArguments a, ResolvedConfig c, SshClient client, SshForwarding forwarding, DiagnosticLog log)
     {
         await using var session = await client.Connection.OpenSessionAsync().ConfigureAwait(false);
         if (SshAgentUse.ForwardSocket(c) is { } forward)
@@ -57,6 +57,11 @@ internal static partial class SshCommand
         using var x11 = await SessionSetup.RequestX11Async(session, c, log).ConfigureAwait(false);
         bool wantTty = SessionSetup.WantTty(a, c, command.Length > 0, log);
         using var terminal = wantTty ? await InteractiveTerminal.StartAsync(session, client.Transport, log, c.EscapeChar).ConfigureAwait(false) : null;
+        if (terminal is not null)
+        {
+            terminal.CommandLineEnabled = SshForwardingCommandLine.Enabled(c);
+            terminal.CommandLine = line => SshForwardingCommandLine.RunAsync(forwarding, line);
+        }
         if (a.Subsystem) await session.SubsystemAsync(command).ConfigureAwait(false);
         else if (command.Length > 0) await session.ExecAsync(command).ConfigureAwait(false);
         else await session.ShellAsync().ConfigureAwait(false);
@@ -73,6 +78,7 @@ internal static partial class SshCommand
         await Task.WhenAll(outPump, errPump).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         await stdout.FlushAsync().ConfigureAwait(false);
         terminal?.Restore();
+        if (terminal?.DisconnectRequested != true) await WaitForForwardedConnectionsAsync(session, client, log).ConfigureAwait(false);
         if (terminal is not null) log.Write(0, $"Connection to {c.OriginalHost} closed.");
         if (exit.Signal is { } sig)
         {
@@ -82,6 +88,24 @@ internal static partial class SshCommand
         return exit.ExitStatus ?? 255;
     }
 
+    /// <summary>
+    /// At logout, as OpenSSH's client loop: while forwarded connections (or X11, agent channels)
+    /// are still open, stay until they close or the connection ends; the terminal is already back
+    /// in its normal mode, so Ctrl-C ends the wait.
+    /// </summary>
+    private static async Task WaitForForwardedConnectionsAsync(SessionChannel session, SshClient client, DiagnosticLog log)
+    {
+        var connection = client.Connection;
+        // The session itself goes away with its CLOSE, which follows exit-status.
+        await Task.WhenAny(session.Closed, connection.Completion, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        if (connection.ChannelCount == 0 || connection.Completion.IsCompleted) return;
+        log.Write(1, $"Waiting for {connection.ChannelCount} forwarded connection(s) to close");
+        while (connection.ChannelCount > 0 && !connection.Completion.IsCompleted)
+        {
+            await Task.WhenAny(connection.Completion, Task.Delay(100)).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Copies our stdin to the channel, then sends EOF; ends quietly when the channel goes away.</summary>
     private static async Task PumpStdinAsync(SessionChannel session, InteractiveTerminal? terminal)
     {
@@ -89,6 +113,7 @@ internal static partial class SshCommand
         var channel = session.GetInputStream();
         // Large reads: fewer syscalls per GiB; the channel cuts them into the peer's packet size.
         var buffer = new byte[128 * 1024];
+        Func<ReadOnlyMemory<byte>, Task> send = data => channel.WriteAsync(data).AsTask();
         try
         {
             while (true)
@@ -97,14 +122,14 @@ internal static partial class SshCommand
                 if (n == 0) break;
                 if (terminal is not null)
                 {
-                    n = terminal.FilterInput(buffer.AsSpan(0, n), out bool disconnect);
-                    if (disconnect)
+                    if (!await terminal.ProcessInputAsync(buffer.AsMemory(0, n), send).ConfigureAwait(false))
                     {
                         await session.CloseAsync().ConfigureAwait(false);
                         return;
                     }
+                    continue;
                 }
-                if (n > 0) await channel.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+                await channel.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
             }
             await session.SendEofAsync().ConfigureAwait(false);
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
+using Hop.Cli.Terminal;
 using Hop.Ssh;
 using Hop.Ssh.Client;
 using Hop.Ssh.Client.Forwarding;
@@ -10,27 +11,38 @@ namespace Hop.Cli.Commands;
 /// <summary>
 /// `hop ssh`'s forwards (-L, -R, -D and their config keywords): set up after authentication as
 /// OpenSSH's ssh_init_forwarding does, with its messages; under ExitOnForwardFailure a forward
-/// that cannot be set up ends the program (exit 255).
+/// that cannot be set up ends the program (exit 255). While the session runs, the "~C" command
+/// line adds forwards (<see cref="StartLocal"/>, <see cref="StartRemoteAsync"/>) and cancels them
+/// (<see cref="CancelLocalAsync"/>, <see cref="CancelRemoteAsync"/>).
 /// </summary>
 internal sealed class SshForwarding : IAsyncDisposable
 {
-    private readonly List<ForwardListener> _listeners = [];
+    private readonly ResolvedConfig _config;
+    private readonly SshClient _client;
+    private readonly DiagnosticLog _log;
+    private readonly Lock _gate = new();
+    private readonly List<(ForwardSpec Spec, ForwardListener Listener)> _listeners = [];
+    private readonly List<(ForwardSpec Spec, int Port)> _remotes = [];
+    private RemoteForwarding? _remote;
 
-    private SshForwarding()
+    private SshForwarding(ResolvedConfig config, SshClient client, DiagnosticLog log)
     {
+        _config = config;
+        _client = client;
+        _log = log;
     }
 
     public static async Task<SshForwarding> StartAsync(ResolvedConfig c, SshClient client, DiagnosticLog log)
     {
-        var f = new SshForwarding();
+        var f = new SshForwarding(c, client, log);
         try
         {
-            foreach (var spec in c.LocalForwards.Concat(c.DynamicForwards)) f.StartLocal(c, client, spec, log);
-            if (c.RemoteForwards.Count > 0)
+            foreach (var spec in c.LocalForwards.Concat(c.DynamicForwards))
             {
-                var remote = new RemoteForwarding(client.Connection, log.Sink);
-                foreach (var spec in c.RemoteForwards) await StartRemoteAsync(c, remote, spec, log).ConfigureAwait(false);
+                if (!f.StartLocal(spec) && c.ExitOnForwardFailure)
+                    throw new SshConnectionException($"Could not request {(spec.Kind == ForwardKind.Dynamic ? "dynamic" : "local")} forwarding.");
             }
+            foreach (var spec in c.RemoteForwards) await f.StartRemoteAsync(spec, c.ExitOnForwardFailure).ConfigureAwait(false);
         }
         catch
         {
@@ -40,15 +52,20 @@ internal sealed class SshForwarding : IAsyncDisposable
         return f;
     }
 
-    private void StartLocal(ResolvedConfig c, SshClient client, ForwardSpec spec, DiagnosticLog log)
+    /// <summary>Opens the listener of a -L or -D forward; false (with OpenSSH's messages logged) when it cannot.</summary>
+    public bool StartLocal(ForwardSpec spec)
     {
+        ArgumentNullException.ThrowIfNull(spec);
+        var log = _log;
         string what = spec.Kind == ForwardKind.Dynamic ? "dynamic" : "local";
         log.Write(1, spec.Kind == ForwardKind.Dynamic
             ? $"Local connections to {LocalForwarding.ListenName(spec)} forwarded to remote address socks:0"
             : $"Local connections to {LocalForwarding.ListenName(spec)} forwarded to remote address {spec.ConnectText}");
         try
         {
-            _listeners.Add(LocalForwarding.Start(client.Connection, spec, c.GatewayPorts, log.Sink));
+            var listener = LocalForwarding.Start(_client.Connection, spec, _config.GatewayPorts, log.Sink);
+            lock (_gate) _listeners.Add((spec, listener));
+            return true;
         }
         catch (Exception e) when (e is SocketException or IOException or SshException)
         {
@@ -56,27 +73,108 @@ internal sealed class SshForwarding : IAsyncDisposable
             string reason = e is SocketException se ? Describe(se) : e.Message;
             log.Write(0, $"bind {where}: {reason}");
             if (spec.ListenPath is null) log.Write(0, $"channel_setup_fwd_listener_tcpip: cannot listen to port: {spec.ListenPort.ToString(CultureInfo.InvariantCulture)}");
-            if (c.ExitOnForwardFailure) throw new SshConnectionException($"Could not request {what} forwarding.");
-            log.Write(0, $"Could not request {what} forwarding.");
+            if (!_config.ExitOnForwardFailure) log.Write(0, $"Could not request {what} forwarding.");
+            return false;
         }
     }
 
-    private static async Task StartRemoteAsync(ResolvedConfig c, RemoteForwarding remote, ForwardSpec spec, DiagnosticLog log)
+    /// <summary>
+    /// Asks the server for a -R forward (tcpip-forward or streamlocal-forward@openssh.com); false
+    /// when it refused, or throws under <paramref name="exitOnFailure"/>.
+    /// </summary>
+    public async Task<bool> StartRemoteAsync(ForwardSpec spec, bool exitOnFailure = false)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         string target = spec.IsSocks ? "socks" : spec.ConnectPath ?? $"{spec.ConnectHost}:{spec.ConnectPort.ToString(CultureInfo.InvariantCulture)}";
-        log.Write(1, $"Remote connections from {LocalForwarding.ListenName(spec)} forwarded to local address {target}");
+        _log.Write(1, $"Remote connections from {LocalForwarding.ListenName(spec)} forwarded to local address {target}");
+        RemoteForwarding remote;
+        lock (_gate) remote = _remote ??= new RemoteForwarding(_client.Connection, _log.Sink);
         try
         {
-            int bound = await remote.AddAsync(spec, c.GatewayPorts).ConfigureAwait(false);
+            int bound = await remote.AddAsync(spec, _config.GatewayPorts).ConfigureAwait(false);
+            lock (_gate) _remotes.Add((spec, bound));
             if (spec.ListenPath is null && spec.ListenPort == 0)
-                log.Write(0, $"Allocated port {bound.ToString(CultureInfo.InvariantCulture)} for remote forward to {target}");
+                _log.Write(0, $"Allocated port {bound.ToString(CultureInfo.InvariantCulture)} for remote forward to {target}");
+            return true;
         }
         catch (SshException e) when (e is not SshConnectionException)
         {
             string what = spec.ListenPath is not null ? $"listen path {spec.ListenPath}" : $"listen port {spec.ListenPort.ToString(CultureInfo.InvariantCulture)}";
-            if (c.ExitOnForwardFailure) throw new SshConnectionException($"Error: remote port forwarding failed for {what}");
-            log.Write(0, $"Warning: remote port forwarding failed for {what}");
+            if (exitOnFailure) throw new SshConnectionException($"Error: remote port forwarding failed for {what}");
+            _log.Write(0, $"Warning: remote port forwarding failed for {what}");
+            return false;
         }
+    }
+
+    /// <summary>
+    /// -KL / -KD: closes the local listeners whose listen side matches <paramref name="listen"/>
+    /// (OpenSSH's channel_cancel_lport_listener: same port or path, same bind address, and a
+    /// static forward for -KL, a dynamic one for -KD); false when there was none.
+    /// </summary>
+    public async Task<bool> CancelLocalAsync(ForwardSpec listen)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        bool dynamic = listen.Kind == ForwardKind.Dynamic;
+        List<ForwardListener> closing = [];
+        lock (_gate)
+        {
+            for (int i = _listeners.Count - 1; i >= 0; i--)
+            {
+                var (spec, listener) = _listeners[i];
+                if ((spec.Kind == ForwardKind.Dynamic || spec.IsSocks) != dynamic) continue;
+                bool same = listen.ListenPath is not null
+                    ? spec.ListenPath == listen.ListenPath
+                    : spec.ListenPath is null && (spec.ListenPort == listen.ListenPort || listener.Port == listen.ListenPort)
+                        && EscapeCommandLine.ListenKey(spec.ListenHost) == EscapeCommandLine.ListenKey(listen.ListenHost);
+                if (!same) continue;
+                closing.Add(listener);
+                _listeners.RemoveAt(i);
+            }
+        }
+        foreach (var l in closing) await l.DisposeAsync().ConfigureAwait(false);
+        return closing.Count > 0;
+    }
+
+    /// <summary>
+    /// -KR: sends cancel-tcpip-forward (or cancel-streamlocal-forward@openssh.com) for the remote
+    /// forward we asked for on that address and port; false when we never asked for one.
+    /// </summary>
+    public async Task<bool> CancelRemoteAsync(ForwardSpec listen)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        (ForwardSpec Spec, int Port) found = default;
+        RemoteForwarding? remote;
+        lock (_gate)
+        {
+            remote = _remote;
+            int index = _remotes.FindIndex(r => listen.ListenPath is not null
+                ? r.Spec.ListenPath == listen.ListenPath
+                : r.Spec.ListenPath is null && r.Port == listen.ListenPort && r.Spec.ListenHost == listen.ListenHost);
+            if (index < 0 || remote is null) return false;
+            found = _remotes[index];
+            _remotes.RemoveAt(index);
+        }
+        try
+        {
+            await remote.CancelAsync(found.Spec, found.Port, _config.GatewayPorts).ConfigureAwait(false);
+        }
+        catch (SshException e) when (e is not SshConnectionException)
+        {
+            _log.Write(0, e.Message);
+        }
+        return true;
+    }
+
+    /// <summary>Closes every local listener (~&amp;: no new connections); open connections go on.</summary>
+    public async Task StopListeningAsync()
+    {
+        List<ForwardListener> all;
+        lock (_gate)
+        {
+            all = [.. _listeners.Select(l => l.Listener)];
+            _listeners.Clear();
+        }
+        foreach (var l in all) await l.DisposeAsync().ConfigureAwait(false);
     }
 
     private static string Describe(SocketException e) => e.SocketErrorCode switch
@@ -156,9 +254,5 @@ internal sealed class SshForwarding : IAsyncDisposable
         return host.Length > 0 && int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p is > 0 and < 65536 ? (host, p) : null;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var l in _listeners) await l.DisposeAsync().ConfigureAwait(false);
-        _listeners.Clear();
-    }
+    public ValueTask DisposeAsync() => new(StopListeningAsync());
 }

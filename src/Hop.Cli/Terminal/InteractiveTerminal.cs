@@ -19,6 +19,9 @@ internal sealed class InteractiveTerminal : IDisposable
     private readonly DiagnosticLog _log;
     private readonly EscapeFilter _escapes;
     private readonly List<PosixSignalRegistration> _signals = [];
+    private readonly Timer? _resizePoll;
+    private (uint, uint, uint, uint)? _lastSize;
+    private volatile bool _runningCommand;
     private readonly Lock _gate = new();
     private byte[]? _saved;
     private bool _restored;
@@ -29,13 +32,25 @@ internal sealed class InteractiveTerminal : IDisposable
         _transport = transport;
         _log = log;
         _saved = saved;
-        _escapes = new EscapeFilter(escapeChar);
-        if (!OperatingSystem.IsWindows())
+        _escapes = new EscapeFilter(escapeChar, WriteLocal);
+        if (OperatingSystem.IsWindows())
+        {
+            // The Windows console has no SIGWINCH: poll the window size.
+            _lastSize = RawTerminal.WindowSize(1);
+            _resizePoll = new Timer(_ => PollWindowSize(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+        }
+        else
         {
             _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGWINCH, ctx => { _ = SendWindowSizeAsync(); }));
             // Put the terminal back before the default action (exit) of these signals runs.
-            foreach (var s in new[] { PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGINT, PosixSignal.SIGQUIT })
+            foreach (var s in new[] { PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
                 _signals.Add(PosixSignalRegistration.Create(s, _ => Restore()));
+            // As OpenSSH, Ctrl-C is ignored while a ~C command runs (the terminal is in its normal mode then).
+            _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
+            {
+                if (_runningCommand) ctx.Cancel = true;
+                else Restore();
+            }));
             _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGCONT, _ => Resume()));
         }
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Restore();
@@ -44,6 +59,27 @@ internal sealed class InteractiveTerminal : IDisposable
 
     /// <summary>Lines listed by "~#" (the forwarding code adds its own); the session is always listed.</summary>
     public Func<IEnumerable<string>>? ListConnections { get; set; }
+
+    /// <summary>Runs a "~C" line and returns what to show (lines ending in "\r\n"); runs with the terminal in its normal mode.</summary>
+    public Func<string, Task<string>>? CommandLine { get; set; }
+
+    /// <summary>True once "~." asked to disconnect.</summary>
+    public bool DisconnectRequested { get; private set; }
+
+    /// <summary>EnableEscapeCommandline: when false, "~C" only says "commandline disabled".</summary>
+    public bool CommandLineEnabled
+    {
+        get => _escapes.CommandLineEnabled;
+        set => _escapes.CommandLineEnabled = value;
+    }
+
+    private void PollWindowSize()
+    {
+        var size = RawTerminal.WindowSize(1);
+        if (size is null || size == _lastSize) return;
+        _lastSize = size;
+        _ = SendWindowSizeAsync();
+    }
 
     /// <summary>Sends pty-req (TERM, size, modes) and puts the local terminal in raw mode.</summary>
     public static async Task<InteractiveTerminal> StartAsync(SessionChannel session, SshTransport? transport, DiagnosticLog log, int escapeChar = '~')
@@ -79,24 +115,35 @@ internal sealed class InteractiveTerminal : IDisposable
     }
 
     /// <summary>
-    /// Handles escape sequences in place; returns how many bytes remain to send.
-    /// <paramref name="disconnect"/> is set by "~.".
+    /// Handles escape sequences in <paramref name="data"/> (in place) and passes the rest to
+    /// <paramref name="send"/>, in order; a "~C" line is run when it is entered. Returns false when
+    /// "~." asked to disconnect.
     /// </summary>
-    public int FilterInput(Span<byte> data, out bool disconnect)
+    public async Task<bool> ProcessInputAsync(Memory<byte> data, Func<ReadOnlyMemory<byte>, Task> send)
     {
-        bool quit = false;
-        int n = _escapes.Filter(data, command =>
+        ArgumentNullException.ThrowIfNull(send);
+        while (data.Length > 0)
         {
-            if (command == EscapeCommand.Disconnect)
+            var step = _escapes.Next(data.Span);
+            if (step.Written > 0) await send(data[..step.Written]).ConfigureAwait(false);
+            data = data[step.Consumed..];
+            switch (step.Command)
             {
-                quit = true;
-                return false;
+                case null:
+                    break;
+                case EscapeCommand.Disconnect:
+                    DisconnectRequested = true;
+                    WriteLocal($"{(char)_escapes.EscapeChar}.\r\n");
+                    return false;
+                case EscapeCommand.CommandLineDone:
+                    if (step.Line is { } line) await RunCommandLineAsync(line).ConfigureAwait(false);
+                    break;
+                default:
+                    Run(step.Command.Value);
+                    break;
             }
-            Run(command);
-            return true;
-        });
-        disconnect = quit;
-        return n;
+        }
+        return true;
     }
 
     private void Run(EscapeCommand command)
@@ -105,7 +152,7 @@ internal sealed class InteractiveTerminal : IDisposable
         switch (command)
         {
             case EscapeCommand.Help:
-                WriteLocal(EscapeHelp.Text(e));
+                WriteLocal(EscapeHelp.Text(e, _escapes.CommandLineEnabled));
                 break;
             case EscapeCommand.ListConnections:
                 var lines = new StringBuilder($"{e}#\r\nThe following connections are open:\r\n");
@@ -114,7 +161,9 @@ internal sealed class InteractiveTerminal : IDisposable
                 WriteLocal(lines.ToString());
                 break;
             case EscapeCommand.Background:
-                WriteLocal($"{e}&\r\nBackgrounding at logout is not supported by hop.\r\n");
+                // OpenSSH forks here and the parent exits; a .NET process cannot fork, so hop stays
+                // in the foreground (at logout it waits for forwarded connections, as ssh does).
+                WriteLocal($"{e}& escape not available: hop cannot fork into the background\r\n");
                 break;
             case EscapeCommand.Rekey:
                 WriteLocal($"{e}R\r\n");
@@ -128,7 +177,7 @@ internal sealed class InteractiveTerminal : IDisposable
                 break;
             case EscapeCommand.MoreVerbose or EscapeCommand.LessVerbose:
                 int level = _log.AdjustVerbosity(command == EscapeCommand.MoreVerbose ? 1 : -1);
-                WriteLocal($"{e}{(command == EscapeCommand.MoreVerbose ? 'V' : 'v')} [LogLevel {EscapeHelp.LevelName(level)}]\r\n");
+                WriteLocal($"{e}{(command == EscapeCommand.MoreVerbose ? 'v' : 'V')} [LogLevel {EscapeHelp.LevelName(level)}]\r\n");
                 break;
             case EscapeCommand.SendBreak:
                 WriteLocal($"{e}B\r\n");
@@ -141,7 +190,7 @@ internal sealed class InteractiveTerminal : IDisposable
                 Resume();
                 break;
             case EscapeCommand.CommandLine:
-                RunCommandLine();
+                WriteLocal(_escapes.CommandLineEnabled ? EscapeCommandLine.Prompt : EscapeCommandLine.Disabled);
                 break;
         }
     }
@@ -160,31 +209,24 @@ internal sealed class InteractiveTerminal : IDisposable
         }
     }
 
-    /// <summary>~C: reads one command line in cooked mode, as OpenSSH's "ssh>" prompt.</summary>
-    private void RunCommandLine()
+    /// <summary>
+    /// Runs an entered "~C" line. As OpenSSH, the terminal is in its normal mode meanwhile, so that
+    /// messages logged by the forwarding code print as they do outside the session.
+    /// </summary>
+    private async Task RunCommandLineAsync(string line)
     {
+        _runningCommand = true;
         Restore();
         try
         {
-            WriteLocal("\r\nhop> ");
-            string line = ReadLine().Trim();
-            string reply = EscapeHelp.RunCommand(line);
+            string reply = CommandLine is null ? "" : await CommandLine(line).ConfigureAwait(false);
             if (reply.Length > 0) WriteLocal(reply);
         }
         finally
         {
             Resume();
+            _runningCommand = false;
         }
-    }
-
-    private static string ReadLine()
-    {
-        var bytes = new List<byte>();
-        using var input = RawTerminal.OpenTerminalStream(0);
-        if (input is null) return "";
-        var one = new byte[1];
-        while (bytes.Count < 1024 && input.Read(one) == 1 && one[0] != '\n' && one[0] != '\r') bytes.Add(one[0]);
-        return Encoding.UTF8.GetString(bytes.ToArray());
     }
 
     private static void WriteLocal(string text) => WriteLocal(Encoding.UTF8.GetBytes(text));
@@ -221,6 +263,7 @@ internal sealed class InteractiveTerminal : IDisposable
     public void Dispose()
     {
         Restore();
+        _resizePoll?.Dispose();
         foreach (var s in _signals) s.Dispose();
         _signals.Clear();
         lock (_gate) _saved = null;

@@ -4,7 +4,8 @@ using System.Runtime.InteropServices;
 namespace Hop.Cli.Terminal;
 
 /// <summary>
-/// Raw mode and window size of the local terminal through termios and ioctl (P/Invoke). The
+/// Raw mode and window size of the local terminal through termios and ioctl (P/Invoke), or the
+/// Windows console's VT mode (<see cref="WindowsConsole"/>). The
 /// termios struct stays opaque bytes, saved and restored whole, so Linux's and macOS's layouts
 /// both work; only the Linux layout is read for the modes sent to the server.
 /// </summary>
@@ -33,7 +34,7 @@ internal static partial class RawTerminal
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);
 
-    public static bool IsTerminal(int fd) => !OperatingSystem.IsWindows() && isatty(fd) == 1;
+    public static bool IsTerminal(int fd) => OperatingSystem.IsWindows() ? WindowsConsole.IsConsole(fd) : isatty(fd) == 1;
 
     /// <summary>Stops this process as ^Z would (SIGTSTP); returns when it is continued.</summary>
     public static void SuspendSelf()
@@ -50,6 +51,7 @@ internal static partial class RawTerminal
     /// </summary>
     public static void UseRawStandardError()
     {
+        if (OperatingSystem.IsWindows()) return; // keypad mode is a Unix terminal's concern
         if (OpenTerminalStream(2) is not { } stream) return;
         Console.SetError(new StreamWriter(stream, new System.Text.UTF8Encoding(false)) { AutoFlush = true });
     }
@@ -62,6 +64,7 @@ internal static partial class RawTerminal
     /// </summary>
     public static Stream? OpenTerminalStream(int fd)
     {
+        if (OperatingSystem.IsWindows()) return WindowsConsole.OpenStream(fd);
         if (!IsTerminal(fd)) return null;
         var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
         return new FileStream(handle, fd == 0 ? FileAccess.Read : FileAccess.Write, bufferSize: 0);
@@ -78,6 +81,8 @@ internal static partial class RawTerminal
     /// <summary>Puts <paramref name="fd"/> in raw mode; returns the settings to restore.</summary>
     public static byte[]? EnterRaw(int fd)
     {
+        // Windows: the console's input and output modes together (fd is stdin there too).
+        if (OperatingSystem.IsWindows()) return WindowsConsole.EnterRaw();
         var saved = GetAttributes(fd);
         if (saved is null) return null;
         var raw = (byte[])saved.Clone();
@@ -87,13 +92,14 @@ internal static partial class RawTerminal
 
     public static void Restore(int fd, byte[] saved)
     {
-        if (!OperatingSystem.IsWindows()) _ = tcsetattr(fd, TcsaDrain, saved);
+        if (OperatingSystem.IsWindows()) WindowsConsole.Restore(saved);
+        else _ = tcsetattr(fd, TcsaDrain, saved);
     }
 
     /// <summary>(columns, rows, width px, height px) of the terminal on <paramref name="fd"/>, or null.</summary>
     public static (uint Cols, uint Rows, uint Width, uint Height)? WindowSize(int fd)
     {
-        if (OperatingSystem.IsWindows()) return null;
+        if (OperatingSystem.IsWindows()) return WindowsConsole.WindowSize(fd);
         Span<ushort> ws = stackalloc ushort[4];
         nuint request = OperatingSystem.IsMacOS() ? 0x40087468u : 0x5413u;
         if (ioctl(fd, request, ws) != 0) return null;

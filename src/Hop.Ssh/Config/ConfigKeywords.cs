@@ -125,6 +125,7 @@ internal static class ConfigKeywords
         S("proxycommand", ValueShape.Command);
         S("addkeystoagent", ValueShape.Special);
         S("escapechar", ValueShape.Special);
+        S("enableescapecommandline", ValueShape.Flag);
         S("compression", ValueShape.Flag);
         S("addressfamily", ValueShape.State, "any", "inet", "inet6");
         S("bindaddress", ValueShape.Text);
@@ -137,7 +138,7 @@ internal static class ConfigKeywords
 
         U("bindinterface", "canonicaldomains", "canonicalizefallbacklocal", "canonicalizehostname",
           "canonicalizemaxdots", "canonicalizepermittedcnames", "casignaturealgorithms", "connectionattempts",
-          "controlpersist", "enableescapecommandline", "enablesshkeysign", "fingerprinthash",
+          "controlpersist", "enablesshkeysign", "fingerprinthash",
           "forkafterauthentication", "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",

@@ -1,4 +1,3 @@
-using Hop.Interop.Tests.Cli;
 using Hop.Interop.Tests.Fixtures;
 
 namespace Hop.Interop.Tests.Terminal;
@@ -20,48 +19,11 @@ public class InteractiveTerminalTests : IAsyncLifetime
         foreach (var d in _dirs) try { Directory.Delete(d, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>Starts hop in a 100x30 pane through a script that records `stty -g` before and after, and hop's exit code.</summary>
-    private async Task<(TmuxPane Pane, string Dir)> StartAsync(params string[] extra)
-    {
-        var dir = TestPaths.NewTempDir("hop-term-");
-        _dirs.Add(dir);
-        var args = await HopCli.SshArgsAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
-        args.InsertRange(1, extra);
-        string quoted = string.Join(' ', args.Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
-        string script = Path.Combine(dir, "run.sh");
-        File.WriteAllText(script,
-            "#!/bin/sh\n" +
-            $"D='{dir}'\n" +
-            "stty -g > \"$D/before\"\nstty -a > \"$D/before-a\"\n" +
-            "unset SSH_AUTH_SOCK DISPLAY SSH_ASKPASS\n" +
-            $"'{TestPaths.HopBinary}' {quoted}\n" +
-            "echo $? > \"$D/code.tmp\"\n" +
-            "stty -g > \"$D/after\"\n" +
-            "mv \"$D/code.tmp\" \"$D/code\"\n");
-        File.SetUnixFileMode(script, (UnixFileMode)0b111_000_000);
-        var pane = await TmuxPane.StartAsync(script);
-        return (pane, dir);
-    }
+    private Task<(TmuxPane Pane, string Dir)> StartAsync(params string[] extra) => HopInTmux.StartAsync(_sshd, _dirs, extra);
 
-    private static async Task<int> WaitForExitAsync(TmuxPane pane, string dir, int seconds = 30)
-    {
-        var file = Path.Combine(dir, "code");
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!File.Exists(file))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("hop did not exit:\n" + await pane.CaptureAsync());
-            await Task.Delay(100);
-        }
-        return int.Parse(File.ReadAllText(file).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static Task<int> WaitForExitAsync(TmuxPane pane, string dir, int seconds = 30) => HopInTmux.WaitForExitAsync(pane, dir, seconds);
 
-    private static void AssertRestored(string dir)
-    {
-        string before = File.ReadAllText(Path.Combine(dir, "before")).Trim();
-        string after = File.ReadAllText(Path.Combine(dir, "after")).Trim();
-        Assert.NotEqual("", before);
-        Assert.Equal(before, after);
-    }
+    private static void AssertRestored(string dir) => HopInTmux.AssertRestored(dir);
 
     private static async Task<bool> ProcessRunningAsync(string pattern) =>
         (await ProcessRunner.RunAsync("/usr/bin/pgrep", ["-f", pattern])).ExitCode == 0;

@@ -28,7 +28,7 @@ internal sealed class TmuxPane : IAsyncDisposable
     /// <summary>Types <paramref name="text"/> literally, then Enter.</summary>
     public async Task TypeLineAsync(string text)
     {
-        await RunAsync("send-keys", "-t", "t", "-l", text);
+        await RunAsync("send-keys", "-t", "t", "-l", "--", text);
         await RunAsync("send-keys", "-t", "t", "Enter");
     }
 

@@ -77,6 +77,26 @@ public sealed class RemoteForwarding
         return (int)bound;
     }
 
+    /// <summary>
+    /// Stops a forward added with <see cref="AddAsync"/> (cancel-tcpip-forward, or
+    /// cancel-streamlocal-forward@openssh.com for a path); <paramref name="boundPort"/> is the port
+    /// <see cref="AddAsync"/> returned. Channels the server opens for it afterwards are refused.
+    /// Throws <see cref="SshException"/> when the server refuses the cancel.
+    /// </summary>
+    public async Task CancelAsync(ForwardSpec spec, int boundPort, bool gatewayPorts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.ListenPath is not null)
+        {
+            _paths.TryRemove(spec.ListenPath, out _);
+            await _connection.CancelStreamlocalForwardAsync(spec.ListenPath, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        string address = BindHost(spec.ListenHost, gatewayPorts);
+        _tcp.TryRemove((address, (uint)boundPort), out _);
+        await _connection.CancelTcpipForwardAsync(address, (uint)boundPort, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task OnForwardedTcpipAsync(IncomingChannelOpen open)
     {
         if (open.Details is not TcpipChannelOpenDetails d || !_tcp.TryGetValue((d.Host, d.Port), out var spec))

@@ -1,0 +1,48 @@
+using Hop.Cli.Terminal;
+using Hop.Ssh.Config;
+
+namespace Hop.Cli.Commands;
+
+/// <summary>
+/// Runs the "~C" command line of an interactive session against its forwards: -L/-R/-D open a
+/// forward (a listener here, or tcpip-forward to the server), -KL/-KR/-KD close one (the listener,
+/// or cancel-tcpip-forward), with OpenSSH's messages.
+/// </summary>
+internal static class SshForwardingCommandLine
+{
+    /// <summary>
+    /// EnableEscapeCommandline: on unless the configuration says no. OpenSSH 9.2 turned it off by
+    /// default so that its client sandbox (OpenBSD pledge) could be tighter; hop has no such sandbox.
+    /// </summary>
+    public static bool Enabled(ResolvedConfig c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        return c.Raw("enableescapecommandline") is not { } v || !(v.Equals("no", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Runs <paramref name="line"/>; returns the lines to show, each ending in "\r\n".</summary>
+    public static async Task<string> RunAsync(SshForwarding forwarding, string line)
+    {
+        ArgumentNullException.ThrowIfNull(forwarding);
+        var command = EscapeCommandLine.Parse(line);
+        switch (command.Request)
+        {
+            case CommandLineRequest.Nothing:
+                return "";
+            case CommandLineRequest.Help:
+                return EscapeCommandLine.HelpText;
+            case CommandLineRequest.Invalid:
+                return command.Message + "\r\n";
+            case CommandLineRequest.Add:
+                bool added = command.Kind == ForwardKind.Remote
+                    ? await forwarding.StartRemoteAsync(command.Spec!).ConfigureAwait(false)
+                    : forwarding.StartLocal(command.Spec!);
+                return (added ? EscapeCommandLine.Added : EscapeCommandLine.AddFailed) + "\r\n";
+            default:
+                bool cancelled = command.Kind == ForwardKind.Remote
+                    ? await forwarding.CancelRemoteAsync(command.Spec!).ConfigureAwait(false)
+                    : await forwarding.CancelLocalAsync(command.Spec!).ConfigureAwait(false);
+                return (cancelled ? EscapeCommandLine.Canceled : EscapeCommandLine.Unknown) + "\r\n";
+        }
+    }
+}
