@@ -33,7 +33,10 @@ internal sealed class HostKeyVerifier
     {
         if (!_config.HostKeyAlgorithmsIsDefault) return algorithms;
         var knownTypes = KnownHosts.KeyTypesFor(HostForKnownHosts, KnownHostsPort, AllFiles);
-        return KnownHosts.OrderHostKeyAlgorithms(algorithms, [.. knownTypes]);
+        var ordered = KnownHosts.OrderHostKeyAlgorithms(algorithms, [.. knownTypes]);
+        // A @cert-authority line for the host: certificate algorithms first, as OpenSSH orders them.
+        if (KnownHosts.CertificateAuthoritiesFor(HostForKnownHosts, KnownHostsPort, AllFiles).Count == 0) return ordered;
+        return [.. Hop.Ssh.Crypto.HostKeyAlgorithms.CertificateDefault, .. ordered.Where(a => !SshCertificate.IsCertificateName(a))];
     }
 
     private IReadOnlyList<string> AllFiles => [.. _config.UserKnownHostsFiles, .. _config.GlobalKnownHostsFiles];
@@ -42,9 +45,15 @@ internal sealed class HostKeyVerifier
     {
         var key = check.Key;
         string host = HostForKnownHosts;
+        string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";
+        if (key is SshCertificate certificate)
+        {
+            if (VerifyCertificate(certificate, host, shown) is bool decided) return decided;
+            // As OpenSSH: a certificate no trusted CA vouches for is checked as its plain key.
+            key = certificate.Key;
+        }
         var result = KnownHosts.Check(host, KnownHostsPort, key, AllFiles);
         foreach (var problem in result.Problems) _log.Write(1, problem.ToString());
-        string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";
         switch (result.Status)
         {
             case KnownHostStatus.Known:
@@ -52,12 +61,7 @@ internal sealed class HostKeyVerifier
                 _log.Write(1, $"Found key in {result.Entry}");
                 return true;
             case KnownHostStatus.Revoked:
-                Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-                Console.Error.WriteLine("@       WARNING: REVOKED HOST KEY DETECTED!               @");
-                Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-                Console.Error.WriteLine($"The {key.KeyType} host key for {shown} is marked as revoked.");
-                Console.Error.WriteLine("This could mean that a stolen key is being used to");
-                Console.Error.WriteLine("impersonate this host.");
+                PrintRevoked(key, shown);
                 return false;
             case KnownHostStatus.Changed:
                 PrintChanged(key, shown, result);
@@ -110,6 +114,30 @@ internal sealed class HostKeyVerifier
         }
     }
 
+    /// <summary>
+    /// A host certificate: true when a @cert-authority line vouches for it, false when it or its CA is revoked,
+    /// null to fall back to the plain key (no CA for the host, or a certificate that is not good for it).
+    /// </summary>
+    private bool? VerifyCertificate(SshCertificate certificate, string host, string shown)
+    {
+        var result = HostCertificates.Check(host, KnownHostsPort, certificate, AllFiles, DateTimeOffset.UtcNow);
+        switch (result.Status)
+        {
+            case HostCertificateStatus.Trusted:
+                _log.Write(1, $"Host '{shown}' is known and matches the {KeyFingerprint.TypeLabel(certificate)} host certificate.");
+                _log.Write(1, $"Found CA key in {result.Entry}");
+                return true;
+            case HostCertificateStatus.Revoked:
+                PrintRevoked(certificate, shown);
+                return false;
+            case HostCertificateStatus.Invalid:
+                Console.Error.WriteLine(result.Reason);
+                break;
+        }
+        _log.Write(1, "No matching CA found. Retry with plain key");
+        return null;
+    }
+
     /// <summary>True when StrictHostKeyChecking=no let a changed key through (password auth must be off).</summary>
     public bool DisabledByChangedKey { get; private set; }
 
@@ -127,6 +155,16 @@ internal sealed class HostKeyVerifier
         {
             Console.Error.WriteLine($"Failed to add the host to the list of known hosts ({file}): {e.Message}");
         }
+    }
+
+    private static void PrintRevoked(Hop.Ssh.Keys.SshPublicKey key, string shown)
+    {
+        Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+        Console.Error.WriteLine("@       WARNING: REVOKED HOST KEY DETECTED!               @");
+        Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+        Console.Error.WriteLine($"The {key.KeyType} host key for {shown} is marked as revoked.");
+        Console.Error.WriteLine("This could mean that a stolen key is being used to");
+        Console.Error.WriteLine("impersonate this host.");
     }
 
     private static void PrintChanged(Hop.Ssh.Keys.SshPublicKey key, string shown, KnownHostsResult result)

@@ -6,7 +6,7 @@ namespace Hop.Cli.Commands;
 /// <summary>`hop keygen`: OpenSSH's ssh-keygen (generate, -l, -y, -p, -c, -e, -i) with PuTTYgen's formats.</summary>
 internal static partial class KeygenCommand
 {
-    private const string OptionSpec = "HcegilpqvyC:E:F:N:P:R:Z:a:b:f:m:t:";
+    private const string OptionSpec = "HLceghilpqvyC:E:F:I:N:O:P:R:V:Z:a:b:f:m:n:s:t:z:";
 
     /// <summary>An error that ends the command with ssh-keygen's exit code and message.</summary>
     private sealed class KeygenExit(int code, string message = "") : Exception(message)
@@ -30,6 +30,13 @@ internal static partial class KeygenCommand
         public bool Verbose;
         public char Mode;
         public string? KnownHost;
+        public string? CaKey;
+        public string? KeyId;
+        public string? Principals;
+        public string? Validity;
+        public string? Serial;
+        public KeygenCertificate.Settings Certificate = new();
+        public List<string> Inputs = [];
     }
 
     public static Task<int> RunAsync(string[] args) => Task.FromResult(Run(args));
@@ -47,6 +54,11 @@ internal static partial class KeygenCommand
             PrintUsage();
             return 1;
         }
+        catch (SshException e)
+        {
+            PrintError(e.Message);
+            return 255;
+        }
         bool verbose = o.Verbose;
         try
         {
@@ -59,6 +71,8 @@ internal static partial class KeygenCommand
                 'e' => Export(o),
                 'i' => Import(o),
                 'F' or 'R' or 'H' => KnownHostsJob(o),
+                's' => SignCertificates(o),
+                'L' => KeygenCertificate.Show(AskExistingFile(o), o.Hash),
                 _ => Generate(o),
             };
         }
@@ -122,11 +136,20 @@ internal static partial class KeygenCommand
                     o.KnownHost = arg;
                     break;
                 case 'H': o.Mode = 'H'; break;
+                case 'L': o.Mode = 'L'; break;
+                case 's': o.Mode = 's'; o.CaKey = arg; break;
+                case 'I': o.KeyId = arg; break;
+                case 'n': o.Principals = arg; break;
+                case 'V': o.Validity = arg; break;
+                case 'z': o.Serial = arg; break;
+                case 'h': o.Certificate.SetHost(); break;
+                case 'O': o.Certificate.Add(arg!); break;
                 case 'g': break;
                 default: throw new UsageException($"unknown option -- {opt}");
             }
         }
-        if (g.Index < args.Length) throw new UsageException("too many arguments");
+        if (o.Mode == 's') o.Inputs.AddRange(args[g.Index..]);
+        else if (g.Index < args.Length) throw new UsageException("too many arguments");
         return o;
     }
 
@@ -151,6 +174,9 @@ internal static partial class KeygenCommand
         w.WriteLine("       hop keygen -y [-f input_keyfile] [-P passphrase]");
         w.WriteLine("       hop keygen -c [-a rounds] [-C comment] [-f keyfile] [-P passphrase]");
         w.WriteLine("       hop keygen -l [-v] [-E fingerprint_hash] [-f input_keyfile]");
+        w.WriteLine("       hop keygen -s ca_key -I certificate_identity [-h] [-n principals]");
+        w.WriteLine("                  [-O option] [-V validity_interval] [-z serial_number] file ...");
+        w.WriteLine("       hop keygen -L [-f input_keyfile]");
         w.WriteLine("  formats (-m): RFC4716 | PKCS8 | PEM | PPK | PPK2 | OpenSSH");
     }
 

@@ -13,10 +13,11 @@ internal static class QueryCommand
             "cipher-auth" => CipherAlgorithms.Supported.Where(c => c.IsAead).Select(c => c.Name),
             "mac" or "macs" => MacAlgorithms.SupportedNames,
             "kex" or "kexalgorithms" => KexAlgorithms.SupportedNames,
-            "key" or "key-plain" or "hostkeyalgorithms" or "pubkeyacceptedalgorithms" => HostKeyAlgorithms.SupportedNames,
-            "key-sig" or "sig" => HostKeyAlgorithms.SupportedNames,
+            "key" or "hostkeyalgorithms" or "pubkeyacceptedalgorithms" or "key-sig" => HostKeyAlgorithms.SupportedNames,
+            "key-plain" or "sig" => HostKeyAlgorithms.SupportedNames.Except(HostKeyAlgorithms.Certificates.Select(a => a.Name)),
+            "key-cert" => HostKeyAlgorithms.Certificates.Select(a => a.Name),
             "protocol-version" => ["2"],
-            "help" => ["cipher", "cipher-auth", "kex", "key", "key-plain", "key-sig", "mac", "protocol-version", "sig"],
+            "help" => ["cipher", "cipher-auth", "kex", "key", "key-cert", "key-plain", "key-sig", "mac", "protocol-version", "sig"],
             _ => null,
         };
         if (names is null)

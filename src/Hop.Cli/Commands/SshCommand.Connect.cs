@@ -26,6 +26,7 @@ internal static partial class SshCommand
         await using var agent = SshAgentUse.For(c, log);
         var files = await LoadIdentitiesAsync(c, prompter, log, agent.AddKeysHook(c)).ConfigureAwait(false);
         var identities = c.PubkeyAuthentication ? await agent.CombineAsync(files, c.IdentitiesOnly).ConfigureAwait(false) : files;
+        identities = SshCertificates.Attach(identities, c, log);
         var verifier = new HostKeyVerifier(c, prompter, log);
         var settings = SshClientSettingsFor.Build(c, identities, prompter, verifier, agent, ProxyStream(a, c, log), log);
         try

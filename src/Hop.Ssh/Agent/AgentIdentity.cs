@@ -4,8 +4,8 @@ namespace Hop.Ssh.Agent;
 
 /// <summary>
 /// One key an agent holds, as SSH_AGENT_IDENTITIES_ANSWER lists it: the public key blob and its
-/// comment. <see cref="PublicKey"/> is null for key types Hop does not parse (certificates,
-/// security keys, DSA), which an agent may still hold and sign with.
+/// comment. <see cref="PublicKey"/> is null for key types Hop does not parse (security
+/// keys, DSA), which an agent may still hold and sign with.
 /// </summary>
 public sealed class AgentIdentity
 {

@@ -21,6 +21,8 @@ public sealed class AgentKeyIdentity : IUserIdentity
 
     public async ValueTask<byte[]?> SignAsync(ReadOnlyMemory<byte> data, string algorithm, CancellationToken cancellationToken)
     {
+        // A certificate ("rsa-sha2-512-cert-v01@openssh.com") signs with its key's plain algorithm.
+        algorithm = SshCertificate.SignatureAlgorithmOf(algorithm);
         var flags = algorithm switch
         {
             "rsa-sha2-256" => AgentSignFlags.RsaSha2_256,

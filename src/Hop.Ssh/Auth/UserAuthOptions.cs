@@ -18,8 +18,7 @@ public sealed class UserAuthOptions
     public bool KbdInteractiveAuthentication { get; init; } = true;
 
     /// <summary>PubkeyAcceptedAlgorithms: the signature algorithms we may use.</summary>
-    public IReadOnlyList<string> PubkeyAcceptedAlgorithms { get; init; } =
-        ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256"];
+    public IReadOnlyList<string> PubkeyAcceptedAlgorithms { get; init; } = Crypto.HostKeyAlgorithms.DefaultWithCertificates;
 
     /// <summary>NumberOfPasswordPrompts.</summary>
     public int NumberOfPasswordPrompts { get; init; } = 3;

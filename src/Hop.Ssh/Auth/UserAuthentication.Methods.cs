@@ -80,16 +80,21 @@ public sealed partial class UserAuthentication
     /// The signature algorithm for a key: for RSA, the best SHA-2 one the server lists in
     /// server-sig-algs (RFC 8332 §3.3), else rsa-sha2-512; always within PubkeyAcceptedAlgorithms.
     /// </summary>
+    /// A certificate uses its certificate algorithm ("ssh-ed25519-cert-v01@openssh.com", "rsa-sha2-512-cert-v01@openssh.com"),
+    /// whose plain signature algorithm is what server-sig-algs must list.
     private string? SignatureAlgorithmFor(SshPublicKey key)
     {
         var accepted = _options.PubkeyAcceptedAlgorithms;
-        if (key.KeyType != RsaPublicKey.TypeName)
+        bool certificate = key is SshCertificate;
+        string plainType = certificate ? SshCertificate.PlainType(key.KeyType) : key.KeyType;
+        if (plainType != RsaPublicKey.TypeName)
             return accepted.Contains(key.KeyType) ? key.KeyType : null;
         var server = _serverSignatureAlgorithms();
         foreach (var alg in key.SignatureAlgorithms)
         {
-            if (!accepted.Contains(alg)) continue;
-            if (server is null || server.Contains(alg)) return alg;
+            string name = certificate ? SshCertificate.AlgorithmFor(alg) : alg;
+            if (!accepted.Contains(name)) continue;
+            if (server is null || server.Contains(alg)) return name;
         }
         return null;
     }

@@ -43,9 +43,19 @@ public static class HostKeyAlgorithms
     public static readonly HostKeyAlgorithm RsaSha256 = new("rsa-sha2-256", "ssh-rsa", HashAlgorithmName.SHA256, false);
     public static readonly HostKeyAlgorithm InsecureSshRsa = new("ssh-rsa", "ssh-rsa", HashAlgorithmName.SHA1, true);
 
+    /// <summary>The OpenSSH certificate forms (PROTOCOL.certkeys): "X-cert-v01@openssh.com" signs as X does.</summary>
+    private static HostKeyAlgorithm Certificate(HostKeyAlgorithm plain) =>
+        new(plain.Name + CertificateSuffix, plain.KeyType + CertificateSuffix, plain.Hash, plain.IsInsecure);
+
+    private const string CertificateSuffix = "-cert-v01@openssh.com";
+
+    /// <summary>The certificate algorithms, in the order of <see cref="Default"/> (then the insecure ssh-rsa form).</summary>
+    public static IReadOnlyList<HostKeyAlgorithm> Certificates { get; } =
+        [.. new[] { Ed25519, EcdsaNistP256, EcdsaNistP384, EcdsaNistP521, RsaSha512, RsaSha256, InsecureSshRsa }.Select(Certificate)];
+
     /// <summary>Every supported algorithm, for ssh -Q key / sig.</summary>
     public static IReadOnlyList<HostKeyAlgorithm> Supported { get; } =
-        [Ed25519, EcdsaNistP256, EcdsaNistP384, EcdsaNistP521, RsaSha512, RsaSha256, InsecureSshRsa];
+        [Ed25519, EcdsaNistP256, EcdsaNistP384, EcdsaNistP521, RsaSha512, RsaSha256, InsecureSshRsa, .. Certificates];
 
     /// <summary>Names of every supported algorithm.</summary>
     public static IReadOnlyList<string> SupportedNames { get; } = Supported.Select(a => a.Name).ToArray();
@@ -56,6 +66,15 @@ public static class HostKeyAlgorithms
     /// <summary>The default preference list (OpenSSH 10's, without certificates and without ssh-rsa).</summary>
     public static IReadOnlyList<string> Default { get; } =
         [Ed25519.Name, EcdsaNistP256.Name, EcdsaNistP384.Name, EcdsaNistP521.Name, RsaSha512.Name, RsaSha256.Name];
+
+    /// <summary>
+    /// The certificate forms of <see cref="Default"/>: offered first for host keys when a known_hosts
+    /// @cert-authority line could match the host, and first in PubkeyAcceptedAlgorithms, as OpenSSH orders them.
+    /// </summary>
+    public static IReadOnlyList<string> CertificateDefault { get; } = Default.Select(n => n + CertificateSuffix).ToArray();
+
+    /// <summary>OpenSSH's order for PubkeyAcceptedAlgorithms: certificate forms first, then the plain algorithms.</summary>
+    public static IReadOnlyList<string> DefaultWithCertificates { get; } = [.. CertificateDefault, .. Default];
 
     /// <summary>The algorithm of that name, or null.</summary>
     public static HostKeyAlgorithm? Find(string name) => Supported.FirstOrDefault(a => a.Name == name);

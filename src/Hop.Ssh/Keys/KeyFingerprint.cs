@@ -34,6 +34,7 @@ public static class KeyFingerprint
         "ssh-ed25519" => "ED25519",
         "ssh-rsa" => "RSA",
         "ssh-dss" => "DSA",
+        var t when t.EndsWith(SshCertificate.Suffix, StringComparison.Ordinal) => TypeLabel(SshCertificate.PlainType(t)) + "-CERT",
         var t when t.StartsWith("ecdsa-sha2-", StringComparison.Ordinal) => "ECDSA",
         var t => t,
     };

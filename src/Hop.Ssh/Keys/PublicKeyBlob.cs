@@ -15,6 +15,7 @@ internal static class PublicKeyBlob
             {
                 Ed25519PublicKey.TypeName => Ed25519PublicKey.ReadBody(ref r),
                 RsaPublicKey.TypeName => RsaPublicKey.ReadBody(ref r),
+                _ when type.EndsWith(SshCertificate.Suffix, StringComparison.Ordinal) => SshCertificate.ReadBody(type, ref r, blob),
                 _ when type.StartsWith("ecdsa-sha2-", StringComparison.Ordinal) => EcdsaPublicKey.ReadBody(type, ref r),
                 _ => throw new SshKeyFormatException($"unsupported key type {type}"),
             };

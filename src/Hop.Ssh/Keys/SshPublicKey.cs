@@ -33,7 +33,8 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
             string alg = r.ReadName();
             var sig = r.ReadString(16 * 1024);
             r.EnsureEnd();
-            if (requiredAlgorithm is not null && alg != requiredAlgorithm) return false;
+            // A certificate algorithm ("rsa-sha2-512-cert-v01@openssh.com") signs with its plain algorithm.
+            if (requiredAlgorithm is not null && alg != SshCertificate.SignatureAlgorithmOf(requiredAlgorithm)) return false;
             if (!SignatureAlgorithms.Contains(alg)) return false;
             return VerifyRaw(alg, data, sig);
         }
@@ -62,7 +63,10 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
     }
 
     /// <summary>"SHA256:base64" (no padding) as ssh-keygen -l prints by default.</summary>
-    public string Fingerprint(HashAlgorithmName? hash = null) => KeyFingerprint.Format(Blob, hash ?? HashAlgorithmName.SHA256);
+    public string Fingerprint(HashAlgorithmName? hash = null) => KeyFingerprint.Format(FingerprintBlob, hash ?? HashAlgorithmName.SHA256);
+
+    /// <summary>The blob a fingerprint is taken of: the key's own (a certificate's is its plain key's, as OpenSSH).</summary>
+    protected virtual ReadOnlySpan<byte> FingerprintBlob => Blob;
 
     /// <summary>The one-line OpenSSH public key ("type base64 [comment]").</summary>
     public string ToOpenSshLine(string? comment = null) =>

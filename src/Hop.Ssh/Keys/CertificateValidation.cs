@@ -1,0 +1,57 @@
+namespace Hop.Ssh.Keys;
+
+/// <summary>
+/// Whether a certificate may be used: the CA's signature, the certificate type, the validity window
+/// (valid after &lt;= now &lt; valid before), the principal, and no critical option the checker does not
+/// understand. The reasons are OpenSSH's.
+/// </summary>
+public static class CertificateValidation
+{
+    /// <summary>The critical options a user certificate may carry (PROTOCOL.certkeys, and verify-required).</summary>
+    public static IReadOnlyList<string> UserCriticalOptions { get; } =
+        [CertificateOption.ForceCommand, CertificateOption.SourceAddress, CertificateOption.VerifyRequired];
+
+    /// <summary>
+    /// Checks <paramref name="certificate"/>; returns null when it is good, else the reason it is refused.
+    /// </summary>
+    /// <param name="certificate">The certificate.</param>
+    /// <param name="expectedType">User for authentication, Host for a server's host key.</param>
+    /// <param name="principal">The user or host name that must be listed, or null to skip the check.</param>
+    /// <param name="now">The time to check the validity window against.</param>
+    /// <param name="knownCriticalOptions">Critical options understood; others refuse the certificate. Defaults to
+    /// <see cref="UserCriticalOptions"/> for user certificates and none for host certificates.</param>
+    /// <param name="allowSha1">Accept a CA signature made with ssh-rsa (SHA-1).</param>
+    /// <param name="requirePrincipal">Refuse a certificate without principals (valid for anyone) when a principal is
+    /// checked: OpenSSH requires them for host certificates and for TrustedUserCAKeys.</param>
+    public static string? Check(SshCertificate certificate, SshCertificateType expectedType, string? principal, DateTimeOffset now,
+        IReadOnlyCollection<string>? knownCriticalOptions = null, bool allowSha1 = false, bool requirePrincipal = true)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        if (certificate.SignatureAlgorithm == "ssh-rsa" && !allowSha1)
+            return "Certificate invalid: CA signature uses ssh-rsa (SHA-1), which is not allowed";
+        if (!certificate.VerifySignature(allowSha1)) return "Certificate invalid: CA signature verification failed";
+        if (certificate.Type != expectedType)
+            return expectedType == SshCertificateType.User ? "Certificate invalid: not a user certificate" : "Certificate invalid: not a host certificate";
+        long t = now.ToUnixTimeSeconds();
+        ulong seconds = t < 0 ? 0 : (ulong)t;
+        if (seconds < certificate.ValidAfter) return "Certificate invalid: not yet valid";
+        if (seconds >= certificate.ValidBefore) return "Certificate invalid: expired";
+        if (principal is not null)
+        {
+            if (certificate.ValidPrincipals.Count == 0)
+            {
+                if (requirePrincipal) return "Certificate lacks principal list";
+            }
+            else if (!certificate.ValidPrincipals.Contains(principal, StringComparer.Ordinal))
+            {
+                return "Certificate invalid: name is not a listed principal";
+            }
+        }
+        var known = knownCriticalOptions ?? (expectedType == SshCertificateType.User ? UserCriticalOptions : []);
+        foreach (var option in certificate.CriticalOptions)
+        {
+            if (!known.Contains(option.Name)) return $"Certificate invalid: unsupported critical option \"{option.Name}\"";
+        }
+        return null;
+    }
+}
