@@ -34,4 +34,6 @@ public sealed class CertificateIdentity : IUserIdentity
 
     public ValueTask<byte[]?> SignAsync(ReadOnlyMemory<byte> data, string algorithm, CancellationToken cancellationToken) =>
         _key.SignAsync(data, SshCertificate.SignatureAlgorithmOf(algorithm), cancellationToken);
+
+    public bool CanSignWithoutPrompt => _key.CanSignWithoutPrompt;
 }

@@ -55,6 +55,7 @@ public sealed partial class UserAuthentication
             if (reply.Number == AuthMessageNumbers.Success) return Outcome.Success;
             if (reply.Number != AuthMessageNumbers.Failure) throw new SshProtocolException($"unexpected message {reply.Number} after a publickey signature");
             if (UpdateFromFailure(reply.Payload)) return Outcome.Failed;
+            if (Array.IndexOf(_canContinue, "publickey") < 0) return Outcome.Failed;
         }
         _exhausted.Add("publickey");
         return Outcome.Exhausted;
