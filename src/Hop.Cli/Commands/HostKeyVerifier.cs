@@ -50,6 +50,10 @@ internal sealed class HostKeyVerifier
             case KnownHostStatus.Known:
                 _log.Write(1, $"Host '{shown}' is known and matches the {key.KeyType} host key.");
                 _log.Write(1, $"Found key in {result.Entry}");
+                if (_config.GlobalKnownHostsFiles.Contains(result.Entry!.File) && !_config.UserKnownHostsFiles.Contains(result.Entry.File))
+                    _log.Write(3, "check_host_key: host key found in GlobalKnownHostsFile; disabling UpdateHostkeys");
+                else
+                    TrustedForUpdates = true;
                 return true;
             case KnownHostStatus.Revoked:
                 Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
@@ -110,6 +114,16 @@ internal sealed class HostKeyVerifier
         }
     }
 
+    /// <summary>
+    /// True when the host key was found in a UserKnownHostsFile or accepted by the user (not let through with
+    /// StrictHostKeyChecking=no over a changed key, not found only in GlobalKnownHostsFile): only then may UpdateHostKeys
+    /// learn the server's other keys, as OpenSSH's check_host_key decides.
+    /// </summary>
+    public bool TrustedForUpdates { get; private set; }
+
+    /// <summary>The name and port known_hosts lists this host under (HostKeyAlias, or HostName and Port).</summary>
+    public (string Host, int Port) KnownHostsName => (HostForKnownHosts, KnownHostsPort);
+
     /// <summary>True when StrictHostKeyChecking=no let a changed key through (password auth must be off).</summary>
     public bool DisabledByChangedKey { get; private set; }
 
@@ -120,6 +134,7 @@ internal sealed class HostKeyVerifier
         try
         {
             KnownHosts.Add(file, host, KnownHostsPort, key, _config.HashKnownHosts);
+            TrustedForUpdates = true;
             string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";
             Console.Error.WriteLine($"Warning: Permanently added '{shown}' ({KeyFingerprint.TypeLabel(key.KeyType)}) to the list of known hosts.");
         }

@@ -18,7 +18,8 @@ internal static partial class SshCommand
         var files = await LoadIdentitiesAsync(c, prompter, log, agent.AddKeysHook(c)).ConfigureAwait(false);
         var identities = c.PubkeyAuthentication ? await agent.CombineAsync(files, c.IdentitiesOnly).ConfigureAwait(false) : files;
         var verifier = new HostKeyVerifier(c, prompter, log);
-        var settings = SshClientSettingsFor.Build(c, identities, prompter, verifier, agent, ProxyStream(a, c, log), log);
+        var updater = new HostKeyUpdater(c, verifier, log);
+        var settings = SshClientSettingsFor.Build(c, identities, prompter, verifier, agent, ProxyStream(a, c, log), log, updater);
         SshClient client;
         try
         {
@@ -30,15 +31,22 @@ internal static partial class SshCommand
         }
         await using (client.ConfigureAwait(false))
         {
-            await using var forwarding = await SshForwarding.StartAsync(c, client, log).ConfigureAwait(false);
-            if (a.StdioForward is not null) return await SshForwarding.StdioForwardAsync(a.StdioForward, client, log).ConfigureAwait(false);
-            if (a.Background) SshForwardingBackground.Detach();
-            if (a.NoCommand)
+            try
             {
-                await client.Connection.Completion.ConfigureAwait(false);
-                return 0;
+                await using var forwarding = await SshForwarding.StartAsync(c, client, log).ConfigureAwait(false);
+                if (a.StdioForward is not null) return await SshForwarding.StdioForwardAsync(a.StdioForward, client, log).ConfigureAwait(false);
+                if (a.Background) SshForwardingBackground.Detach();
+                if (a.NoCommand)
+                {
+                    await client.Connection.Completion.ConfigureAwait(false);
+                    return 0;
+                }
+                return await RunRemoteAsync(a, c, client, log).ConfigureAwait(false);
             }
-            return await RunRemoteAsync(a, c, client, log).ConfigureAwait(false);
+            finally
+            {
+                await updater.FinishAsync().ConfigureAwait(false);
+            }
         }
     }
 

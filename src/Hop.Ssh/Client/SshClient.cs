@@ -73,6 +73,7 @@ public sealed class SshClient : IAsyncDisposable
                 ServerAliveCountMax = settings.ServerAliveCountMax,
                 HostName = settings.Host,
             });
+            settings.OnConnectionStarting?.Invoke(transport, connection);
             connection.Start();
             return new SshClient(transport, connection, method);
         }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Hop.Ssh.Auth;
+using Hop.Ssh.Connection;
 using Hop.Ssh.Crypto;
 using Hop.Ssh.Transport;
 
@@ -52,6 +53,12 @@ public sealed class SshClientSettings
 
     /// <summary>Runs after the key exchange, before authentication (for session-bind@openssh.com).</summary>
     public Func<SshTransport, CancellationToken, Task>? OnKeyExchanged { get; init; }
+
+    /// <summary>
+    /// Runs after authentication, before the connection's receive loop starts: the place to register handlers for
+    /// what the server sends at once, such as hostkeys-00@openssh.com (<see cref="HostKeyUpdates"/>).
+    /// </summary>
+    public Action<SshTransport, SshConnection>? OnConnectionStarting { get; init; }
 
     /// <summary>Debug lines by level (1 = -v, 2 = -vv, 3 = -vvv); never secrets.</summary>
     public Action<int, string>? Log { get; init; }
