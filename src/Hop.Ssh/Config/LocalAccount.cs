@@ -41,4 +41,35 @@ internal static partial class LocalAccount
         }
         return null;
     }
+
+    /// <summary>
+    /// True when the path names something that is not a regular file or folder (a device such as /dev/null, a fifo, a
+    /// socket): such a file is written in place, never replaced by a rename.
+    /// </summary>
+    public static unsafe bool IsSpecialFile(string path)
+    {
+        const int TypeMask = 0xF000, Regular = 0x8000, Folder = 0x4000;
+        byte* buffer = stackalloc byte[512];
+        int mode;
+        if (OperatingSystem.IsLinux())
+        {
+            // statx: stx_mode (u16) at offset 28 on every Linux architecture.
+            const int AtFdCwd = -100;
+            const uint StatxType = 0x1;
+            if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0) return false;
+            mode = *(ushort*)(buffer + 28);
+        }
+        else if (OperatingSystem.IsMacOS())
+        {
+            // struct stat (64-bit inode): st_mode (u16) at offset 4.
+            int rc = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? StatArm64(path, buffer) : StatX64(path, buffer);
+            if (rc != 0) return false;
+            mode = *(ushort*)(buffer + 4);
+        }
+        else
+        {
+            return false;
+        }
+        return (mode & TypeMask) is not Regular and not Folder;
+    }
 }

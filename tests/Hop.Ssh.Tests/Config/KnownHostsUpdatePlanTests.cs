@@ -75,4 +75,35 @@ public class KnownHostsUpdatePlanTests : ConfigTestBase
         Assert.Equal([Ec], plan.NewKeys);
         Assert.Empty(plan.OldKeys);
     }
+
+    /// <summary>UserKnownHostsFile=/dev/null with keys learned or replaced: written through, never renamed over.</summary>
+    [Fact]
+    public void DevNullStaysADevice()
+    {
+        try
+        {
+            KnownHosts.Add("/dev/null", "h", 22, Ed, hash: false);
+            KnownHostsUpdate.ReplaceHostKeys("/dev/null", "h", 22, [Ed, Ec], hash: true);
+        }
+        finally
+        {
+            string type = Run("/usr/bin/stat", "-c", "%F", "/dev/null").Trim();
+            if (type != "character special file")
+            {
+                File.Delete("/dev/null");
+                Run("/usr/bin/mknod", "-m", "666", "/dev/null", "c", "1", "3");
+                Assert.Fail($"/dev/null was replaced by a {type}");
+            }
+        }
+    }
+
+    private static string Run(string program, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit(10_000);
+        return output;
+    }
 }
