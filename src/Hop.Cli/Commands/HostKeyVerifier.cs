@@ -67,9 +67,11 @@ internal sealed class HostKeyVerifier
                 PrintChanged(key, shown, result);
                 if (_config.StrictHostKeyChecking is StrictHostKeyChecking.No)
                 {
-                    Console.Error.WriteLine("Password authentication is disabled to avoid man-in-the-middle attacks.");
-                    Console.Error.WriteLine("Keyboard-interactive authentication is disabled to avoid man-in-the-middle attacks.");
+                    var disabled = _config.DisableForChangedHostKey(out bool cancelled);
+                    foreach (var message in disabled) Console.Error.WriteLine(message);
                     DisabledByChangedKey = true;
+                    if (cancelled && _config.ExitOnForwardFailure)
+                        throw new SshConnectionException("Error: forwarding disabled due to host key check failure");
                     return true;
                 }
                 Console.Error.WriteLine($"Host key for {shown} has changed and you have requested strict checking.");
