@@ -18,16 +18,14 @@ internal sealed class HostKeyUpdater
     private readonly ResolvedConfig _config;
     private readonly HostKeyVerifier _verifier;
     private readonly DiagnosticLog _log;
-    private readonly string? _ipAddress;
     private Task _work = Task.CompletedTask;
     private int _seen;
 
-    public HostKeyUpdater(ResolvedConfig config, HostKeyVerifier verifier, DiagnosticLog log, string? ipAddress = null)
+    public HostKeyUpdater(ResolvedConfig config, HostKeyVerifier verifier, DiagnosticLog log)
     {
         _config = config;
         _verifier = verifier;
         _log = log;
-        _ipAddress = ipAddress;
     }
 
     /// <summary>can_update_hostkeys: UpdateHostKeys on, somewhere to write, and no question to ask in batch mode.</summary>
@@ -97,8 +95,9 @@ internal sealed class HostKeyUpdater
             return;
         }
         var (host, port) = _verifier.KnownHostsName;
+        string? ip = _verifier.CheckedAddress;
         var files = _config.UserKnownHostsFiles;
-        var plan = KnownHostsUpdate.Plan(files, host, port, keys, _ipAddress);
+        var plan = KnownHostsUpdate.Plan(files, host, port, keys, ip);
         _log.Write(3, $"client_input_hostkeys: {keys.Count} server keys: {plan.NewKeys.Count} new, {keys.Count - plan.NewKeys.Count} retained. {plan.OldKeys.Count} to remove");
         if (plan.SkipReason is not null)
         {
@@ -126,7 +125,7 @@ internal sealed class HostKeyUpdater
             try
             {
                 // Keys are added to the first file only; the others just lose the host's lines, as in OpenSSH.
-                KnownHostsUpdate.ReplaceHostKeys(files[i], host, port, i == 0 ? keep : [], _config.HashKnownHosts, _ipAddress);
+                KnownHostsUpdate.ReplaceHostKeys(files[i], host, port, i == 0 ? keep : [], _config.HashKnownHosts, ip);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshException)
             {

@@ -10,7 +10,7 @@ namespace Hop.Cli.Commands;
 /// Checks the server's host key against known_hosts as OpenSSH does, with StrictHostKeyChecking
 /// yes / ask / accept-new / no, and explains a refusal in OpenSSH's words.
 /// </summary>
-internal sealed class HostKeyVerifier
+internal sealed partial class HostKeyVerifier
 {
     private readonly ResolvedConfig _config;
     private readonly IAuthPrompter? _prompter;
@@ -54,6 +54,8 @@ internal sealed class HostKeyVerifier
                     _log.Write(3, "check_host_key: host key found in GlobalKnownHostsFile; disabling UpdateHostkeys");
                 else
                     TrustedForUpdates = true;
+                if (!await CheckAddressAsync(key, shown, ct).ConfigureAwait(false)) return false;
+                if (_config.VisualHostKey) _log.Write(0, $"Host key fingerprint is {key.Fingerprint()}\n{Randomart.Render(key)}");
                 return true;
             case KnownHostStatus.Revoked:
                 Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
@@ -95,8 +97,9 @@ internal sealed class HostKeyVerifier
         }
         string fp = key.Fingerprint();
         string prompt =
-            $"The authenticity of host '{shown} ({_config.HostName})' can't be established.\n" +
+            $"The authenticity of host '{shown} ({AddressShown})' can't be established.\n" +
             $"{KeyFingerprint.TypeLabel(key.KeyType)} key fingerprint is {fp}.\n" +
+            (_config.VisualHostKey ? Randomart.Render(key) + "\n" : "") +
             "This key is not known by any other names.\n" +
             "Are you sure you want to continue connecting (yes/no/[fingerprint])? ";
         while (true)
@@ -135,9 +138,10 @@ internal sealed class HostKeyVerifier
         if (file is null) return;
         try
         {
-            KnownHosts.Add(file, host, KnownHostsPort, key, _config.HashKnownHosts);
+            string? ip = CheckHostIPActive ? RemoteAddress!.ToString() : null;
+            KnownHosts.Add(file, host, KnownHostsPort, key, _config.HashKnownHosts, ip);
             TrustedForUpdates = true;
-            string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";
+            string shown = (KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}") + (ip is null ? "" : "," + AddressShown);
             Console.Error.WriteLine($"Warning: Permanently added '{shown}' ({KeyFingerprint.TypeLabel(key.KeyType)}) to the list of known hosts.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshException)

@@ -42,6 +42,7 @@ internal static class SshClientSettingsFor
         ServerAliveCountMax = c.ServerAliveCountMax,
         OnKeyExchanged = agent.BindAsync,
         OpenStream = openStream,
+        OnAddressConnected = address => verifier.RemoteAddress = address,
         OnConnectionStarting = updater is null ? null : updater.Attach,
         Log = log.Sink,
     };

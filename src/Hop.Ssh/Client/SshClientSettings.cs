@@ -48,6 +48,9 @@ public sealed class SshClientSettings
     public TimeSpan ServerAliveInterval { get; init; }
     public int ServerAliveCountMax { get; init; } = 3;
 
+    /// <summary>Called with the address the TCP connection reached, before the handshake (CheckHostIP, prompts).</summary>
+    public Action<System.Net.IPAddress>? OnAddressConnected { get; init; }
+
     /// <summary>When set, the connection runs over this stream (ProxyCommand, ProxyJump) instead of TCP.</summary>
     public Func<CancellationToken, Task<Stream>>? OpenStream { get; init; }
 
