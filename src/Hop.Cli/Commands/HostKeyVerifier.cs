@@ -61,21 +61,18 @@ internal sealed partial class HostKeyVerifier
                 Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
                 Console.Error.WriteLine("@       WARNING: REVOKED HOST KEY DETECTED!               @");
                 Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-                Console.Error.WriteLine($"The {key.KeyType} host key for {shown} is marked as revoked.");
+                Console.Error.WriteLine($"The {KeyFingerprint.TypeLabel(key.KeyType)} host key for {shown} is marked as revoked.");
                 Console.Error.WriteLine("This could mean that a stolen key is being used to");
                 Console.Error.WriteLine("impersonate this host.");
-                return false;
+                if (_config.StrictHostKeyChecking is not StrictHostKeyChecking.No)
+                {
+                    Console.Error.WriteLine($"{KeyFingerprint.TypeLabel(key.KeyType)} host key for {shown} was revoked and you have requested strict checking.");
+                    return false;
+                }
+                return ContinueUnsafe();
             case KnownHostStatus.Changed:
                 PrintChanged(key, shown, result);
-                if (_config.StrictHostKeyChecking is StrictHostKeyChecking.No)
-                {
-                    var disabled = _config.DisableForChangedHostKey(out bool cancelled);
-                    foreach (var message in disabled) Console.Error.WriteLine(message);
-                    DisabledByChangedKey = true;
-                    if (cancelled && _config.ExitOnForwardFailure)
-                        throw new SshConnectionException("Error: forwarding disabled due to host key check failure");
-                    return true;
-                }
+                if (_config.StrictHostKeyChecking is StrictHostKeyChecking.No) return ContinueUnsafe();
                 Console.Error.WriteLine($"Host key for {shown} has changed and you have requested strict checking.");
                 return false;
         }
@@ -128,6 +125,20 @@ internal sealed partial class HostKeyVerifier
 
     /// <summary>The name and port known_hosts lists this host under (HostKeyAlias, or HostName and Port).</summary>
     public (string Host, int Port) KnownHostsName => (HostForKnownHosts, KnownHostsPort);
+
+    /// <summary>
+    /// StrictHostKeyChecking=no over a changed or revoked key: go on without anything a man in the middle could use
+    /// (OpenSSH's continue_unsafe).
+    /// </summary>
+    private bool ContinueUnsafe()
+    {
+        var disabled = _config.DisableForChangedHostKey(out bool cancelled);
+        foreach (var message in disabled) Console.Error.WriteLine(message);
+        DisabledByChangedKey = true;
+        if (cancelled && _config.ExitOnForwardFailure)
+            throw new SshConnectionException("Error: forwarding disabled due to host key check failure");
+        return true;
+    }
 
     /// <summary>True when StrictHostKeyChecking=no let a changed key through (password auth must be off).</summary>
     public bool DisabledByChangedKey { get; private set; }
