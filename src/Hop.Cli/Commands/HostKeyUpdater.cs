@@ -21,18 +21,26 @@ internal sealed class HostKeyUpdater
     private Task _work = Task.CompletedTask;
     private int _seen;
 
-    public HostKeyUpdater(ResolvedConfig config, HostKeyVerifier verifier, DiagnosticLog log)
+    private readonly bool _askDisabled;
+
+    /// <param name="remoteCommand">True when a remote command runs: UpdateHostKeys=ask cannot ask then (as in ssh.c).</param>
+    public HostKeyUpdater(ResolvedConfig config, HostKeyVerifier verifier, DiagnosticLog log, bool remoteCommand)
     {
         _config = config;
         _verifier = verifier;
         _log = log;
+        if (config.UpdateHostKeys == UpdateHostKeys.Ask && remoteCommand)
+        {
+            log.Write(1, "UpdateHostKeys=ask is incompatible with remote command execution; disabling");
+            _askDisabled = true;
+        }
     }
 
     /// <summary>can_update_hostkeys: UpdateHostKeys on, somewhere to write, and no question to ask in batch mode.</summary>
     private bool Enabled => _config.UpdateHostKeys switch
     {
         UpdateHostKeys.Yes => _config.UserKnownHostsFiles.Count > 0,
-        UpdateHostKeys.Ask => _config.UserKnownHostsFiles.Count > 0 && !_config.BatchMode,
+        UpdateHostKeys.Ask => _config.UserKnownHostsFiles.Count > 0 && !_config.BatchMode && !_askDisabled,
         _ => false,
     };
 

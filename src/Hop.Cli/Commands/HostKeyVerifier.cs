@@ -106,6 +106,8 @@ internal sealed partial class HostKeyVerifier
             answer = answer.Trim();
             if (answer.Equals("yes", StringComparison.OrdinalIgnoreCase) || answer == fp)
             {
+                // Only a key the user confirmed is trusted for UpdateHostKeys; accept-new and no are not (OpenSSH 9).
+                TrustedForUpdates = true;
                 Learn(host, key);
                 return true;
             }
@@ -151,7 +153,6 @@ internal sealed partial class HostKeyVerifier
         {
             string? ip = CheckHostIPActive ? RemoteAddress!.ToString() : null;
             KnownHosts.Add(file, host, KnownHostsPort, key, _config.HashKnownHosts, ip);
-            TrustedForUpdates = true;
             string shown = (KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}") + (ip is null ? "" : "," + AddressShown);
             Console.Error.WriteLine($"Warning: Permanently added '{shown}' ({KeyFingerprint.TypeLabel(key.KeyType)}) to the list of known hosts.");
         }

@@ -18,7 +18,7 @@ internal static partial class SshCommand
         var files = await LoadIdentitiesAsync(c, prompter, log, agent.AddKeysHook(c)).ConfigureAwait(false);
         var identities = c.PubkeyAuthentication ? await agent.CombineAsync(files, c.IdentitiesOnly).ConfigureAwait(false) : files;
         var verifier = new HostKeyVerifier(c, prompter, log);
-        var updater = new HostKeyUpdater(c, verifier, log);
+        var updater = new HostKeyUpdater(c, verifier, log, remoteCommand: a.Command.Count > 0);
         var settings = SshClientSettingsFor.Build(c, identities, prompter, verifier, agent, ProxyStream(a, c, log), log, updater);
         SshClient client;
         try

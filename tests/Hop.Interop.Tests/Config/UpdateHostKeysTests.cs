@@ -123,7 +123,7 @@ public sealed class UpdateHostKeysTests
         var changed = await HopCli.RunAsync(Args(sshd, kh, await TestKeys.UserKeyAsync(), "UpdateHostKeys=yes", "StrictHostKeyChecking=no"));
         Assert.True(changed.ExitCode == 0, changed.ToString());
         Assert.Contains("REMOTE HOST IDENTIFICATION HAS CHANGED", changed.Stderr, StringComparison.Ordinal);
-        Assert.Contains("disabling UpdateHostkeys", changed.Stderr, StringComparison.Ordinal);
+        Assert.Contains("UpdateHostkeys is disabled because the host key is not trusted.", changed.Stderr, StringComparison.Ordinal);
         Assert.Equal(wrong, await File.ReadAllTextAsync(kh));
 
         // Found only in GlobalKnownHostsFile: the user's file is not touched.
@@ -134,5 +134,73 @@ public sealed class UpdateHostKeysTests
         var viaGlobal = await HopCli.RunAsync(args);
         Assert.True(viaGlobal.ExitCode == 0, viaGlobal.ToString());
         Assert.Equal("", await File.ReadAllTextAsync(kh));
+    }
+
+    private static string[] Keys(string knownHosts) =>
+        File.ReadAllLines(knownHosts).Select(l => string.Join(' ', l.Split(' ')[1..3])).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>A host first met with accept-new is not "explicitly trusted": ssh and hop both learn only the key it used.</summary>
+    [Fact]
+    public async Task FirstContactWithAcceptNewLearnsOnlyTheKeyUsedAsSshDoes()
+    {
+        await using var sshd = await SshdServer.StartAsync(hostKeys: ThreeKeys);
+        string dir = TestPaths.NewTempDir("hop-uhk-");
+        string sshKh = Path.Combine(dir, "ssh"), hopKh = Path.Combine(dir, "hop");
+        // ssh handles the proof only while the session lasts: give it a second.
+        var ssh = Peer.Run("/usr/bin/ssh", [.. Args(sshd, sshKh, await TestKeys.UserKeyAsync(), "UpdateHostKeys=yes", "StrictHostKeyChecking=accept-new").Skip(1).SkipLast(1), "sleep 1"]);
+        Assert.True(ssh.ExitCode == 0, ssh.ToString());
+        var hop = await HopCli.RunAsync(Args(sshd, hopKh, await TestKeys.UserKeyAsync(), "UpdateHostKeys=yes", "StrictHostKeyChecking=accept-new"));
+        Assert.True(hop.ExitCode == 0, hop.ToString());
+        Assert.Single(Keys(sshKh));
+        Assert.Equal(Keys(sshKh), Keys(hopKh));
+        Assert.Contains("hostkey not known or explicitly trusted: disabling UpdateHostkeys", hop.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>UpdateHostKeys=ask: the same question as ssh; "no" leaves the file, "yes" updates it.</summary>
+    [Fact]
+    public async Task AskModeAsksAsSshDoes()
+    {
+        await using var sshd = await SshdServer.StartAsync(hostKeys: ["ed25519", "ecdsa256"]);
+        string dir = TestPaths.NewTempDir("hop-uhk-");
+        string start = await HostLineAsync(sshd, "ed25519") + "\n";
+        string Askpass(string name, string answer)
+        {
+            string script = Path.Combine(dir, name);
+            File.WriteAllText(script, $"#!/bin/sh\nprintf '%s' \"$1\" > '{script}.prompt'\necho {answer}\n");
+            File.SetUnixFileMode(script, (UnixFileMode)0b111_101_101);
+            return script;
+        }
+        foreach (var answer in new[] { "no", "yes" })
+        {
+            string sshKh = Path.Combine(dir, "ssh-" + answer), hopKh = Path.Combine(dir, "hop-" + answer);
+            await File.WriteAllTextAsync(sshKh, start);
+            await File.WriteAllTextAsync(hopKh, start);
+            var sshArgs = Args(sshd, sshKh, await TestKeys.UserKeyAsync(), "UpdateHostKeys=ask").Skip(1).Where(a => a != "BatchMode=yes").ToList();
+            sshArgs.RemoveAt(sshArgs.IndexOf("IdentitiesOnly=yes") + 1);
+            // ssh asks only for a shell, not with a remote command: the shell reads its command from stdin.
+            sshArgs.RemoveAt(sshArgs.Count - 1);
+            var ssh = Peer.Run("/usr/bin/ssh", sshArgs, stdin: "sleep 1\n",
+                environment: new() { ["SSH_ASKPASS"] = Askpass("ssh-ask-" + answer, answer), ["SSH_ASKPASS_REQUIRE"] = "force" });
+            Assert.True(ssh.ExitCode == 0, ssh.ToString());
+            var hopArgs = Args(sshd, hopKh, await TestKeys.UserKeyAsync(), "UpdateHostKeys=ask").Where(a => a != "BatchMode=yes").ToList();
+            hopArgs.RemoveAt(hopArgs.IndexOf("IdentitiesOnly=yes") + 1);
+            hopArgs.RemoveAt(hopArgs.Count - 1);
+            var hop = await HopCli.RunAsync(hopArgs, new Dictionary<string, string?> { ["SSH_ASKPASS"] = Askpass("hop-ask-" + answer, answer), ["SSH_ASKPASS_REQUIRE"] = "force" },
+                stdin: "sleep 1\n"u8.ToArray());
+            Assert.True(hop.ExitCode == 0, hop.ToString());
+            Assert.Equal("Accept updated hostkeys? (yes/no): ", await File.ReadAllTextAsync(Path.Combine(dir, "ssh-ask-" + answer + ".prompt")));
+            Assert.Equal("Accept updated hostkeys? (yes/no): ", await File.ReadAllTextAsync(Path.Combine(dir, "hop-ask-" + answer + ".prompt")));
+            Assert.Contains("The server has updated its host keys.", hop.Stderr, StringComparison.Ordinal);
+            Assert.Equal(Keys(sshKh), Keys(hopKh));
+            Assert.Equal(answer == "yes" ? 2 : 1, Keys(hopKh).Length);
+        }
+
+        // With a remote command ssh cannot ask, so it leaves known_hosts alone; so does hop.
+        string withCommand = Path.Combine(dir, "hop-command");
+        await File.WriteAllTextAsync(withCommand, start);
+        var command = await HopCli.RunAsync(Args(sshd, withCommand, await TestKeys.UserKeyAsync(), "UpdateHostKeys=ask"));
+        Assert.True(command.ExitCode == 0, command.ToString());
+        Assert.Contains("UpdateHostKeys=ask is incompatible with remote command execution; disabling", command.Stderr, StringComparison.Ordinal);
+        Assert.Equal(start, await File.ReadAllTextAsync(withCommand));
     }
 }
