@@ -48,7 +48,7 @@ internal sealed partial class HostKeyVerifier
         switch (result.Status)
         {
             case KnownHostStatus.Known:
-                _log.Write(1, $"Host '{shown}' is known and matches the {key.KeyType} host key.");
+                _log.Write(1, $"Host '{shown}' is known and matches the {KeyFingerprint.TypeLabel(key.KeyType)} host key.");
                 _log.Write(1, $"Found key in {result.Entry}");
                 if (_config.GlobalKnownHostsFiles.Contains(result.Entry!.File) && !_config.UserKnownHostsFiles.Contains(result.Entry.File))
                     _log.Write(3, "check_host_key: host key found in GlobalKnownHostsFile; disabling UpdateHostkeys");
@@ -84,12 +84,12 @@ internal sealed partial class HostKeyVerifier
                 Learn(host, key);
                 return true;
             case StrictHostKeyChecking.Yes:
-                Console.Error.WriteLine($"No {key.KeyType} host key is known for {shown} and you have requested strict checking.");
+                Console.Error.WriteLine($"No {KeyFingerprint.TypeLabel(key.KeyType)} host key is known for {shown} and you have requested strict checking.");
                 return false;
         }
         if (_prompter is null)
         {
-            Console.Error.WriteLine($"No {key.KeyType} host key is known for {shown} and you have requested strict checking.");
+            Console.Error.WriteLine($"No {KeyFingerprint.TypeLabel(key.KeyType)} host key is known for {shown} and you have requested strict checking.");
             return false;
         }
         string fp = key.Fingerprint();

@@ -186,4 +186,17 @@ public sealed class KnownHostsCliTests : IAsyncLifetime
         var plain = await HopAsync(args);
         Assert.DoesNotContain("not supported", plain.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task UnknownHostUnderStrictCheckingSaysWhatSshSays()
+    {
+        string kh = Path.Combine(_dir, "unknown");
+        var ssh = Peer.Run("/usr/bin/ssh", await ArgsAsync(kh, "StrictHostKeyChecking=yes", "BatchMode=yes"));
+        Assert.Equal(255, ssh.ExitCode);
+        var hop = await HopAsync(await ArgsAsync(kh, "StrictHostKeyChecking=yes", "BatchMode=yes"));
+        Assert.Equal(255, hop.ExitCode);
+        string line = Clean(ssh.Stderr).Split('\n').Single(l => l.StartsWith("No ", StringComparison.Ordinal));
+        Assert.Contains(line + "\n", Clean(hop.Stderr), StringComparison.Ordinal);
+        Assert.False(File.Exists(kh));
+    }
 }
