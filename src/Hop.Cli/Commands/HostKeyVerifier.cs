@@ -10,7 +10,7 @@ namespace Hop.Cli.Commands;
 /// Checks the server's host key against known_hosts as OpenSSH does, with StrictHostKeyChecking
 /// yes / ask / accept-new / no, and explains a refusal in OpenSSH's words.
 /// </summary>
-internal sealed class HostKeyVerifier
+internal sealed partial class HostKeyVerifier
 {
     private readonly ResolvedConfig _config;
     private readonly IAuthPrompter? _prompter;
@@ -57,21 +57,26 @@ internal sealed class HostKeyVerifier
         switch (result.Status)
         {
             case KnownHostStatus.Known:
-                _log.Write(1, $"Host '{shown}' is known and matches the {key.KeyType} host key.");
+                _log.Write(1, $"Host '{shown}' is known and matches the {KeyFingerprint.TypeLabel(key.KeyType)} host key.");
                 _log.Write(1, $"Found key in {result.Entry}");
+                if (_config.GlobalKnownHostsFiles.Contains(result.Entry!.File) && !_config.UserKnownHostsFiles.Contains(result.Entry.File))
+                    _log.Write(3, "check_host_key: host key found in GlobalKnownHostsFile; disabling UpdateHostkeys");
+                else
+                    TrustedForUpdates = true;
+                if (!await CheckAddressAsync(key, shown, ct).ConfigureAwait(false)) return false;
+                if (_config.VisualHostKey) _log.Write(0, $"Host key fingerprint is {key.Fingerprint()}\n{Randomart.Render(key)}");
                 return true;
             case KnownHostStatus.Revoked:
                 PrintRevoked(key, shown);
-                return false;
+                if (_config.StrictHostKeyChecking is not StrictHostKeyChecking.No)
+                {
+                    Console.Error.WriteLine($"{KeyFingerprint.TypeLabel(key.KeyType)} host key for {shown} was revoked and you have requested strict checking.");
+                    return false;
+                }
+                return ContinueUnsafe();
             case KnownHostStatus.Changed:
                 PrintChanged(key, shown, result);
-                if (_config.StrictHostKeyChecking is StrictHostKeyChecking.No)
-                {
-                    Console.Error.WriteLine("Password authentication is disabled to avoid man-in-the-middle attacks.");
-                    Console.Error.WriteLine("Keyboard-interactive authentication is disabled to avoid man-in-the-middle attacks.");
-                    DisabledByChangedKey = true;
-                    return true;
-                }
+                if (_config.StrictHostKeyChecking is StrictHostKeyChecking.No) return ContinueUnsafe();
                 Console.Error.WriteLine($"Host key for {shown} has changed and you have requested strict checking.");
                 return false;
         }
@@ -83,18 +88,19 @@ internal sealed class HostKeyVerifier
                 Learn(host, key);
                 return true;
             case StrictHostKeyChecking.Yes:
-                Console.Error.WriteLine($"No {key.KeyType} host key is known for {shown} and you have requested strict checking.");
+                Console.Error.WriteLine($"No {KeyFingerprint.TypeLabel(key.KeyType)} host key is known for {shown} and you have requested strict checking.");
                 return false;
         }
         if (_prompter is null)
         {
-            Console.Error.WriteLine($"No {key.KeyType} host key is known for {shown} and you have requested strict checking.");
+            Console.Error.WriteLine($"No {KeyFingerprint.TypeLabel(key.KeyType)} host key is known for {shown} and you have requested strict checking.");
             return false;
         }
         string fp = key.Fingerprint();
         string prompt =
-            $"The authenticity of host '{shown} ({_config.HostName})' can't be established.\n" +
+            $"The authenticity of host '{shown} ({AddressShown})' can't be established.\n" +
             $"{KeyFingerprint.TypeLabel(key.KeyType)} key fingerprint is {fp}.\n" +
+            (_config.VisualHostKey ? Randomart.Render(key) + "\n" : "") +
             "This key is not known by any other names.\n" +
             "Are you sure you want to continue connecting (yes/no/[fingerprint])? ";
         while (true)
@@ -104,6 +110,8 @@ internal sealed class HostKeyVerifier
             answer = answer.Trim();
             if (answer.Equals("yes", StringComparison.OrdinalIgnoreCase) || answer == fp)
             {
+                // Only a key the user confirmed is trusted for UpdateHostKeys; accept-new and no are not (OpenSSH 9).
+                TrustedForUpdates = true;
                 Learn(host, key);
                 return true;
             }
@@ -138,6 +146,30 @@ internal sealed class HostKeyVerifier
         return null;
     }
 
+    /// <summary>
+    /// True when the host key was found in a UserKnownHostsFile or accepted by the user (not let through with
+    /// StrictHostKeyChecking=no over a changed key, not found only in GlobalKnownHostsFile): only then may UpdateHostKeys
+    /// learn the server's other keys, as OpenSSH's check_host_key decides.
+    /// </summary>
+    public bool TrustedForUpdates { get; private set; }
+
+    /// <summary>The name and port known_hosts lists this host under (HostKeyAlias, or HostName and Port).</summary>
+    public (string Host, int Port) KnownHostsName => (HostForKnownHosts, KnownHostsPort);
+
+    /// <summary>
+    /// StrictHostKeyChecking=no over a changed or revoked key: go on without anything a man in the middle could use
+    /// (OpenSSH's continue_unsafe).
+    /// </summary>
+    private bool ContinueUnsafe()
+    {
+        var disabled = _config.DisableForChangedHostKey(out bool cancelled);
+        foreach (var message in disabled) Console.Error.WriteLine(message);
+        DisabledByChangedKey = true;
+        if (cancelled && _config.ExitOnForwardFailure)
+            throw new SshConnectionException("Error: forwarding disabled due to host key check failure");
+        return true;
+    }
+
     /// <summary>True when StrictHostKeyChecking=no let a changed key through (password auth must be off).</summary>
     public bool DisabledByChangedKey { get; private set; }
 
@@ -147,8 +179,9 @@ internal sealed class HostKeyVerifier
         if (file is null) return;
         try
         {
-            KnownHosts.Add(file, host, KnownHostsPort, key, _config.HashKnownHosts);
-            string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";
+            string? ip = CheckHostIPActive ? RemoteAddress!.ToString() : null;
+            KnownHosts.Add(file, host, KnownHostsPort, key, _config.HashKnownHosts, ip);
+            string shown = (KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}") + (ip is null ? "" : "," + AddressShown);
             Console.Error.WriteLine($"Warning: Permanently added '{shown}' ({KeyFingerprint.TypeLabel(key.KeyType)}) to the list of known hosts.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshException)
@@ -162,7 +195,7 @@ internal sealed class HostKeyVerifier
         Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
         Console.Error.WriteLine("@       WARNING: REVOKED HOST KEY DETECTED!               @");
         Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-        Console.Error.WriteLine($"The {key.KeyType} host key for {shown} is marked as revoked.");
+        Console.Error.WriteLine($"The {KeyFingerprint.TypeLabel(key.KeyType)} host key for {shown} is marked as revoked.");
         Console.Error.WriteLine("This could mean that a stolen key is being used to");
         Console.Error.WriteLine("impersonate this host.");
     }

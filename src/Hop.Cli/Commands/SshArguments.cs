@@ -31,6 +31,9 @@ internal sealed class SshArguments
     public bool DisableTty { get; private set; }
     public string? StdioForward { get; private set; }
 
+    /// <summary>What ssh says and exits 255 for at once: a -c or -m list it does not know ("Unknown cipher type '...'").</summary>
+    public string? FlagError { get; private set; }
+
     public static SshArguments Parse(string[] args)
     {
         var a = new SshArguments();
@@ -59,17 +62,18 @@ internal sealed class SshArguments
     {
         switch (opt)
         {
-            case '4': FlagOptions.Add("AddressFamily inet"); break;
-            case '6': FlagOptions.Add("AddressFamily inet6"); break;
-            case 'A': FlagOptions.Add("ForwardAgent yes"); break;
-            case 'a': FlagOptions.Add("ForwardAgent no"); break;
-            case 'C': FlagOptions.Add("Compression yes"); break;
-            case 'X': FlagOptions.Add("ForwardX11 yes"); FlagOptions.Add("ForwardX11Trusted no"); break;
-            case 'Y': FlagOptions.Add("ForwardX11 yes"); FlagOptions.Add("ForwardX11Trusted yes"); break;
-            case 'x': FlagOptions.Add("ForwardX11 no"); break;
-            case 'g': FlagOptions.Add("GatewayPorts yes"); break;
-            case 'k': FlagOptions.Add("GSSAPIDelegateCredentials no"); break;
-            case 'K': FlagOptions.Add("GSSAPIAuthentication yes"); break;
+            case '4': Set("AddressFamily", "inet"); break;
+            case '6': Set("AddressFamily", "inet6"); break;
+            case 'A': Set("ForwardAgent", "yes"); break;
+            case 'a': Set("ForwardAgent", "no"); break;
+            case 'C': Set("Compression", "yes"); break;
+            // -X leaves ForwardX11Trusted as configured; -Y sets it (ssh.c).
+            case 'X': Set("ForwardX11", "yes"); break;
+            case 'Y': Set("ForwardX11", "yes"); Set("ForwardX11Trusted", "yes"); break;
+            case 'x': Set("ForwardX11", "no"); break;
+            case 'g': Set("GatewayPorts", "yes"); break;
+            case 'k': Set("GSSAPIDelegateCredentials", "no"); break;
+            case 'K': Set("GSSAPIAuthentication", "yes"); break;
             case 'M': FlagOptions.Add("ControlMaster yes"); break;
             case 'T': DisableTty = true; break;
             case 't': ForceTty++; break;
@@ -85,18 +89,24 @@ internal sealed class SshArguments
             case 'P': break;
             case '1': throw new UsageException("SSH protocol v.1 is no longer supported");
             case '2': break;
-            case 'b': FlagOptions.Add($"BindAddress {v}"); break;
-            case 'B': FlagOptions.Add($"BindInterface {v}"); break;
-            case 'c': FlagOptions.Add($"Ciphers {v}"); break;
-            case 'm': FlagOptions.Add($"MACs {v}"); break;
+            case 'b': Set("BindAddress", v!); break;
+            case 'B': Set("BindInterface", v!); break;
+            case 'c':
+                FlagError ??= ValidFlagList(v!, HopAlgorithms.Defaults.Ciphers) ? null : $"Unknown cipher type '{v}'";
+                Set("Ciphers", v!);
+                break;
+            case 'm':
+                FlagError ??= ValidFlagList(v!, HopAlgorithms.Defaults.Macs) ? null : $"Unknown mac type '{v}'";
+                Set("MACs", v!);
+                break;
             case 'D': FlagOptions.Add($"DynamicForward {v}"); break;
             case 'L': FlagOptions.Add($"LocalForward {SplitForward(v!)}"); break;
             case 'R': FlagOptions.Add($"RemoteForward {SplitForward(v!)}"); break;
-            case 'e': FlagOptions.Add($"EscapeChar {v}"); break;
+            case 'e': Set("EscapeChar", v!); break;
             case 'E': LogFile = v; break;
             case 'F': ConfigFile = v; break;
             case 'i': FlagOptions.Add($"IdentityFile \"{v}\""); break;
-            case 'I': FlagOptions.Add($"PKCS11Provider {v}"); break;
+            case 'I': Set("PKCS11Provider", v!); break;
             case 'J': FlagOptions.Add($"ProxyJump {v}"); break;
             case 'l': User = v; break;
             case 'p':
@@ -107,11 +117,28 @@ internal sealed class SshArguments
             case 'o': Options.Add(v!); break;
             case 'O': FlagOptions.Add($"ControlCommand {v}"); break;
             case 'Q': Query = v; break;
-            case 'S': FlagOptions.Add($"ControlPath {v}"); break;
+            case 'S': Set("ControlPath", v!); break;
             case 'w': FlagOptions.Add($"Tunnel yes"); break;
             case 'W': StdioForward = v; FlagOptions.Add("ClearAllForwardings yes"); NoCommand = true; break;
             default: throw new UsageException($"unknown option -- {opt}");
         }
+    }
+
+    /// <summary>ssh.c checks -c and -m itself: an optional leading + or ^, then names it knows ("-" lists are not taken).</summary>
+    private static bool ValidFlagList(string value, Hop.Ssh.Config.AlgorithmCategory category)
+    {
+        string list = value.StartsWith('+') || value.StartsWith('^') ? value[1..] : value;
+        return list.Length > 0 && !list.StartsWith('-') && Hop.Ssh.Config.AlgorithmList.Check(list, category) is null;
+    }
+
+    /// <summary>
+    /// A flag that ssh stores straight into its options (-4/-6, -A/-a, -X/-x/-Y, -c, -m, ...): the last one given wins,
+    /// and it wins over -o and the config files, so it replaces any earlier line of the same keyword.
+    /// </summary>
+    private void Set(string keyword, string value)
+    {
+        FlagOptions.RemoveAll(line => line.StartsWith(keyword + " ", StringComparison.OrdinalIgnoreCase));
+        FlagOptions.Add($"{keyword} {value}");
     }
 
     /// <summary>-L and -R take "[bind:]port:host:hostport"; the config keyword takes "[bind:]port host:hostport".</summary>

@@ -8,7 +8,8 @@ namespace Hop.Cli.Commands;
 internal static class SshClientSettingsFor
 {
     public static SshClientSettings Build(ResolvedConfig c, IReadOnlyList<IUserIdentity> identities, IAuthPrompter? prompter,
-        HostKeyVerifier verifier, SshAgentUse agent, Func<CancellationToken, Task<Stream>>? openStream, DiagnosticLog log) => new()
+        HostKeyVerifier verifier, SshAgentUse agent, Func<CancellationToken, Task<Stream>>? openStream, DiagnosticLog log,
+        HostKeyUpdater? updater = null) => new()
     {
         Host = c.OriginalHost,
         HostName = c.HostName,
@@ -41,6 +42,8 @@ internal static class SshClientSettingsFor
         ServerAliveCountMax = c.ServerAliveCountMax,
         OnKeyExchanged = agent.BindAsync,
         OpenStream = openStream,
+        OnAddressConnected = address => verifier.RemoteAddress = address,
+        OnConnectionStarting = updater is null ? null : updater.Attach,
         Log = log.Sink,
     };
 }

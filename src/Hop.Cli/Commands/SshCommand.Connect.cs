@@ -20,7 +20,12 @@ internal static partial class SshCommand
     }
 
     /// <summary>Connects and authenticates to <paramref name="c"/>'s host as `hop ssh` would; the agent is used only while authenticating.</summary>
-    internal static async Task<SshClient> ConnectAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log, CancellationToken cancellationToken = default)
+    internal static Task<SshClient> ConnectAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log, CancellationToken cancellationToken = default)
+        => ConnectAsync(a, c, log, static _ => null, cancellationToken);
+
+    /// <summary>As above; <paramref name="updaterFor"/> may make the UpdateHostKeys handler for the host key verifier.</summary>
+    internal static async Task<SshClient> ConnectAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log,
+        Func<HostKeyVerifier, HostKeyUpdater?> updaterFor, CancellationToken cancellationToken = default)
     {
         IAuthPrompter? prompter = c.BatchMode ? null : new Prompter(a.Quiet);
         await using var agent = SshAgentUse.For(c, log);
@@ -28,7 +33,7 @@ internal static partial class SshCommand
         var identities = c.PubkeyAuthentication ? await agent.CombineAsync(files, c.IdentitiesOnly).ConfigureAwait(false) : files;
         identities = SshCertificates.Attach(identities, c, log);
         var verifier = new HostKeyVerifier(c, prompter, log);
-        var settings = SshClientSettingsFor.Build(c, identities, prompter, verifier, agent, ProxyStream(a, c, log), log);
+        var settings = SshClientSettingsFor.Build(c, identities, prompter, verifier, agent, ProxyStream(a, c, log), log, updaterFor(verifier));
         try
         {
             return await SshClient.ConnectAsync(settings, cancellationToken).ConfigureAwait(false);

@@ -13,18 +13,26 @@ internal static partial class SshCommand
     private static async Task<int> RunSessionAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log)
     {
         if (a.Background && !SshForwardingBackground.IsChild) return await SshForwardingBackground.LaunchAsync().ConfigureAwait(false);
-        var client = await ConnectAsync(a, c, log).ConfigureAwait(false);
+        HostKeyUpdater? updater = null;
+        var client = await ConnectAsync(a, c, log, verifier => updater = new HostKeyUpdater(c, verifier, log, remoteCommand: a.Command.Count > 0)).ConfigureAwait(false);
         await using (client.ConfigureAwait(false))
         {
-            await using var forwarding = await SshForwarding.StartAsync(c, client, log).ConfigureAwait(false);
-            if (a.StdioForward is not null) return await SshForwarding.StdioForwardAsync(a.StdioForward, client, log).ConfigureAwait(false);
-            if (a.Background) SshForwardingBackground.Detach();
-            if (a.NoCommand)
+            try
             {
-                await client.Connection.Completion.ConfigureAwait(false);
-                return 0;
+                await using var forwarding = await SshForwarding.StartAsync(c, client, log).ConfigureAwait(false);
+                if (a.StdioForward is not null) return await SshForwarding.StdioForwardAsync(a.StdioForward, client, log).ConfigureAwait(false);
+                if (a.Background) SshForwardingBackground.Detach();
+                if (a.NoCommand)
+                {
+                    await client.Connection.Completion.ConfigureAwait(false);
+                    return 0;
+                }
+                return await RunRemoteAsync(a, c, client, forwarding, log).ConfigureAwait(false);
             }
-            return await RunRemoteAsync(a, c, client, forwarding, log).ConfigureAwait(false);
+            finally
+            {
+                if (updater is not null) await updater.FinishAsync().ConfigureAwait(false);
+            }
         }
     }
 

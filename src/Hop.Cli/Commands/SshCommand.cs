@@ -22,6 +22,11 @@ internal static partial class SshCommand
             Console.Error.WriteLine(SshArguments.Usage);
             return 255;
         }
+        if (a.FlagError is not null)
+        {
+            Console.Error.WriteLine(a.FlagError);
+            return 255;
+        }
         var log = new DiagnosticLog(a.Verbose, a.Quiet, a.LogFile);
         try
         {

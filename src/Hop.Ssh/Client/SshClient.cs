@@ -73,6 +73,7 @@ public sealed class SshClient : IAsyncDisposable
                 ServerAliveCountMax = settings.ServerAliveCountMax,
                 HostName = settings.Host,
             });
+            settings.OnConnectionStarting?.Invoke(transport, connection);
             connection.Start();
             return new SshClient(transport, connection, method);
         }
@@ -124,6 +125,7 @@ public sealed class SshClient : IAsyncDisposable
             {
                 await socket.ConnectAsync(new IPEndPoint(address, settings.Port), timeout.Token).ConfigureAwait(false);
                 settings.Log?.Invoke(1, "Connection established.");
+                settings.OnAddressConnected?.Invoke(address);
                 return new NetworkStream(socket, ownsSocket: true);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)

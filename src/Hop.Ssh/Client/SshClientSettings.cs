@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Hop.Ssh.Auth;
+using Hop.Ssh.Connection;
 using Hop.Ssh.Crypto;
 using Hop.Ssh.Transport;
 
@@ -47,11 +48,20 @@ public sealed class SshClientSettings
     public TimeSpan ServerAliveInterval { get; init; }
     public int ServerAliveCountMax { get; init; } = 3;
 
+    /// <summary>Called with the address the TCP connection reached, before the handshake (CheckHostIP, prompts).</summary>
+    public Action<System.Net.IPAddress>? OnAddressConnected { get; init; }
+
     /// <summary>When set, the connection runs over this stream (ProxyCommand, ProxyJump) instead of TCP.</summary>
     public Func<CancellationToken, Task<Stream>>? OpenStream { get; init; }
 
     /// <summary>Runs after the key exchange, before authentication (for session-bind@openssh.com).</summary>
     public Func<SshTransport, CancellationToken, Task>? OnKeyExchanged { get; init; }
+
+    /// <summary>
+    /// Runs after authentication, before the connection's receive loop starts: the place to register handlers for
+    /// what the server sends at once, such as hostkeys-00@openssh.com (<see cref="HostKeyUpdates"/>).
+    /// </summary>
+    public Action<SshTransport, SshConnection>? OnConnectionStarting { get; init; }
 
     /// <summary>Debug lines by level (1 = -v, 2 = -vv, 3 = -vvv); never secrets.</summary>
     public Action<int, string>? Log { get; init; }

@@ -12,7 +12,12 @@ public static class AlgorithmList
     {
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(category);
-        if (value.StartsWith('-')) return null;
+        if (value.StartsWith('-'))
+        {
+            // Removing names can only go wrong one way: by removing every one.
+            string[] deny = value[1..].Split(',');
+            return category.Default.Any(a => !deny.Any(p => SshPattern.Match(a, p))) ? null : "empty algorithm list";
+        }
         string list = value.StartsWith('+') || value.StartsWith('^') ? value[1..] : value;
         if (list.Length == 0) return "empty algorithm list";
         foreach (string name in list.Split(','))
@@ -24,6 +29,19 @@ public static class AlgorithmList
             if (!known) return $"unsupported algorithm '{name}'";
         }
         return null;
+    }
+
+    /// <summary>OpenSSH's words for a refused value of an algorithm keyword (readconf.c), without the "FILE line N: ".</summary>
+    public static string BadSpecMessage(string keyword, string value)
+    {
+        ArgumentNullException.ThrowIfNull(keyword);
+        return keyword.ToLowerInvariant() switch
+        {
+            "ciphers" => $"Bad SSH2 cipher spec '{value}'.",
+            "macs" => $"Bad SSH2 MAC spec '{value}'.",
+            "kexalgorithms" => $"Bad SSH2 KexAlgorithms '{value}'.",
+            _ => $"Bad key types '{value}'.",
+        };
     }
 
     /// <summary>The effective list for a configured value (null: the default).</summary>

@@ -32,7 +32,6 @@ internal static class AtomicFile
     public static void Write(string path, byte[] content, string? oldCopy)
     {
         path = ResolveLinks(path);
-        if (LocalAccount.IsSpecialFile(path)) throw new IOException($"{path} is not a regular file");
         string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         if (!Directory.Exists(dir))
         {
@@ -40,6 +39,13 @@ internal static class AtomicFile
             else Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
         bool exists = File.Exists(path);
+        if (exists && LocalAccount.IsSpecialFile(path))
+        {
+            // UserKnownHostsFile=/dev/null and the like: write through, as OpenSSH's append does; a rename would replace the device.
+            using var device = new FileStream(path, FileMode.Open, FileAccess.Write);
+            device.Write(content);
+            return;
+        }
         UnixFileMode mode = NewFileMode;
         if (exists && !OperatingSystem.IsWindows()) mode = File.GetUnixFileMode(path);
         string temp = Path.Combine(dir, Path.GetFileName(path) + "." + Path.GetRandomFileName().Replace(".", "", StringComparison.Ordinal));

@@ -146,8 +146,8 @@ internal sealed partial class ConfigReader
         }
 
         string? error = ConfigValueParser.Check(info, args);
-        if (error is null && info.Shape == ValueShape.Algorithms)
-            error = AlgorithmList.Check(args[0], CategoryOf(info.Name));
+        if (error is null && info.Shape == ValueShape.Algorithms && AlgorithmList.Check(args[0], CategoryOf(info.Name)) is not null)
+            error = AlgorithmList.BadSpecMessage(info.Name, args[0]);
         if (error is not null) throw new SshConfigException(file, lineNumber, error);
         if (active) _store.Apply(info, new ConfigEntry(info.Name, args, file, lineNumber));
     }

@@ -159,8 +159,9 @@ public sealed partial class SshConnection
 
     private void OnGlobalRequest(GlobalRequestMessage request)
     {
-        // We serve no global requests (hostkeys-00@openssh.com needs no answer; keepalives get a failure, as from OpenSSH).
-        if (request.WantReply) SendInBackground([ConnectionMessageNumbers.RequestFailure]);
+        // Requests without a handler get a failure when they want a reply (keepalives too, as from OpenSSH).
+        bool success = _globalHandlers.TryGetValue(request.RequestName, out var handler) && handler(request.RequestData);
+        if (request.WantReply) SendInBackground([success ? ConnectionMessageNumbers.RequestSuccess : ConnectionMessageNumbers.RequestFailure]);
     }
 
     private void OnGlobalReply(GlobalRequestReply reply)

@@ -24,6 +24,7 @@ public sealed partial class SshConnection : IAsyncDisposable
     private readonly IPacketConnection _packets;
     private readonly ConcurrentDictionary<uint, SshChannel> _channels = new();
     private readonly ConcurrentDictionary<string, Func<IncomingChannelOpen, Task>> _openHandlers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<ReadOnlyMemory<byte>, bool>> _globalHandlers = new(StringComparer.Ordinal);
     private readonly Lock _channelIdLock = new();
     private readonly Lock _globalLock = new();
     private readonly Queue<TaskCompletionSource<GlobalRequestReply>> _pendingGlobalRequests = new();
@@ -99,6 +100,17 @@ public sealed partial class SshConnection : IAsyncDisposable
     {
         if (handler is null) _openHandlers.TryRemove(channelType, out _);
         else _openHandlers[channelType] = handler;
+    }
+
+    /// <summary>
+    /// Registers the handler for global requests named <paramref name="requestName"/> the peer sends (such as
+    /// hostkeys-00@openssh.com); null removes it. The handler runs on the receive loop with the request-specific data,
+    /// must not block, and returns whether the request succeeded (sent back when the peer wants a reply).
+    /// </summary>
+    public void SetGlobalRequestHandler(string requestName, Func<ReadOnlyMemory<byte>, bool>? handler)
+    {
+        if (handler is null) _globalHandlers.TryRemove(requestName, out _);
+        else _globalHandlers[requestName] = handler;
     }
 
     /// <summary>

@@ -1,0 +1,94 @@
+using Hop.Interop.Tests.Config;
+
+namespace Hop.Interop.Tests.Cli;
+
+/// <summary>
+/// Flags ssh stores straight into its options (last one wins, over -o and the files) and algorithm lists it refuses up
+/// front, each compared with what /usr/bin/ssh does with the same command line.
+/// </summary>
+public sealed class SshFlagPrecedenceTests
+{
+    private static readonly string[] Keywords = ["forwardx11", "forwardx11trusted", "forwardagent", "addressfamily", "escapechar"];
+
+    private static Dictionary<string, string> Pick(string dump) =>
+        dump.Split('\n').Select(l => l.Split(' ', 2)).Where(p => p.Length == 2 && Keywords.Contains(p[0]))
+            .ToDictionary(p => p[0], p => p[1].Trim());
+
+    [Theory]
+    [InlineData("-X -x")]
+    [InlineData("-x -X")]
+    [InlineData("-Y -x")]
+    [InlineData("-x -Y")]
+    [InlineData("-X")]
+    [InlineData("-X -o ForwardX11Trusted=no")]
+    [InlineData("-o ForwardX11=no -X")]
+    [InlineData("-A -a")]
+    [InlineData("-a -A")]
+    [InlineData("-4 -6")]
+    [InlineData("-6 -4")]
+    [InlineData("-e ^ -e none")]
+    public async Task LastFlagWinsAsInSsh(string flags)
+    {
+        string[] words = flags.Split(' ');
+        var ssh = Peer.Run("/usr/bin/ssh", ["-G", "-F", "/dev/null", .. words, "h"]);
+        Assert.True(ssh.ExitCode == 0, ssh.ToString());
+        var hop = await HopCli.RunAsync(["ssh", "-G", "-F", "/dev/null", .. words, "h"]);
+        Assert.True(hop.ExitCode == 0, hop.ToString());
+        Assert.Equal(Pick(ssh.Stdout), Pick(hop.Stdout));
+        Assert.Equal(Keywords.Length, Pick(hop.Stdout).Count);
+    }
+
+    [Theory]
+    [InlineData("Ciphers=nonsense")]
+    [InlineData("MACs=nonsense")]
+    [InlineData("KexAlgorithms=nonsense")]
+    [InlineData("HostKeyAlgorithms=nonsense")]
+    [InlineData("Ciphers=^aes128-ctr,nonsense")]
+    public async Task UnknownNamesAreRefusedInSshsWords(string option)
+    {
+        var ssh = Peer.Run("/usr/bin/ssh", ["-G", "-F", "/dev/null", "-o", option, "h"]);
+        Assert.Equal(255, ssh.ExitCode);
+        // ssh ends its log lines with \r\n.
+        string line = ssh.Stderr.Split('\n').Select(l => l.TrimEnd('\r')).Single(l => l.StartsWith("command-line line 0: ", StringComparison.Ordinal));
+        var hop = await HopCli.RunAsync(["ssh", "-G", "-F", "/dev/null", "-o", option, "h"]);
+        Assert.Equal(255, hop.ExitCode);
+        Assert.Contains(line, hop.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A list that removes every algorithm: ssh 9.2 only finds out at the key exchange; Hop refuses it at once, in the same words.</summary>
+    [Theory]
+    [InlineData("Ciphers", "cipher", "Bad SSH2 cipher spec")]
+    [InlineData("MACs", "mac", "Bad SSH2 MAC spec")]
+    [InlineData("KexAlgorithms", "kex", "Bad SSH2 KexAlgorithms")]
+    [InlineData("HostKeyAlgorithms", "HostKeyAlgorithms", "Bad key types")]
+    public async Task RemovingEveryAlgorithmIsRefusedUpFront(string keyword, string query, string words)
+    {
+        // Every name either ssh or Hop knows.
+        var all = Peer.Run("/usr/bin/ssh", ["-Q", query]);
+        Assert.Equal(0, all.ExitCode);
+        var ours = await HopCli.RunAsync(["ssh", "-Q", query]);
+        Assert.Equal(0, ours.ExitCode);
+        string value = "-" + string.Join(',', (all.Stdout + "\n" + ours.Stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct());
+        foreach (string v in new[] { value, "-*" })
+        {
+            var hop = await HopCli.RunAsync(["ssh", "-F", "/dev/null", "-o", $"{keyword}={v}", "-o", "BatchMode=yes", "-p", "1", "127.0.0.1", "true"]);
+            Assert.Equal(255, hop.ExitCode);
+            Assert.Contains($"command-line line 0: {words} '{v}'.", hop.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("Connection refused", hop.Stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("-c", "nonsense")]
+    [InlineData("-c", "-aes128-ctr")]
+    [InlineData("-m", "nonsense")]
+    [InlineData("-m", "-hmac-sha2-256")]
+    public async Task BadCipherAndMacFlagsSayWhatSshSays(string flag, string value)
+    {
+        var ssh = Peer.Run("/usr/bin/ssh", ["-G", "-F", "/dev/null", flag, value, "h"]);
+        Assert.Equal(255, ssh.ExitCode);
+        var hop = await HopCli.RunAsync(["ssh", "-G", "-F", "/dev/null", flag, value, "h"]);
+        Assert.Equal(255, hop.ExitCode);
+        Assert.Equal(ssh.Stderr.Replace("\r", "", StringComparison.Ordinal).Trim(), hop.Stderr.Trim());
+    }
+}
