@@ -135,7 +135,7 @@ public partial class SshChannel
     internal void OnConsumed(long count)
     {
         long pending = Interlocked.Add(ref _unacknowledged, count);
-        if (pending < _localWindowMax / 2) return;
+        if (pending < _localWindowMax / 8) return;
         long grant = Interlocked.Exchange(ref _unacknowledged, 0);
         if (grant <= 0) return;
         Interlocked.Add(ref _localWindow, grant);
