@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 
+import bench_agent
 import bench_sftp
 import interactive
 import report
@@ -37,7 +38,7 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--ciphers", default="", help="comma-separated subset of the bulk ciphers")
-    p.add_argument("--only", default="", help="comma-separated row groups to run: connect, keys, bulk, forward, keystroke, sftp")
+    p.add_argument("--only", default="", help="comma-separated row groups to run: connect, keys, bulk, forward, keystroke, agent, sftp")
     return p.parse_args()
 
 
@@ -147,16 +148,11 @@ def main():
 
     rows = []  # each: dict(name, unit, better, clients -> [Sample])
     notes = []
-    probe = subprocess.run([a.hop, "agent", "-h"], capture_output=True, text=True)
-    if "unknown command" in (probe.stdout + probe.stderr).lower() or probe.returncode == 127:
-        notes.append("Agent signatures/second: skipped, `hop agent` does not exist on this branch yet.")
-    else:
-        notes.append("Agent signatures/second: `hop agent` exists but its benchmark row is not written yet.")
     meta = machine_facts(a, rounds, size, many_count, connect_per_round)
     load_before = meta["load"]
     if os.getloadavg()[0] > 1.5 * (os.cpu_count() or 1):
         notes.append(f"The machine was busy when this run started (load {load_before} on {os.cpu_count()} cores): "
-                     "wall-clock figures (MB/s, ms) are depressed and noisy; CPU seconds and RSS are the steadier figures.")
+                     "wall-clock figures (MB/s, sig/s, ms) are depressed and noisy; CPU seconds and RSS are the steadier figures.")
     stamp = meta["date"].replace(":", "").replace(" ", "-")
     os.makedirs(a.out, exist_ok=True)
 
@@ -175,9 +171,11 @@ def main():
     def wanted(group):
         return only is None or group in only
 
-    def run_custom_row(name, unit, better, clients, measure_one, group, nbytes=0):
-        """A row whose samples come from measure_one(client) -> Sample (long-running clients)."""
-        row = {"name": name, "unit": unit, "better": better, "group": group, "bytes": nbytes,
+    def run_custom_row(name, unit, better, clients, measure_one, group, nbytes=0, ops=0):
+        """A row whose samples come from measure_one(client) -> Sample (long-running clients).
+
+        ops: operations per sample (the CPU table then shows CPU per operation)."""
+        row = {"name": name, "unit": unit, "better": better, "group": group, "bytes": nbytes, "ops": ops,
                "samples": {c: [] for c in clients}, "errors": {}}
         rows.append(row)
         print(f"-- {name}", flush=True)
@@ -318,6 +316,19 @@ def main():
             return sample
         run_custom_row(f"keystroke round trip, PTY `cat` (median of {keys})", "ms", "lower", session_clients,
                        one_keystroke_run, group="keystroke")
+
+    # Issue #5: signatures per second from a fresh agent, hop agent vs OpenSSH's ssh-agent.
+    if wanted("agent"):
+        agent_clients = [c for c in cli if c in ("hop", "hop-aot", "ssh")]
+        notes.append("Agent rows: each sample starts a fresh agent (`hop agent -D -a SOCK`; the OpenSSH column is "
+                     "`ssh-agent -D -a SOCK`), loads the key with OpenSSH's `ssh-add` for every agent, "
+                     "then one Python client (bench/bench_agent.py) on one connection sends the sign requests one at a time "
+                     "and checks each answer is SSH_AGENT_SIGN_RESPONSE with the expected signature algorithm and equal to the "
+                     "first (the signatures are deterministic), which OpenSSH's `ssh-keygen -Y check-novalidate` verifies "
+                     "after the clock stops (the signed data is an SSHSIG's); timed from the "
+                     "first request to the last answer, no untimed warm-up (a JIT agent's first signatures count). "
+                     "CPU and RSS are the agent's (CPU per signature during the timed part; peak RSS of the process).")
+        bench_agent.run_agent_rows(a, run_custom_row, agent_clients, quick, Sample)
 
     # SFTP: whole files and many small files, hop sftp vs OpenSSH sftp -b vs SSH.NET's SftpClient.
     if wanted("sftp"):

@@ -12,7 +12,8 @@
 #   bench/bench.sh --no-aot        skip the NativeAOT publish (HOP_AOT_BIN=path uses a binary you have)
 #   bench/bench.sh --out DIR       where the report goes
 #   bench/bench.sh --ciphers LIST  bulk rows for these ciphers only (comma-separated)
-#   bench/bench.sh --only GROUPS   only these row groups (comma-separated: connect, keys, bulk, forward, keystroke, sftp)
+#   bench/bench.sh --only GROUPS   only these row groups (comma-separated: connect, keys, bulk, forward, keystroke,
+#                                  agent, sftp)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
 done
 if [ "$quick" = 1 ]; then aot=0; fi
 
-for tool in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /usr/bin/ssh-keyscan; do
+for tool in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /usr/bin/ssh-keyscan /usr/bin/ssh-agent /usr/bin/ssh-add; do
   [ -x "$tool" ] || { echo "bench: $tool is missing (apt-get install openssh-server openssh-client)" >&2; exit 1; }
 done
 py=/usr/bin/python3

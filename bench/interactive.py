@@ -25,7 +25,7 @@ import time
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_rss(pid):
+def cpu_rss(pid):
     """(CPU seconds user+sys, peak RSS KiB) of a live process."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -59,7 +59,7 @@ def _wait_port(port, proc, timeout=60):
     raise RuntimeError(f"forward port {port} never opened")
 
 
-def _stop(proc):
+def stop(proc):
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -134,7 +134,7 @@ def forward(runner, client_argv, mode, size, sample_cls):
         _wait_port(port, proc)
         with socket.create_connection(("127.0.0.1", port)) as s:
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            cpu0, _ = _cpu_rss(proc.pid)
+            cpu0, _ = cpu_rss(proc.pid)
             start = time.perf_counter()
             if mode == "up":
                 chunk = bytes(1 << 20)
@@ -155,10 +155,10 @@ def forward(runner, client_argv, mode, size, sample_cls):
                         raise RuntimeError(f"forward closed after {n} of {size} bytes")
                     n += k
             wall = time.perf_counter() - start
-        cpu, rss = _cpu_rss(proc.pid)
+        cpu, rss = cpu_rss(proc.pid)
         return sample_cls(size / wall / 1e6, wall, cpu - cpu0, rss)
     finally:
-        _stop(proc)
+        stop(proc)
         target.close()
 
 
@@ -180,7 +180,7 @@ def keystroke(runner, client_argv, samples, sample_cls, gap=0.01):
         time.sleep(0.2)
         _drain(fd)
         times = []
-        cpu0, _ = _cpu_rss(pid)
+        cpu0, _ = cpu_rss(pid)
         wall0 = time.perf_counter()
         for i in range(samples):
             ch = bytes([ord("a") + i % 26])
@@ -195,7 +195,7 @@ def keystroke(runner, client_argv, samples, sample_cls, gap=0.01):
             times.append((time.perf_counter() - t0) * 1000)
             time.sleep(gap)
         wall = time.perf_counter() - wall0
-        cpu1, rss = _cpu_rss(pid)
+        cpu1, rss = cpu_rss(pid)
         return sample_cls(statistics.median(times), wall, cpu1 - cpu0, rss), times
     finally:
         try:

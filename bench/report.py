@@ -25,7 +25,7 @@ def ratio(row, a, b):
 
 
 def ahead(row, r):
-    """True when the ratio puts Hop ahead (higher MB/s, or fewer ms)."""
+    """True when the ratio puts Hop ahead (higher MB/s or sig/s, or fewer ms)."""
     return r >= 1.0 if row["better"] == "higher" else r <= 1.0
 
 
@@ -69,7 +69,7 @@ def markdown(rows, meta, notes, failures):
                f"KEX curve25519-sha256 unless named; connect rows take {meta['connect_reps']} sample(s) per round; "
                f"MB = 10^6 bytes")
     out.append("- Figures: median (min–max). Ratios are Hop ÷ other on medians; **bold** where Hop is ahead "
-               "(MB/s: higher is better; ms: lower is better).")
+               "(MB/s, sig/s: higher is better; ms, s: lower is better).")
     out.append("- Hop = the Release (JIT) build of the `hop` CLI; Hop AOT = the NativeAOT binary; Hop.Ssh lib = "
                "bench/HopBench (in-process: download bytes dropped in memory, upload sent from memory); "
                "SSH.NET = bench/SshNetBench.\n")
@@ -87,7 +87,7 @@ def markdown(rows, meta, notes, failures):
         cells += [fmt_ratio(r, ratio(r, *comps[l])) if l in comps else "" for l in labels]
         out.append("| " + " | ".join(cells) + " |")
 
-    out.append("\n## Client CPU (user+sys) and peak RSS, per process (median CPU, largest RSS)\n")
+    out.append("\n## CPU (user+sys) and peak RSS of the measured process (the client; the agent in agent rows), per process (median CPU, largest RSS)\n")
     out.append("| row | " + " | ".join(f"{NAMES[c]} CPU | {NAMES[c]} RSS MB" for c in clients) + " |")
     out.append("|---|" + "---|---|" * len(clients))
     for r in rows:
@@ -101,6 +101,8 @@ def markdown(rows, meta, notes, failures):
             rss = max(x.rss_kb for x in s) / 1024
             if r.get("bytes"):
                 cells.append(f"{cpu / (r['bytes'] / GIB):.2f} s/GiB")
+            elif r.get("ops"):
+                cells.append(f"{cpu / r['ops'] * 1e6:.0f} µs/op")
             else:
                 cells.append(f"{cpu * 1000:.0f} ms")
             cells.append(f"{rss:.0f}")
@@ -152,7 +154,7 @@ def svg(rows, meta):
         x = xpos(v)
         axis.append(f'<line x1="{x:.1f}" y1="50" x2="{x:.1f}" y2="{y + 8}" stroke="{"#000" if v == 1 else "#ddd"}"/>')
         axis.append(f'<text x="{x:.1f}" y="{y + 22}" text-anchor="middle" font-size="10">{v:g}×</text>')
-    title = (f"Hop's advantage (higher is better: MB/s ratio, or inverse time ratio), log scale — "
+    title = (f"Hop's advantage (higher is better: MB/s or sig/s ratio, or inverse time ratio), log scale — "
              f"{meta['date']}, {meta['cpu']}")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 190}" height="{height}" '
             f'font-family="sans-serif">\n<rect width="100%" height="100%" fill="#fff"/>\n'
