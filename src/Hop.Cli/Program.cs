@@ -12,6 +12,37 @@ internal static class Program
         // agent) keep the thread pool.
         if (args is ["ssh" or "sftp" or "scp", ..] && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
-        return await CommandTable.RunAsync(args).ConfigureAwait(false);
+        try
+        {
+            return await CommandTable.RunAsync(args).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The last line of defence: whatever a command did not handle is one line, not a
+            // stack trace (that only under -v), and ssh's failure status for the ssh family.
+            Console.Error.WriteLine($"hop: {Describe(e)}");
+            if (args.Any(IsVerboseFlag)) Console.Error.WriteLine(e);
+            return args is ["ssh" or "sftp" or "scp" or "copy-id", ..] ? 255 : 1;
+        }
     }
+
+    /// <summary>One line for an exception no command handled.</summary>
+    internal static string Describe(Exception e)
+    {
+        if (e is DllNotFoundException || e.InnerException is DllNotFoundException)
+        {
+            // libsodium (X25519, ML-KEM, ChaCha20-Poly1305) ships beside the hop binary.
+            return $"a native library that ships with hop could not be loaded; keep libsodium beside {Environment.ProcessPath ?? "hop"} " +
+                   $"({FirstLine((e as DllNotFoundException ?? e.InnerException)!.Message)})";
+        }
+        return $"internal error: {e.GetType().Name}: {FirstLine(e.Message)}";
+    }
+
+    private static string FirstLine(string s)
+    {
+        int nl = s.IndexOfAny(['\r', '\n']);
+        return (nl < 0 ? s : s[..nl]).TrimEnd(' ', ':');
+    }
+
+    private static bool IsVerboseFlag(string arg) => arg is "-v" or "-vv" or "-vvv";
 }

@@ -26,11 +26,20 @@ public class PrimitiveVectorTests
         Assert.Equal(ciphertext, Convert.ToHexStringLower(data));
     }
 
-    [Fact]
-    public void AesCtrStreamsAcrossBatchesLikeBouncyCastle()
+    /// <summary>
+    /// Counters that carry from the low into the high 64 bits inside the first batch, exactly at
+    /// the end of one (16 KiB = 1024 blocks), one block after it, and a counter that wraps to zero.
+    /// </summary>
+    [Theory]
+    [InlineData("0000000000000000fffffffffffffffe")]
+    [InlineData("0000000000000007fffffffffffffbff")]
+    [InlineData("0000000000000007fffffffffffffc00")]
+    [InlineData("00000000000000000000000000000000")]
+    [InlineData("ffffffffffffffffffffffffffffff00")]
+    public void AesCtrStreamsAcrossBatchesLikeBouncyCastle(string ivHex)
     {
         byte[] key = ProtectorTestKit.Pattern(32, 9, 4);
-        byte[] iv = [.. new byte[8], 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe];
+        byte[] iv = Convert.FromHexString(ivHex);
         byte[] data = ProtectorTestKit.Pattern(100_003, 17, 3);
         var reference = new byte[data.Length];
         var sic = new SicBlockCipher(new AesEngine());
