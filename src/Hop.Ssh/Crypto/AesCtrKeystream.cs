@@ -22,6 +22,7 @@ internal sealed class AesCtrKeystream : IDisposable
     private int _position = BatchBytes;
     private ulong _counterHigh;
     private ulong _counterLow;
+    private bool _highHalvesCurrent;
     private bool _disposed;
 
     public AesCtrKeystream(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv)
@@ -69,18 +70,24 @@ internal sealed class AesCtrKeystream : IDisposable
         {
             // No carry into the high half within this batch: one byte-swapped store per block,
             // without the bounds checks of slicing (this loop runs 64 Ki times per GiB).
+            // The high halves stay as the last batch left them unless that batch carried.
             ref byte c = ref MemoryMarshal.GetArrayDataReference(_counters);
-            ulong highBigEndian = BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(high) : high;
+            if (!_highHalvesCurrent)
+            {
+                ulong highBigEndian = BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(high) : high;
+                for (int b = 0; b < Blocks; b++) Unsafe.WriteUnaligned(ref Unsafe.Add(ref c, b * 16), highBigEndian);
+                _highHalvesCurrent = true;
+            }
             for (int b = 0; b < Blocks; b++)
             {
-                ulong lowBigEndian = BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(low + (ulong)b) : low + (ulong)b;
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref c, b * 16), highBigEndian);
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref c, (b * 16) + 8), lowBigEndian);
+                ulong next = low + (ulong)b;
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref c, (b * 16) + 8), BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(next) : next);
             }
             low += Blocks;
         }
         else
         {
+            _highHalvesCurrent = false;
             var counters = _counters.AsSpan();
             for (int i = 0; i < BatchBytes; i += 16)
             {
