@@ -133,7 +133,7 @@ internal static partial class SshCommand
                     }
                     continue;
                 }
-                Wait(channel.WriteAsync(buffer.AsMemory(0, n)));
+                channel.Write(buffer, 0, n);
             }
             Wait(session.SendEofAsync());
         }

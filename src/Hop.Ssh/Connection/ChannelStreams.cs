@@ -22,8 +22,12 @@ internal sealed class ChannelWriteStream(SshChannel channel) : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <summary>Blocks the calling thread until sent (see <see cref="SshChannel.Write"/>): for a thread of the caller's own.</summary>
     public override void Write(byte[] buffer, int offset, int count)
-        => throw new NotSupportedException("a channel is written asynchronously: use WriteAsync");
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        channel.Write(buffer.AsMemory(offset, count));
+    }
 
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public override void Flush() { }

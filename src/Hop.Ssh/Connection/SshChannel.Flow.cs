@@ -57,14 +57,8 @@ public partial class SshChannel
             while (!data.IsEmpty)
             {
                 int n = await ReserveRemoteWindowAsync(Math.Min(data.Length, _remoteMaxPacket), cancellationToken).ConfigureAwait(false);
-                if (extended) ChannelExtendedDataMessage.WriteHeader(buffer, RemoteChannelId, ChannelExtendedDataMessage.Stderr, n);
-                else ChannelDataMessage.WriteHeader(buffer, RemoteChannelId, n);
-                data.Span[..n].CopyTo(buffer.AsSpan(header));
-                // When the next packet can follow at once (window left), let the transport write
-                // both with one syscall; the last one, or one before a wait for the window, goes out.
-                heldBack = data.Length > n && RemoteWindow > 0;
-                await Connection.SendAsync(buffer.AsMemory(0, header + n), flush: !heldBack, cancellationToken).ConfigureAwait(false);
-                data = data[n..];
+                var packet = BuildDataPacket(buffer, ref data, n, extended, out heldBack);
+                await Connection.SendAsync(packet, flush: !heldBack, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -74,19 +68,81 @@ public partial class SshChannel
         }
     }
 
+    /// <summary>
+    /// Sends <paramref name="data"/> as <see cref="WriteAsync"/> does, blocking the calling thread
+    /// while the peer's window or the socket is full. For a thread of the caller's own (a stdin
+    /// pump): it is woken directly by the receive loop's WINDOW_ADJUST, where an awaited write would
+    /// resume on a thread-pool thread and wake the caller from there (two thread hand-offs per wait).
+    /// </summary>
+    public void Write(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        ThrowIfNotOpen();
+        if (Volatile.Read(ref _eofSent) != 0) throw new SshChannelException($"{Name}: write after EOF");
+        if (data.IsEmpty) return;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ChannelDataMessage.HeaderLength + Math.Min(data.Length, _remoteMaxPacket));
+        bool heldBack = false;
+        try
+        {
+            while (!data.IsEmpty)
+            {
+                int n = ReserveRemoteWindow(Math.Min(data.Length, _remoteMaxPacket), cancellationToken);
+                var packet = BuildDataPacket(buffer, ref data, n, extended: false, out heldBack);
+                BlockingWait.Wait(Connection.SendAsync(packet, flush: !heldBack, cancellationToken));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (heldBack) BlockingWait.Wait(Connection.FlushSendsAsync(CancellationToken.None));
+        }
+    }
+
+    /// <summary>
+    /// Lays out one DATA (or extended data) message of the first <paramref name="n"/> bytes of
+    /// <paramref name="data"/> in <paramref name="buffer"/> and moves <paramref name="data"/> past
+    /// them. <paramref name="heldBack"/>: the next packet can follow at once (window left), so the
+    /// transport may write both with one syscall; the last one, or one before a wait, goes out.
+    /// </summary>
+    private ReadOnlyMemory<byte> BuildDataPacket(byte[] buffer, ref ReadOnlyMemory<byte> data, int n, bool extended, out bool heldBack)
+    {
+        int header = extended ? ChannelExtendedDataMessage.HeaderLength : ChannelDataMessage.HeaderLength;
+        if (extended) ChannelExtendedDataMessage.WriteHeader(buffer, RemoteChannelId, ChannelExtendedDataMessage.Stderr, n);
+        else ChannelDataMessage.WriteHeader(buffer, RemoteChannelId, n);
+        data.Span[..n].CopyTo(buffer.AsSpan(header));
+        data = data[n..];
+        heldBack = !data.IsEmpty && RemoteWindow > 0;
+        return buffer.AsMemory(0, header + n);
+    }
+
+    /// <summary>Takes up to <paramref name="wanted"/> bytes of the peer's window, blocking the thread while it is empty.</summary>
+    private int ReserveRemoteWindow(int wanted, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (TryReserveRemoteWindow(wanted, out int n)) return n;
+            ThrowIfNotOpen();
+            _remoteWindowSignal.Wait(cancellationToken);
+        }
+    }
+
+    private bool TryReserveRemoteWindow(int wanted, out int n)
+    {
+        while (true)
+        {
+            long window = Volatile.Read(ref _remoteWindow);
+            n = (int)Math.Min(window, wanted);
+            if (window <= 0) return false;
+            if (Interlocked.CompareExchange(ref _remoteWindow, window - n, window) == window) return true;
+        }
+    }
+
     /// <summary>Takes up to <paramref name="wanted"/> bytes of the peer's window, waiting while it is empty.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReserveRemoteWindowAsync(int wanted, CancellationToken cancellationToken)
     {
         while (true)
         {
-            long window = Volatile.Read(ref _remoteWindow);
-            if (window > 0)
-            {
-                int n = (int)Math.Min(window, wanted);
-                if (Interlocked.CompareExchange(ref _remoteWindow, window - n, window) == window) return n;
-                continue;
-            }
+            if (TryReserveRemoteWindow(wanted, out int n)) return n;
             ThrowIfNotOpen();
             await _remoteWindowSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -125,6 +125,32 @@ public sealed class SshConnectionTests
     }
 
     [Fact]
+    public async Task BlockingWritesFromAThreadOfTheirOwnGoThroughSmallWindows()
+    {
+        await using var h = Start(SmallWindows);
+        await using var session = await h.Client.OpenSessionAsync().WaitAsync(Limit);
+        await session.ExecAsync("cat").WaitAsync(Limit);
+        const long total = 16 * 1024 * 1024;
+        var reading = HashAllAsync(session.GetOutputStream());
+        // A stdin pump's pattern: plain blocking writes on a dedicated thread, waiting for WINDOW_ADJUST.
+        var writer = new Thread(() =>
+        {
+            using var stdin = session.GetInputStream();
+            for (long o = 0; o < total; o += 100_000)
+            {
+                byte[] piece = ScriptedServer.Pattern(o, (int)Math.Min(100_000, total - o));
+                stdin.Write(piece, 0, piece.Length);
+            }
+        });
+        writer.Start();
+        var (length, sha) = await reading.WaitAsync(Limit);
+        Assert.True(writer.Join(Limit));
+        Assert.Equal(total, length);
+        Assert.Equal(PatternSha256(total), sha);
+        Assert.Empty(h.Server.Violations);
+    }
+
+    [Fact]
     public async Task LargeWritesAreSplitIntoThePeersMaximumPacket()
     {
         await using var h = Start(serverMaxPacket: 4096);
