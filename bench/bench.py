@@ -229,6 +229,13 @@ def main():
                       flush=True)
         return row
 
+    # Start-up alone: `ssh -V`, which prints the version and exits without a connection.
+    def make_version(c):
+        exe = {"hop": [a.hop, "ssh"], "hop-aot": [a.hop_aot, "ssh"], "ssh": ["/usr/bin/ssh"]}[c]
+        return exe + ["-V"], None
+    run_row("start-up: `ssh -V` (no connection)", "ms", "lower", [c for c in cli if c != "sshnet"], make_version,
+            lambda c, wall, text: wall * 1000, reps=connect_per_round, group="connect")
+
     # Connect + key exchange + publickey auth + `true`, one process per connection.
     for kex in kexes:
         def make(c, kex=kex):
