@@ -181,7 +181,28 @@ public class SshConfigTests : ConfigTestBase
         Assert.Equal($"{Dir}/cm-{hash}", c.ControlPath);
         Assert.Equal("nc %h %p", c.ProxyCommand);
         Assert.Equal("nc real.example 2200", c.ExpandedProxyCommand);
-        Assert.Equal("real.example.sock", c.IdentityAgent); // ${} first, then %h, as OpenSSH
+        // ${} and % in one pass (percent_dollar_expand): a % in a variable's value stays as it is (ssh -G prints "%h.sock").
+        Assert.Equal("%h.sock", c.IdentityAgent);
+    }
+
+    [Fact]
+    public void Forward_specifications_expand_variables_before_they_are_split()
+    {
+        // parse_forward expands ${} in the whole specification first, so a variable may hold a port or a host; the
+        // socket paths get their %tokens once the destination is known, a % from a variable included (as ssh -G shows).
+        var c = Resolve("h", "Host h\n HostName real.example\n LocalForward ${KEYDIR}/l-${PCT}.sock remote:22\n" +
+            " RemoteForward 7000 ${KEYDIR}/r.sock\n", "LocalForward ${PORT} ${PCT}:22");
+        Assert.Equal(7100, c.LocalForwards[0].ListenPort);
+        Assert.Equal("%h", c.LocalForwards[0].ConnectHost);
+        Assert.Equal("/keys/l-real.example.sock", c.LocalForwards[1].ListenPath);
+        Assert.Equal("/keys/r.sock", c.RemoteForwards.Single().ConnectPath);
+    }
+
+    [Fact]
+    public void A_forward_with_an_unset_variable_is_bad_even_in_a_block_that_does_not_apply()
+    {
+        var e = Assert.Throws<SshConfigException>(() => Resolve("h", "Host other\n LocalForward ${NOPE} remote:22\n"));
+        Assert.Contains("line 2: Bad forwarding specification.", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
