@@ -145,11 +145,29 @@ internal sealed partial class ConfigReader
                 return;
         }
 
+        if (info.Shape == ValueShape.Forward) args = ExpandForwardEnvironment(args, file, lineNumber);
         string? error = ConfigValueParser.Check(info, args);
         if (error is null && info.Shape == ValueShape.Algorithms && AlgorithmList.Check(args[0], CategoryOf(info.Name)) is not null)
             error = AlgorithmList.BadSpecMessage(info.Name, args[0]);
         if (error is not null) throw new SshConfigException(file, lineNumber, error);
         if (active) _store.Apply(info, new ConfigEntry(info.Name, args, file, lineNumber));
+    }
+
+    /// <summary>
+    /// OpenSSH's parse_forward expands ${NAME} in the whole specification before splitting it into fields, on every
+    /// line (active or not), so a variable may hold a port, a host or a socket path; an unset one makes the line bad.
+    /// The %tokens of socket paths are expanded later, once the destination is known.
+    /// </summary>
+    private List<string> ExpandForwardEnvironment(List<string> args, string file, int lineNumber)
+    {
+        try
+        {
+            return args.Select(a => TokenExpander.ExpandEnvironment(a, _options.Environment)).ToList();
+        }
+        catch (SshConfigException e)
+        {
+            throw new SshConfigException(file, lineNumber, $"Bad forwarding specification. ({e.Message})");
+        }
     }
 
     private AlgorithmCategory CategoryOf(string keyword) => keyword switch

@@ -53,14 +53,13 @@ public sealed partial class ResolvedConfig
 
     // ---- Expansion ------------------------------------------------------------------------------
 
-    /// <summary>~, then ${ENV}, then %tokens: how OpenSSH expands IdentityFile, CertificateFile, IdentityAgent,
-    /// ControlPath and UserKnownHostsFile.</summary>
+    /// <summary>~, then ${ENV} and %tokens in one pass: how OpenSSH expands IdentityFile, CertificateFile, IdentityAgent,
+    /// ForwardAgent, ControlPath and UserKnownHostsFile.</summary>
     public string ExpandPath(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
         string s = TokenExpander.ExpandTilde(value, _options.HomeDirectory, _options.LocalUser);
-        s = TokenExpander.ExpandEnvironment(s, _options.Environment);
-        return TokenExpander.ExpandPercent(s, Tokens);
+        return TokenExpander.ExpandPercentAndEnvironment(s, Tokens, _options.Environment);
     }
 
     /// <summary>ProxyCommand with %h %n %p %r expanded (null when there is none).</summary>

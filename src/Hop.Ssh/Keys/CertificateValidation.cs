@@ -47,7 +47,10 @@ public static class CertificateValidation
                 return "Certificate invalid: name is not a listed principal";
             }
         }
-        var known = knownCriticalOptions ?? (expectedType == SshCertificateType.User ? UserCriticalOptions : []);
+        // Host certificates may carry no critical option at all; OpenSSH (sshkey_cert_check_host) says so without naming one.
+        if (expectedType == SshCertificateType.Host && knownCriticalOptions is null && certificate.CriticalOptions.Count > 0)
+            return "Certificate contains unsupported critical options";
+        var known = knownCriticalOptions ?? UserCriticalOptions;
         foreach (var option in certificate.CriticalOptions)
         {
             if (!known.Contains(option.Name)) return $"Certificate invalid: unsupported critical option \"{option.Name}\"";

@@ -66,11 +66,13 @@ public class HostCertificateTests : IClassFixture<HostCertificateTests.Server>
 
     private string CaLine(string hosts, string ca = "ca") => $"@cert-authority {hosts} {File.ReadAllText(_dir[ca + ".pub"]).Trim()}";
 
-    private async Task<ProcessResult> HopAsync(string knownHosts, params string[] extra)
+    private Task<ProcessResult> HopAsync(string knownHosts, params string[] extra) => HopAsync(_sshd.Port, knownHosts, extra);
+
+    private async Task<ProcessResult> HopAsync(int port, string knownHosts, params string[] extra)
     {
         var args = new List<string>
         {
-            "ssh", "-F", "/dev/null", "-v", "-p", _sshd.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "ssh", "-F", "/dev/null", "-v", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-i", await TestKeys.UserKeyAsync(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
             "-o", $"UserKnownHostsFile={knownHosts}", "-o", "GlobalKnownHostsFile=/dev/null",
             "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=10",
@@ -131,6 +133,56 @@ public class HostCertificateTests : IClassFixture<HostCertificateTests.Server>
         Assert.Equal(255, r.ExitCode);
         Assert.Contains(reason, r.Stderr, StringComparison.Ordinal);
         Assert.Contains("Host key verification failed.", r.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Host certificates may carry no critical option, yet ssh-keygen -s -h -O force-command=... makes one that sshd serves.
+    /// Trusted only through @cert-authority, ssh refuses it (sshkey_cert_check_host) and falls back to the plain key, which
+    /// is unknown: verification fails. With the plain key on file as well, both go on. hop ssh must do the same, in the same words.
+    /// </summary>
+    [Fact]
+    public async Task CertificateWithACriticalOptionIsRefusedAsSshRefusesIt()
+    {
+        File.Copy(Path.Combine(await TestKeys.DirectoryAsync(), "host_ed25519.pub"), _dir["critical_ed25519.pub"], overwrite: true);
+        Tool.Ok(Tool.SshKeygen("-q", "-s", _dir["ca"], "-I", "host critical", "-h", "-n", "127.0.0.1", "-O", "force-command=/bin/true",
+            _dir["critical_ed25519.pub"]), "ssh-keygen");
+        Assert.Contains("force-command /bin/true", Tool.SshKeygen("-L", "-f", _dir["critical_ed25519-cert.pub"]).Stdout, StringComparison.Ordinal);
+        await using var sshd = await SshdServer.StartAsync([$"HostCertificate {_dir["critical_ed25519-cert.pub"]}"], hostKeys: ["ed25519"]);
+        const string Algorithm = "HostKeyAlgorithms=ssh-ed25519-cert-v01@openssh.com";
+        const string Reason = "Certificate contains unsupported critical options";
+        string unknown = $"No ED25519 host key is known for [127.0.0.1]:{sshd.Port} and you have requested strict checking.";
+
+        async Task<ProcessResult> SshAsync(string knownHosts)
+        {
+            var args = await sshd.OpenSshArgsAsync();
+            args.InsertRange(0, ["-o", $"UserKnownHostsFile={knownHosts}", "-o", "GlobalKnownHostsFile=/dev/null", "-o", Algorithm]);
+            args.Add("echo in");
+            return await ProcessRunner.RunAsync("/usr/bin/ssh", args, new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null }, [], TimeSpan.FromSeconds(60));
+        }
+
+        string caOnly = KnownHosts("kh_critical", CaLine($"[127.0.0.1]:{sshd.Port}"));
+        var ssh = await SshAsync(caOnly);
+        Assert.Equal(255, ssh.ExitCode);
+        Assert.Contains(Reason, ssh.Stderr, StringComparison.Ordinal);
+        Assert.Contains(unknown, ssh.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Host key verification failed.", ssh.Stderr, StringComparison.Ordinal);
+        var hop = await HopAsync(sshd.Port, caOnly, "-o", Algorithm);
+        Assert.Equal(255, hop.ExitCode);
+        Assert.Equal("", hop.Stdout);
+        Assert.Contains(Reason, hop.Stderr, StringComparison.Ordinal);
+        Assert.Contains(unknown, hop.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Host key verification failed.", hop.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("matches the ED25519-CERT host certificate", hop.Stderr, StringComparison.Ordinal);
+
+        // The plain key on file too: the certificate is still refused, and the plain key lets both in.
+        string withKey = KnownHosts("kh_critical_key", CaLine($"[127.0.0.1]:{sshd.Port}"), File.ReadAllLines(sshd.KnownHostsPath)[0]);
+        var sshIn = await SshAsync(withKey);
+        Assert.True(sshIn.ExitCode == 0, sshIn.ToString());
+        Assert.Contains(Reason, sshIn.Stderr, StringComparison.Ordinal);
+        var hopIn = await HopAsync(sshd.Port, withKey, "-o", Algorithm);
+        Assert.True(hopIn.ExitCode == 0, hopIn.ToString());
+        Assert.Equal("in\n", hopIn.Stdout);
+        Assert.Contains(Reason, hopIn.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -55,6 +55,33 @@ public sealed class KnownHostsCliTests : IAsyncLifetime
         Assert.True(ssh.ExitCode == 0, ssh.ToString());
     }
 
+    /// <summary>The other way round: a hashed line that ssh itself wrote for [127.0.0.1]:PORT is read by hop ssh and hop keygen -F.</summary>
+    [Fact]
+    public async Task HashedLineWrittenBySshIsReadByHopSshAndFoundByHopKeygen()
+    {
+        string kh = Path.Combine(_dir, "hashed-by-ssh");
+        var ssh = Peer.Run("/usr/bin/ssh", await ArgsAsync(kh, "StrictHostKeyChecking=accept-new", "HashKnownHosts=yes", "BatchMode=yes"));
+        Assert.True(ssh.ExitCode == 0, ssh.ToString());
+        string line = (await File.ReadAllTextAsync(kh)).Trim();
+        Assert.StartsWith("|1|", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", line, StringComparison.Ordinal);
+        Assert.EndsWith($" {_hostKey[0]} {_hostKey[1]}", line, StringComparison.Ordinal);
+
+        var hop = await HopAsync(await ArgsAsync(kh, "StrictHostKeyChecking=yes", "BatchMode=yes"));
+        Assert.True(hop.ExitCode == 0, hop.ToString());
+        Assert.Equal("ran\n", Clean(hop.Stdout));
+        Assert.Equal(line, (await File.ReadAllTextAsync(kh)).Trim()); // nothing added or rewritten
+
+        foreach (string name in new[] { Name, "127.0.0.1", $"[127.0.0.1]:{_sshd.Port + 1}" })
+        {
+            var theirs = Peer.Keygen("-F", name, "-f", kh);
+            var ours = await HopCli.RunAsync(["keygen", "-F", name, "-f", kh]);
+            Assert.Equal(theirs.ExitCode, ours.ExitCode);
+            Assert.Equal(theirs.Stdout, ours.Stdout);
+        }
+        Assert.Contains($"# Host {Name} found: line 1", Peer.Keygen("-F", Name, "-f", kh).Stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task HostKeyAliasIsWrittenAndReadWithoutThePortAsSshDoes()
     {

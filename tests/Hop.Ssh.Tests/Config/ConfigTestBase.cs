@@ -34,7 +34,7 @@ public abstract class ConfigTestBase : IDisposable
         LocalUserId = "1234",
         LocalHostName = "box.local",
         CommandLineOptions = commandLine,
-        Environment = name => name switch { "KEYDIR" => "/keys", "PCT" => "%h", _ => null },
+        Environment = name => name switch { "KEYDIR" => "/keys", "PCT" => "%h", "PORT" => "7100", _ => null },
         MatchExec = cmd => cmd == "true",
     };
 

@@ -181,7 +181,28 @@ public class SshConfigTests : ConfigTestBase
         Assert.Equal($"{Dir}/cm-{hash}", c.ControlPath);
         Assert.Equal("nc %h %p", c.ProxyCommand);
         Assert.Equal("nc real.example 2200", c.ExpandedProxyCommand);
-        Assert.Equal("real.example.sock", c.IdentityAgent); // ${} first, then %h, as OpenSSH
+        // ${} and % in one pass (percent_dollar_expand): a % in a variable's value stays as it is (ssh -G prints "%h.sock").
+        Assert.Equal("%h.sock", c.IdentityAgent);
+    }
+
+    [Fact]
+    public void Forward_specifications_expand_variables_before_they_are_split()
+    {
+        // parse_forward expands ${} in the whole specification first, so a variable may hold a port or a host; the
+        // socket paths get their %tokens once the destination is known, a % from a variable included (as ssh -G shows).
+        var c = Resolve("h", "Host h\n HostName real.example\n LocalForward ${KEYDIR}/l-${PCT}.sock remote:22\n" +
+            " RemoteForward 7000 ${KEYDIR}/r.sock\n", "LocalForward ${PORT} ${PCT}:22");
+        Assert.Equal(7100, c.LocalForwards[0].ListenPort);
+        Assert.Equal("%h", c.LocalForwards[0].ConnectHost);
+        Assert.Equal("/keys/l-real.example.sock", c.LocalForwards[1].ListenPath);
+        Assert.Equal("/keys/r.sock", c.RemoteForwards.Single().ConnectPath);
+    }
+
+    [Fact]
+    public void A_forward_with_an_unset_variable_is_bad_even_in_a_block_that_does_not_apply()
+    {
+        var e = Assert.Throws<SshConfigException>(() => Resolve("h", "Host other\n LocalForward ${NOPE} remote:22\n"));
+        Assert.Contains("line 2: Bad forwarding specification.", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -292,17 +313,21 @@ public class SshConfigTests : ConfigTestBase
     [Fact]
     public void Files_owned_by_another_user_are_refused()
     {
-        if (!OperatingSystem.IsLinux()) return;
         string user = Write(".ssh/config", "Port 1\n");
         Assert.Equal(1, SshConfig.Resolve("h", Options()).Port);
-        if (new ResolveOptions().LocalUserId != "0") return; // only root can give a file away
-        using (var chown = System.Diagnostics.Process.Start("/bin/chown", ["65534", user]))
+        // Giving the file away needs root (test.sh runs the tests as root); anywhere else the test fails, never passes unchecked.
+        Assert.False(OperatingSystem.IsWindows(), "file owners are only checked on Linux and macOS: run this test there");
+        Assert.True(new ResolveOptions().LocalUserId == "0",
+            $"this test gives a file to uid 65534 with chown, which needs root, but it runs as uid {new ResolveOptions().LocalUserId}: run the unit tests as root (test.sh does)");
+        using (var chown = System.Diagnostics.Process.Start("chown", ["65534", user]))
         {
             chown.WaitForExit();
             Assert.Equal(0, chown.ExitCode);
         }
         var e = Assert.Throws<SshConfigException>(() => SshConfig.Resolve("h", Options()));
         Assert.Equal($"Bad owner or permissions on {user}", e.Message);
+        // Given with -F, the same file is read: OpenSSH checks only ~/.ssh/config.
+        Assert.Equal(1, SshConfig.Resolve("h", Options(user)).Port);
     }
 
     [Fact]
