@@ -9,7 +9,8 @@ namespace Hop.Interop.Tests.Terminal;
 
 /// <summary>
 /// More of `hop ssh`'s terminal, driven through tmux against a real sshd: "~#" lists the open
-/// channels as ssh does.
+/// channels as ssh does, -t and RequestTTY=force give a remote command a PTY, another escape
+/// character (-e) or none (EscapeChar none), and Ctrl-Z stopping the remote program, not hop.
 /// </summary>
 public class EscapeCharAndTtyTests : IAsyncLifetime
 {
@@ -76,6 +77,12 @@ public class EscapeCharAndTtyTests : IAsyncLifetime
         return client;
     }
 
+    private static async Task<int?> ProcessIdAsync(string pattern)
+    {
+        var r = await ProcessRunner.RunAsync("/usr/bin/pgrep", ["-f", pattern]);
+        return r.ExitCode == 0 ? int.Parse(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture) : null;
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
@@ -122,6 +129,130 @@ public class EscapeCharAndTtyTests : IAsyncLifetime
             remoteClient.Close();
             await WaitUntilAsync(async () => (await ListChannelsAsync(pane)).Split('\n').Count(l => l.StartsWith("  #", StringComparison.Ordinal)) == 1,
                 "closed connections stayed in the ~# list");
+
+            await pane.TypeLineAsync("exit 0");
+            Assert.Equal(0, await HopInTmux.WaitForExitAsync(pane, dir));
+            HopInTmux.AssertRestored(dir);
+        }
+    }
+
+    [Theory]
+    [InlineData("-t")]
+    [InlineData("-o RequestTTY=force")]
+    public async Task RemoteCommandGetsAPtyWhenAsked(string options)
+    {
+        var (pane, dir) = await HopInTmux.StartWithCommandAsync(_sshd, _dirs, options.Split(' '), ["tty; echo T$((1+1))T"]);
+        await using (pane)
+        {
+            Assert.Equal(0, await HopInTmux.WaitForExitAsync(pane, dir));
+            string screen = await pane.WaitForAsync("T2T");
+            Assert.Matches(@"(?m)^/dev/pts/\d+\r?$", screen);
+            Assert.DoesNotContain("not a tty", screen, StringComparison.Ordinal);
+            HopInTmux.AssertRestored(dir);
+        }
+    }
+
+    [Fact]
+    public async Task RemoteCommandHasNoPtyByDefault()
+    {
+        var (pane, dir) = await HopInTmux.StartWithCommandAsync(_sshd, _dirs, [], ["tty; echo T$((1+1))T"]);
+        await using (pane)
+        {
+            Assert.Equal(0, await HopInTmux.WaitForExitAsync(pane, dir));
+            string screen = await pane.WaitForAsync("T2T");
+            Assert.Contains("not a tty", screen, StringComparison.Ordinal);
+            Assert.DoesNotMatch(@"/dev/pts/\d+", screen);
+        }
+    }
+
+    [Theory]
+    [InlineData("%", "%")]
+    [InlineData("^]", "C-]")]
+    public async Task OtherEscapeCharacterTakesTheTildesPlace(string escape, string key)
+    {
+        var (pane, dir) = await StartReadyAsync("-e", escape);
+        await using (pane)
+        {
+            // "~." is plain text now: the remote shell gets it.
+            await pane.SendKeysAsync("Enter");
+            await pane.SendKeysAsync("-l", "~.");
+            await pane.TypeLineAsync("Q; echo Z$((1+1))Z");
+            string screen = await pane.WaitForAsync("Z2Z");
+            Assert.Contains("~.Q", screen, StringComparison.Ordinal);
+            Assert.False(HopInTmux.Exited(dir));
+
+            if (escape == "%")
+            {
+                await pane.SendKeysAsync("Enter");
+                await pane.SendKeysAsync("-l", "%?");
+                string help = await pane.WaitForAsync("Supported escape sequences");
+                Assert.Contains(" %.   - terminate connection", help, StringComparison.Ordinal);
+                Assert.Contains(" %%   - send the escape character by typing it twice", help, StringComparison.Ordinal);
+            }
+
+            // The escape character and "." disconnect.
+            await pane.SendKeysAsync("Enter");
+            await pane.SendKeysAsync(key);
+            await pane.SendKeysAsync("-l", ".");
+            Assert.Equal(255, await HopInTmux.WaitForExitAsync(pane, dir));
+            HopInTmux.AssertRestored(dir);
+        }
+    }
+
+    [Theory]
+    [InlineData("-o", "EscapeChar=none")]
+    [InlineData("-e", "none")]
+    public async Task EscapeCharNoneTurnsEscapesOff(string flag, string value)
+    {
+        var (pane, dir) = await StartReadyAsync(flag, value);
+        await using (pane)
+        {
+            await pane.SendKeysAsync("Enter");
+            await pane.SendKeysAsync("-l", "~?");
+            await pane.TypeLineAsync("Q; echo Y$((1+1))Y");
+            string screen = await pane.WaitForAsync("Y2Y");
+            Assert.Contains("~?Q", screen, StringComparison.Ordinal);
+            Assert.DoesNotContain("Supported escape sequences", screen, StringComparison.Ordinal);
+
+            await pane.SendKeysAsync("Enter");
+            await pane.SendKeysAsync("-l", "~.");
+            await pane.TypeLineAsync("Q; echo Z$((1+1))Z");
+            screen = await pane.WaitForAsync("Z2Z");
+            Assert.Contains("~.Q", screen, StringComparison.Ordinal);
+            Assert.False(HopInTmux.Exited(dir));
+
+            await pane.TypeLineAsync("exit 0");
+            Assert.Equal(0, await HopInTmux.WaitForExitAsync(pane, dir));
+            HopInTmux.AssertRestored(dir);
+        }
+    }
+
+    [Fact]
+    public async Task CtrlZStopsTheRemoteProgramNotHop()
+    {
+        var (pane, dir) = await StartReadyAsync();
+        await using (pane)
+        {
+            // The fixture user's login shell is sh: run an interactive bash, with job control.
+            await pane.TypeLineAsync("exec /bin/bash --norc --noprofile -i");
+            await pane.TypeLineAsync("echo BA${BASH_VERSINFO[0]:+SH}");
+            await pane.WaitForAsync("BASH");
+            await pane.TypeLineAsync("sleep 4343");
+            int? pid = null;
+            await WaitUntilAsync(async () => (pid = await ProcessIdAsync("^sleep 4343$")) is not null, "remote sleep did not start");
+
+            await pane.SendKeysAsync("C-z");
+            string screen = await pane.WaitForAsync("Stopped");
+            Assert.Matches(@"\[1\]\+\s+Stopped\s+sleep 4343", screen);
+            // The remote program is stopped (state T), and hop is still there to show the shell's answer.
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            Assert.Equal('T', stat[(stat.LastIndexOf(')') + 2)..][0]);
+            Assert.False(HopInTmux.Exited(dir));
+
+            await pane.TypeLineAsync("kill %1");
+            await WaitUntilAsync(async () => await ProcessIdAsync("^sleep 4343$") is null, "the stopped sleep was not killed");
+            await pane.TypeLineAsync("echo A$((2+2))Z");
+            await pane.WaitForAsync("A4Z");
 
             await pane.TypeLineAsync("exit 0");
             Assert.Equal(0, await HopInTmux.WaitForExitAsync(pane, dir));
