@@ -52,7 +52,7 @@ internal static partial class SshCommand
         using var terminal = wantTty ? await InteractiveTerminal.StartAsync(session, client.Transport, log, c.EscapeChar).ConfigureAwait(false) : null;
         if (terminal is not null)
         {
-            terminal.CommandLineEnabled = SshForwardingCommandLine.Enabled(c);
+            terminal.CommandLineEnabled = c.EnableEscapeCommandline;
             terminal.CommandLine = line => SshForwardingCommandLine.RunAsync(forwarding, line);
         }
         if (a.Subsystem) await session.SubsystemAsync(command).ConfigureAwait(false);

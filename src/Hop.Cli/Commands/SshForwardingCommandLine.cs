@@ -10,16 +10,6 @@ namespace Hop.Cli.Commands;
 /// </summary>
 internal static class SshForwardingCommandLine
 {
-    /// <summary>
-    /// EnableEscapeCommandline: on unless the configuration says no. OpenSSH 9.2 turned it off by
-    /// default so that its client sandbox (OpenBSD pledge) could be tighter; hop has no such sandbox.
-    /// </summary>
-    public static bool Enabled(ResolvedConfig c)
-    {
-        ArgumentNullException.ThrowIfNull(c);
-        return c.Raw("enableescapecommandline") is not { } v || !(v.Equals("no", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase));
-    }
-
     /// <summary>Runs <paramref name="line"/>; returns the lines to show, each ending in "\r\n".</summary>
     public static async Task<string> RunAsync(SshForwarding forwarding, string line)
     {

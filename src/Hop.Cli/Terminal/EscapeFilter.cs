@@ -44,8 +44,8 @@ internal sealed class EscapeFilter(int escapeChar, Action<ReadOnlySpan<byte>>? e
 
     public int EscapeChar => escapeChar;
 
-    /// <summary>Whether "~C" opens the command line (EnableEscapeCommandline); when not, it is reported and ignored.</summary>
-    public bool CommandLineEnabled { get; set; } = true;
+    /// <summary>Whether "~C" opens the command line (EnableEscapeCommandline, off by default as in OpenSSH 9.2); when not, it is reported and ignored.</summary>
+    public bool CommandLineEnabled { get; set; }
 
     /// <summary>True while a "~C" line is being typed.</summary>
     public bool InCommandLine => _line is not null;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Hop.Ssh;
@@ -56,9 +57,6 @@ internal sealed class InteractiveTerminal : IDisposable
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Restore();
         AppDomain.CurrentDomain.UnhandledException += (_, _) => Restore();
     }
-
-    /// <summary>Lines listed by "~#" (the forwarding code adds its own); the session is always listed.</summary>
-    public Func<IEnumerable<string>>? ListConnections { get; set; }
 
     /// <summary>Runs a "~C" line and returns what to show (lines ending in "\r\n"); runs with the terminal in its normal mode.</summary>
     public Func<string, Task<string>>? CommandLine { get; set; }
@@ -155,10 +153,7 @@ internal sealed class InteractiveTerminal : IDisposable
                 WriteLocal(EscapeHelp.Text(e, _escapes.CommandLineEnabled));
                 break;
             case EscapeCommand.ListConnections:
-                var lines = new StringBuilder($"{e}#\r\nThe following connections are open:\r\n");
-                lines.Append($"  #{_session.LocalChannelId} client-session (remote channel {_session.RemoteChannelId})\r\n");
-                foreach (var line in ListConnections?.Invoke() ?? []) lines.Append("  ").Append(line).Append("\r\n");
-                WriteLocal(lines.ToString());
+                WriteLocal($"{e}#\r\n" + ListChannels(_session.Connection.Channels));
                 break;
             case EscapeCommand.Background:
                 // OpenSSH forks here and the parent exits; a .NET process cannot fork, so hop stays
@@ -193,6 +188,20 @@ internal sealed class InteractiveTerminal : IDisposable
                 WriteLocal(_escapes.CommandLineEnabled ? EscapeCommandLine.Prompt : EscapeCommandLine.Disabled);
                 break;
         }
+    }
+
+    /// <summary>
+    /// The "~#" list, as OpenSSH's channel_open_message writes it: a line per channel with its
+    /// number and description, then in parentheses its type and the peer's number for it ("nr"
+    /// while the channel is opening). OpenSSH adds its internal state there too (state codes,
+    /// buffer sizes, descriptors); hop has no such fields and leaves them out.
+    /// </summary>
+    internal static string ListChannels(IEnumerable<SshChannel> channels)
+    {
+        var lines = new StringBuilder("The following connections are open:\r\n");
+        foreach (var c in channels)
+            lines.Append(CultureInfo.InvariantCulture, $"  #{c.LocalChannelId} {c.Description} ([{c.ChannelType}] {(c.HasRemoteChannelId ? "r" : "nr")}{c.RemoteChannelId})\r\n");
+        return lines.ToString();
     }
 
     /// <summary>"break" (RFC 4335): uint32 break-length in milliseconds.</summary>

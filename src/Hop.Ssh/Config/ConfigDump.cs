@@ -15,7 +15,7 @@ public static class ConfigDump
         "host", "user", "hostname", "port", "addressfamily", "batchmode", "checkhostip", "compression", "controlmaster",
         "clearallforwardings", "exitonforwardfailure", "forwardx11", "forwardx11trusted", "gatewayports", "hashknownhosts",
         "identitiesonly", "kbdinteractiveauthentication", "passwordauthentication", "pubkeyauthentication", "requesttty",
-        "stricthostkeychecking", "visualhostkey", "updatehostkeys", "forwardx11timeout", "numberofpasswordprompts",
+        "stricthostkeychecking", "visualhostkey", "updatehostkeys", "enableescapecommandline", "forwardx11timeout", "numberofpasswordprompts",
         "serveralivecountmax", "serveraliveinterval", "bindaddress", "ciphers", "controlpath", "hostkeyalgorithms",
         "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "loglevel", "macs", "preferredauthentications",
         "pubkeyacceptedalgorithms", "xauthlocation", "dynamicforward", "localforward", "remoteforward", "identityfile",
@@ -61,6 +61,7 @@ public static class ConfigDump
         });
         W("visualhostkey", YesNo(c.VisualHostKey));
         W("updatehostkeys", c.UpdateHostKeys switch { UpdateHostKeys.Yes => "true", UpdateHostKeys.Ask => "ask", _ => "false" });
+        W("enableescapecommandline", YesNo(c.EnableEscapeCommandline));
         W("forwardx11timeout", Num((long)c.ForwardX11Timeout.TotalSeconds));
         W("numberofpasswordprompts", Num(c.NumberOfPasswordPrompts));
         W("serveralivecountmax", Num(c.ServerAliveCountMax));

@@ -101,6 +101,8 @@ public sealed partial class ResolvedConfig
     public TimeSpan? AddKeysToAgentLifetime { get; private set; }
     /// <summary>EscapeChar as a character code; -1 for none.</summary>
     public int EscapeChar { get; private set; } = '~';
+    /// <summary>EnableEscapeCommandline: whether "~C" opens the command line (off by default, as in OpenSSH 9.2).</summary>
+    public bool EnableEscapeCommandline { get; private set; }
     public bool Compression { get; private set; }
     public AddressFamily AddressFamily { get; private set; }
     public string? BindAddress { get; private set; }
@@ -225,6 +227,7 @@ public sealed partial class ResolvedConfig
             AddKeysToAgentLifetime = life > 0 ? TimeSpan.FromSeconds(life) : null;
         }
         EscapeChar = Raw("escapechar") is string ec ? ConfigValueParser.EscapeChar(ec) ?? '~' : '~';
+        EnableEscapeCommandline = Flag("enableescapecommandline", false);
         Compression = Flag("compression", false);
         AddressFamily = (Raw("addressfamily")?.ToLowerInvariant()) switch
         {

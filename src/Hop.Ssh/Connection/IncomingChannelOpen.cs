@@ -28,7 +28,7 @@ public sealed class IncomingChannelOpen
     public async Task<SshChannel> AcceptAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _decided, 1) != 0) throw new InvalidOperationException("already accepted or rejected");
-        var channel = _connection.Register(id => new SshChannel(_connection, id, _message.ChannelType));
+        var channel = _connection.Register(id => new SshChannel(_connection, id, _message.ChannelType) { Description = Describe(_message) });
         channel.OnAccepted(_message.SenderChannel, _message.InitialWindowSize, _message.MaximumPacketSize);
         var confirmation = new ChannelOpenConfirmationMessage
         {
@@ -43,6 +43,15 @@ public sealed class IncomingChannelOpen
         await _connection.SendAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
         return channel;
     }
+
+    /// <summary>The name OpenSSH's client gives such a channel in its list of open channels.</summary>
+    private static string Describe(ChannelOpenMessage message) => message.ChannelType switch
+    {
+        ChannelTypes.ForwardedTcpip when message.Details is TcpipChannelOpenDetails t => t.OriginatorAddress,
+        ChannelTypes.ForwardedStreamlocal => "forwarded-streamlocal",
+        ChannelTypes.AuthAgent => "authentication agent connection",
+        _ => message.ChannelType,
+    };
 
     /// <summary>Sends OPEN_FAILURE with the reason and description.</summary>
     public void Reject(ChannelOpenFailureReason reason, string description)

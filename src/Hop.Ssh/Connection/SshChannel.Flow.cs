@@ -27,6 +27,7 @@ public partial class SshChannel
     private void SetRemote(uint remoteChannel, uint remoteWindow, uint remoteMaxPacket)
     {
         RemoteChannelId = remoteChannel;
+        HasRemoteChannelId = true;
         Volatile.Write(ref _remoteWindow, remoteWindow);
         if (remoteMaxPacket == 0) throw new SshProtocolException($"{Name}: peer's maximum packet size is 0");
         _remoteMaxPacket = (int)Math.Min(remoteMaxPacket, (uint)Connection.Options.MaximumSendPacketSize);

@@ -31,6 +31,7 @@ public partial class SshChannel : IAsyncDisposable
         Connection = connection;
         LocalChannelId = localChannelId;
         ChannelType = channelType;
+        Description = channelType == ChannelTypes.Session ? "client-session" : channelType;
         _localWindow = connection.Options.InitialWindowSize;
         _localWindowMax = connection.Options.InitialWindowSize;
         _localMaxPacket = connection.Options.MaximumPacketSize;
@@ -42,11 +43,21 @@ public partial class SshChannel : IAsyncDisposable
     public SshConnection Connection { get; }
     public string ChannelType { get; }
 
+    /// <summary>
+    /// What the channel carries, in the words of OpenSSH's list of open channels (its remote_name,
+    /// shown by "~#"): "client-session" for a session, the channel type unless the code that opened
+    /// or accepted it says more (a -L forward names its listener and both ends of the connection).
+    /// </summary>
+    public string Description { get; set; }
+
     /// <summary>Our number for the channel (the recipient channel in what the peer sends).</summary>
     public uint LocalChannelId { get; }
 
     /// <summary>The peer's number for the channel (the recipient channel in what we send).</summary>
     public uint RemoteChannelId { get; private set; }
+
+    /// <summary>False while the channel is opening: the peer has not given its number yet.</summary>
+    public bool HasRemoteChannelId { get; private set; }
 
     /// <summary>Data from the peer (stdout of a session).</summary>
     public PipeReader Output => _stdout.Reader;

@@ -67,6 +67,9 @@ public sealed partial class SshConnection : IAsyncDisposable
     /// <summary>The number of channels open or opening.</summary>
     public int ChannelCount => _channels.Count;
 
+    /// <summary>The channels open or opening, by channel number (a snapshot).</summary>
+    public IReadOnlyList<SshChannel> Channels => [.. _channels.Values.OrderBy(c => c.LocalChannelId)];
+
     /// <summary>Starts the receive loop (and the keepalive timer when ServerAliveInterval is set).</summary>
     public void Start()
     {

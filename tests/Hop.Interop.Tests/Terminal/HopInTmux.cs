@@ -10,12 +10,17 @@ namespace Hop.Interop.Tests.Terminal;
 internal static class HopInTmux
 {
     /// <summary>Starts hop in a 100x30 pane; <paramref name="dirs"/> collects the temp dir for the caller to delete.</summary>
-    public static async Task<(TmuxPane Pane, string Dir)> StartAsync(SshdServer sshd, List<string> dirs, params string[] extra)
+    public static Task<(TmuxPane Pane, string Dir)> StartAsync(SshdServer sshd, List<string> dirs, params string[] extra) =>
+        StartWithCommandAsync(sshd, dirs, extra, []);
+
+    /// <summary>As <see cref="StartAsync"/>, with <paramref name="command"/> after the host: a remote command instead of a shell.</summary>
+    public static async Task<(TmuxPane Pane, string Dir)> StartWithCommandAsync(SshdServer sshd, List<string> dirs, string[] extra, string[] command)
     {
         var dir = TestPaths.NewTempDir("hop-term-");
         dirs.Add(dir);
         var args = await HopCli.SshArgsAsync(sshd.Port, sshd.User, sshd.KnownHostsPath);
         args.InsertRange(1, extra);
+        args.AddRange(command);
         string quoted = string.Join(' ', args.Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
         string script = Path.Combine(dir, "run.sh");
         File.WriteAllText(script,

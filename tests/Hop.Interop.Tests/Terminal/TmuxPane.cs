@@ -37,6 +37,9 @@ internal sealed class TmuxPane : IAsyncDisposable
 
     public async Task<string> CaptureAsync() => (await RunAsync("capture-pane", "-p", "-t", "t", "-S", "-200")).Stdout;
 
+    /// <summary>The screen with lines wider than the pane joined back into one.</summary>
+    public async Task<string> CaptureJoinedAsync() => (await RunAsync("capture-pane", "-p", "-J", "-t", "t", "-S", "-200")).Stdout;
+
     /// <summary>A tmux format evaluated for the pane (e.g. "#{keypad_cursor_flag}").</summary>
     public async Task<string> FormatAsync(string format) => (await RunAsync("display-message", "-p", "-t", "t", format)).Stdout.Trim();
 

@@ -22,6 +22,7 @@ public class SshConfigTests : ConfigTestBase
         Assert.Equal(UpdateHostKeys.Yes, c.UpdateHostKeys);
         Assert.Null(c.ConnectTimeout);
         Assert.Equal('~', c.EscapeChar);
+        Assert.False(c.EnableEscapeCommandline);
         Assert.Equal(3, c.ServerAliveCountMax);
         Assert.Equal(TimeSpan.Zero, c.ServerAliveInterval);
         Assert.True(c.HostKeyAlgorithmsIsDefault);
@@ -340,7 +341,7 @@ public class SshConfigTests : ConfigTestBase
     [Fact]
     public void Typed_values()
     {
-        var c = Resolve("h", "ConnectTimeout 1m\nServerAliveInterval 1h30m\nRekeyLimit 1G 2h\nEscapeChar ^A\n" +
+        var c = Resolve("h", "ConnectTimeout 1m\nServerAliveInterval 1h30m\nRekeyLimit 1G 2h\nEscapeChar ^A\nEnableEscapeCommandline yes\n" +
             "AddKeysToAgent confirm 5m\nStrictHostKeyChecking accept-new\nRequestTTY force\nAddressFamily inet6\n" +
             "ForwardAgent ~/agent.sock\nLogLevel debug2\nUpdateHostKeys ask\nProxyJump a,b@c:22\n" +
             "DynamicForward 1080\nRemoteForward 9000\nClearAllForwardings no\nCiphers -chacha*\nHostKeyAlgorithms ^ssh-ed25519\n");
@@ -349,6 +350,7 @@ public class SshConfigTests : ConfigTestBase
         Assert.Equal(1L << 30, c.RekeyLimitBytes);
         Assert.Equal(TimeSpan.FromHours(2), c.RekeyLimitTime);
         Assert.Equal(1, c.EscapeChar);
+        Assert.True(c.EnableEscapeCommandline);
         Assert.Equal("confirm", c.AddKeysToAgent);
         Assert.Equal(TimeSpan.FromMinutes(5), c.AddKeysToAgentLifetime);
         Assert.Equal(StrictHostKeyChecking.AcceptNew, c.StrictHostKeyChecking);

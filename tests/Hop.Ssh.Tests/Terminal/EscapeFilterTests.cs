@@ -132,6 +132,16 @@ public class EscapeFilterTests
     }
 
     [Fact]
+    public void CommandLineIsOffByDefault()
+    {
+        var f = new EscapeFilter('~');
+        var data = Encoding.ASCII.GetBytes("~Cls\r");
+        var step = f.Next(data);
+        Assert.Equal(EscapeCommand.CommandLine, step.Command);
+        Assert.False(f.InCommandLine);
+    }
+
+    [Fact]
     public void CommandLineIsBounded()
     {
         var r = new Run();

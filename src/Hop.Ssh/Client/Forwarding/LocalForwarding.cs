@@ -20,7 +20,7 @@ public static class LocalForwarding
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(spec);
         Func<Socket, CancellationToken, Task> handler = spec.Kind == ForwardKind.Dynamic || spec.IsSocks
-            ? (socket, ct) => ServeSocksAsync(connection, socket, log, ct)
+            ? (socket, ct) => ServeSocksAsync(connection, spec, socket, log, ct)
             : (socket, ct) => ForwardAsync(connection, spec, socket, log, ct);
         return spec.ListenPath is not null
             ? ForwardListener.ListenUnix(spec.ListenPath, handler)
@@ -42,10 +42,13 @@ public static class LocalForwarding
             log?.Invoke(0, e.Message);
             return;
         }
+        channel.Description = spec.ConnectPath is not null
+            ? Describe(ChannelTypes.DirectStreamlocal, spec, socket, spec.ConnectPath, -2)
+            : Describe(ChannelTypes.DirectTcpip, spec, socket, spec.ConnectHost!, spec.ConnectPort);
         await ChannelRelay.RunAsync(channel, new NetworkStream(socket, ownsSocket: true), ct).ConfigureAwait(false);
     }
 
-    private static async Task ServeSocksAsync(SshConnection connection, Socket socket, Action<int, string>? log, CancellationToken ct)
+    private static async Task ServeSocksAsync(SshConnection connection, ForwardSpec spec, Socket socket, Action<int, string>? log, CancellationToken ct)
     {
         var stream = new NetworkStream(socket, ownsSocket: true);
         SocksRequest request;
@@ -72,6 +75,7 @@ public static class LocalForwarding
             await stream.DisposeAsync().ConfigureAwait(false);
             return;
         }
+        channel.Description = Describe(ChannelTypes.DirectTcpip, spec, socket, request.Host, request.Port);
         await SocksProtocol.ReplyAsync(stream, request, true, cancellationToken: ct).ConfigureAwait(false);
         await ChannelRelay.RunAsync(channel, stream, ct).ConfigureAwait(false);
     }
@@ -79,6 +83,23 @@ public static class LocalForwarding
     private static (string Address, uint Port) Originator(Socket socket) => socket.RemoteEndPoint is IPEndPoint ip
         ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4().ToString() : ip.Address.ToString(), (uint)ip.Port)
         : ("127.0.0.1", 65535u);
+
+    /// <summary>
+    /// The channel's name in OpenSSH's list of open channels (port_open_helper): the listener, the
+    /// target, and both ends of the accepted connection; a Unix socket has port -2 (PORT_STREAMLOCAL)
+    /// as its listening or target port and port 0 at the ends.
+    /// </summary>
+    private static string Describe(string type, ForwardSpec spec, Socket socket, string target, int targetPort)
+    {
+        static (string, int) End(EndPoint? e, string unix) => e is IPEndPoint ip
+            ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4().ToString() : ip.Address.ToString(), ip.Port)
+            : (unix, 0);
+        var (fromHost, fromPort) = End(socket.RemoteEndPoint, "");
+        var (toHost, toPort) = End(socket.LocalEndPoint, spec.ListenPath ?? "");
+        int listening = spec.ListenPath is not null ? -2 : spec.ListenPort != 0 ? spec.ListenPort : toPort;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{type}: listening port {listening} for {target} port {targetPort}, connect from {fromHost} port {fromPort} to {toHost} port {toPort}");
+    }
 
     /// <summary>"[bind:]port" or a path, as OpenSSH's messages name a listen side.</summary>
     public static string ListenName(ForwardSpec spec)

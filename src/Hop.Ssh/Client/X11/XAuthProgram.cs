@@ -37,7 +37,8 @@ public static class XAuthProgram
     /// <summary>Generates an untrusted cookie for <paramref name="display"/> into <paramref name="file"/>; true when xauth succeeded.</summary>
     public static async Task<bool> GenerateUntrustedAsync(string xauthPath, string file, string display, uint timeoutSeconds, CancellationToken cancellationToken = default)
     {
-        var args = new List<string> { "-q", "-f", file, "generate", display, "MIT-MAGIC-COOKIE-1", "untrusted" };
+        // The arguments ssh gives xauth, no more (its stderr is read and dropped, as ssh sends it to /dev/null).
+        var args = new List<string> { "-f", file, "generate", display, "MIT-MAGIC-COOKIE-1", "untrusted" };
         if (timeoutSeconds > 0) args.AddRange(["timeout", timeoutSeconds.ToString(CultureInfo.InvariantCulture)]);
         var (code, _) = await RunAsync(xauthPath, args, cancellationToken).ConfigureAwait(false);
         return code == 0;
