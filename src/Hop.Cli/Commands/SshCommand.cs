@@ -108,6 +108,7 @@ internal static partial class SshCommand
 
     private static ResolvedConfig ResolveConfig(SshArguments a, string host, string? user, int? port)
     {
+        CheckCommandLineNames(a, host, user);
         var options = new List<string>(a.FlagOptions.Count + a.Options.Count);
         options.AddRange(a.FlagOptions);
         options.AddRange(a.Options);

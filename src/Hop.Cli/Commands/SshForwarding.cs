@@ -91,7 +91,7 @@ internal sealed class SshForwarding : IAsyncDisposable
         lock (_gate) remote = _remote ??= new RemoteForwarding(_client.Connection, _log.Sink);
         try
         {
-            int bound = await remote.AddAsync(spec, _config.GatewayPorts).ConfigureAwait(false);
+            int bound = await remote.AddAsync(spec).ConfigureAwait(false);
             lock (_gate) _remotes.Add((spec, bound));
             if (spec.ListenPath is null && spec.ListenPort == 0)
                 _log.Write(0, $"Allocated port {bound.ToString(CultureInfo.InvariantCulture)} for remote forward to {target}");
@@ -156,7 +156,7 @@ internal sealed class SshForwarding : IAsyncDisposable
         }
         try
         {
-            await remote.CancelAsync(found.Spec, found.Port, _config.GatewayPorts).ConfigureAwait(false);
+            await remote.CancelAsync(found.Spec, found.Port).ConfigureAwait(false);
         }
         catch (SshException e) when (e is not SshConnectionException)
         {

@@ -35,12 +35,9 @@ internal static partial class SshCommand
                 return new JumpStream(channel.Stream, hop);
             };
         }
-        if (c.ExpandedProxyCommand is { } command)
-        {
-            ProxyCommand.CheckName(c.User, "remote username");
-            ProxyCommand.CheckName(c.HostName, "hostname");
-            return _ => Task.FromResult(ProxyCommand.Start(command, log.Sink));
-        }
+        // The names from the command line that %h and %r may bring in were checked before the
+        // config was read (CheckCommandLineNames); names from the config are the user's own.
+        if (c.ExpandedProxyCommand is { } command) return _ => Task.FromResult(ProxyCommand.Start(command, log.Sink));
         return null;
     }
 

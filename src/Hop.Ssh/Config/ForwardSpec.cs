@@ -19,7 +19,7 @@ public enum ForwardKind
 public sealed record ForwardSpec
 {
     public ForwardKind Kind { get; init; }
-    /// <summary>Listen address, or null for the default (loopback unless GatewayPorts).</summary>
+    /// <summary>Listen address, or null for the default (-L/-D: loopback unless GatewayPorts; -R: "localhost", the server decides).</summary>
     public string? ListenHost { get; init; }
     /// <summary>Listen port; 0 for a dynamically allocated remote port.</summary>
     public int ListenPort { get; init; }

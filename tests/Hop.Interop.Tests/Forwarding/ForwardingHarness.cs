@@ -30,9 +30,10 @@ internal sealed class HopProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    public static HopProcess Start(IEnumerable<string> args)
+    /// <summary>Starts `hop` (or <paramref name="program"/>, e.g. OpenSSH's ssh for a comparison) with <paramref name="args"/>.</summary>
+    public static HopProcess Start(IEnumerable<string> args, string? program = null)
     {
-        var psi = new ProcessStartInfo(TestPaths.HopBinary)
+        var psi = new ProcessStartInfo(program ?? TestPaths.HopBinary)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -202,11 +203,14 @@ internal sealed class TestTcpServer : IAsyncDisposable
 internal static class Transfer
 {
     /// <summary>Sends <paramref name="data"/> to 127.0.0.1:<paramref name="port"/> while reading the echo; returns what came back.</summary>
-    public static async Task<byte[]> EchoAsync(int port, byte[] data, TimeSpan timeout)
+    public static Task<byte[]> EchoAsync(int port, byte[] data, TimeSpan timeout) => EchoAsync(IPAddress.Loopback, port, data, timeout);
+
+    /// <summary>As above, to <paramref name="address"/> (::1 for a listener on IPv6 loopback only).</summary>
+    public static async Task<byte[]> EchoAsync(IPAddress address, int port, byte[] data, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
-        using var c = new TcpClient();
-        await c.ConnectAsync(IPAddress.Loopback, port, cts.Token);
+        using var c = new TcpClient(address.AddressFamily);
+        await c.ConnectAsync(address, port, cts.Token);
         var s = c.GetStream();
         var send = Task.Run(async () =>
         {
@@ -218,5 +222,22 @@ internal static class Transfer
         await s.CopyToAsync(received, cts.Token);
         await send;
         return received.ToArray();
+    }
+
+    /// <summary>Echoes through a forward on <paramref name="address"/>, retrying while its listener is not up yet.</summary>
+    public static async Task<byte[]> EchoWhenReadyAsync(HopProcess client, IPAddress address, int port, byte[] data)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return await EchoAsync(address, port, data, TimeSpan.FromSeconds(60));
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !client.HasExited)
+            {
+                await Task.Delay(50);
+            }
+        }
     }
 }

@@ -5,28 +5,10 @@ namespace Hop.Ssh.Client.Forwarding;
 /// <summary>
 /// ProxyCommand: runs the command through /bin/sh -c (as OpenSSH does, with "exec" so the shell
 /// does not linger) and uses its standard input and output as the connection. Its standard error
-/// stays ours.
+/// stays ours. The user and host names it may expand are checked before (<see cref="Config.CommandLineNames"/>).
 /// </summary>
 public static class ProxyCommand
 {
-    /// <summary>Characters OpenSSH refuses in a user or host name that reaches a ProxyCommand's %r/%h (CVE-2023-51385).</summary>
-    private const string ShellMetacharacters = "'`\"$\\;&<>|(){}";
-
-    /// <summary>
-    /// Throws when <paramref name="name"/> holds a shell metacharacter, a space or a control
-    /// character, or starts with '-': such a name must never be expanded into a shell command.
-    /// </summary>
-    public static void CheckName(string name, string what)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        bool bad = name.StartsWith('-');
-        foreach (char c in name)
-        {
-            if (c <= ' ' || c == 0x7f || ShellMetacharacters.Contains(c, StringComparison.Ordinal)) bad = true;
-        }
-        if (bad) throw new SshConnectionException($"{what} contains invalid characters");
-    }
-
     /// <summary>Starts the command (tokens already expanded) and returns its stdio as one stream.</summary>
     public static Stream Start(string command, Action<int, string>? log = null)
     {

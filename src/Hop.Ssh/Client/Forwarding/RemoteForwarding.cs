@@ -30,10 +30,14 @@ public sealed class RemoteForwarding
         connection.SetChannelOpenHandler(ChannelTypes.ForwardedStreamlocal, OnForwardedStreamlocalAsync);
     }
 
-    /// <summary>The address OpenSSH's client sends for a listen host (channel_rfwd_bind_host).</summary>
-    public static string BindHost(string? listenHost, bool gatewayPorts) => listenHost switch
+    /// <summary>
+    /// The address OpenSSH's client sends for a listen host (channel_rfwd_bind_host): none is
+    /// "localhost", "" or "*" is "" (all addresses, if the server's GatewayPorts allows), anything
+    /// else as written. The client's GatewayPorts (-g) plays no part: it is about local forwards only.
+    /// </summary>
+    public static string BindHost(string? listenHost) => listenHost switch
     {
-        null => gatewayPorts ? "" : "localhost",
+        null => "localhost",
         "" or "*" => "",
         _ => listenHost,
     };
@@ -42,7 +46,7 @@ public sealed class RemoteForwarding
     /// Requests the forward; returns the port the server listens on (the one it chose when the
     /// spec asked for 0), or 0 for a Unix socket. Throws <see cref="SshException"/> when refused.
     /// </summary>
-    public async Task<int> AddAsync(ForwardSpec spec, bool gatewayPorts, CancellationToken cancellationToken = default)
+    public async Task<int> AddAsync(ForwardSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.ListenPath is not null)
@@ -59,7 +63,7 @@ public sealed class RemoteForwarding
             }
             return 0;
         }
-        string address = BindHost(spec.ListenHost, gatewayPorts);
+        string address = BindHost(spec.ListenHost);
         // Registered before the reply so that a connection racing it is served; port 0 is
         // registered under the port the server chose.
         if (spec.ListenPort != 0) _tcp[(address, (uint)spec.ListenPort)] = spec;
@@ -83,7 +87,7 @@ public sealed class RemoteForwarding
     /// <see cref="AddAsync"/> returned. Channels the server opens for it afterwards are refused.
     /// Throws <see cref="SshException"/> when the server refuses the cancel.
     /// </summary>
-    public async Task CancelAsync(ForwardSpec spec, int boundPort, bool gatewayPorts, CancellationToken cancellationToken = default)
+    public async Task CancelAsync(ForwardSpec spec, int boundPort, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.ListenPath is not null)
@@ -92,7 +96,7 @@ public sealed class RemoteForwarding
             await _connection.CancelStreamlocalForwardAsync(spec.ListenPath, cancellationToken).ConfigureAwait(false);
             return;
         }
-        string address = BindHost(spec.ListenHost, gatewayPorts);
+        string address = BindHost(spec.ListenHost);
         _tcp.TryRemove((address, (uint)boundPort), out _);
         await _connection.CancelTcpipForwardAsync(address, (uint)boundPort, cancellationToken).ConfigureAwait(false);
     }
