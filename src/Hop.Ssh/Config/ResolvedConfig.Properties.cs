@@ -81,6 +81,12 @@ public sealed partial class ResolvedConfig
     public string? ForwardAgentSocket { get; private set; }
     public bool ForwardX11 { get; private set; }
     public bool ForwardX11Trusted { get; private set; }
+
+    /// <summary>
+    /// ForwardX11Trusted when nothing sets it: upstream OpenSSH says no (-X is untrusted); Debian and
+    /// its derivatives patch their ssh to say yes. Hop follows the ssh the user has beside it.
+    /// </summary>
+    private static readonly Lazy<bool> ForwardX11TrustedDefault = new(() => File.Exists("/etc/debian_version"));
     public TimeSpan ForwardX11Timeout { get; private set; }
     public string XAuthLocation { get; private set; } = "/usr/bin/xauth";
     public IReadOnlyList<ForwardSpec> LocalForwards { get; private set; } = [];
@@ -208,7 +214,7 @@ public sealed partial class ResolvedConfig
             ForwardAgentSocket = ExpandPath(fa);
         }
         ForwardX11 = Flag("forwardx11", false);
-        ForwardX11Trusted = Flag("forwardx11trusted", true); // Debian's default (upstream: no)
+        ForwardX11Trusted = Flag("forwardx11trusted", ForwardX11TrustedDefault.Value);
         ForwardX11Timeout = Time("forwardx11timeout", 1200);
         XAuthLocation = Raw("xauthlocation") ?? "/usr/bin/xauth";
         ClearAllForwardings = Flag("clearallforwardings", false);
