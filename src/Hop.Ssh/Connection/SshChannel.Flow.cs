@@ -50,21 +50,19 @@ public partial class SshChannel
         ThrowIfNotOpen();
         if (Volatile.Read(ref _eofSent) != 0) throw new SshChannelException($"{Name}: write after EOF");
         if (data.IsEmpty) return;
-        int header = extended ? ChannelExtendedDataMessage.HeaderLength : ChannelDataMessage.HeaderLength;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(header + Math.Min(data.Length, _remoteMaxPacket));
+        byte[] header = new byte[ChannelExtendedDataMessage.HeaderLength];
         bool heldBack = false;
         try
         {
             while (!data.IsEmpty)
             {
                 int n = await ReserveRemoteWindowAsync(Math.Min(data.Length, _remoteMaxPacket), cancellationToken).ConfigureAwait(false);
-                var packet = BuildDataPacket(buffer, ref data, n, extended, out heldBack);
-                await Connection.SendAsync(packet, flush: !heldBack, cancellationToken).ConfigureAwait(false);
+                var (head, body) = NextDataMessage(header, ref data, n, extended, out heldBack);
+                await Connection.SendAsync(head, body, flush: !heldBack, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             if (heldBack) await Connection.FlushSendsAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
@@ -80,39 +78,47 @@ public partial class SshChannel
         ThrowIfNotOpen();
         if (Volatile.Read(ref _eofSent) != 0) throw new SshChannelException($"{Name}: write after EOF");
         if (data.IsEmpty) return;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(ChannelDataMessage.HeaderLength + Math.Min(data.Length, _remoteMaxPacket));
+        byte[] header = new byte[ChannelDataMessage.HeaderLength];
         bool heldBack = false;
         try
         {
             while (!data.IsEmpty)
             {
                 int n = ReserveRemoteWindow(Math.Min(data.Length, _remoteMaxPacket), cancellationToken);
-                var packet = BuildDataPacket(buffer, ref data, n, extended: false, out heldBack);
-                BlockingWait.Wait(Connection.SendAsync(packet, flush: !heldBack, cancellationToken));
+                var (head, body) = NextDataMessage(header, ref data, n, extended: false, out heldBack);
+                BlockingWait.Wait(Connection.SendAsync(head, body, flush: !heldBack, cancellationToken));
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             if (heldBack) BlockingWait.Wait(Connection.FlushSendsAsync(CancellationToken.None));
         }
     }
 
     /// <summary>
-    /// Lays out one DATA (or extended data) message of the first <paramref name="n"/> bytes of
-    /// <paramref name="data"/> in <paramref name="buffer"/> and moves <paramref name="data"/> past
-    /// them. <paramref name="heldBack"/>: the next packet can follow at once (window left), so the
-    /// transport may write both with one syscall; the last one, or one before a wait, goes out.
+    /// The next DATA (or extended data) message: its header, written in <paramref name="header"/>,
+    /// and its data, the first <paramref name="n"/> bytes of <paramref name="data"/>, which moves
+    /// past them. The transport copies both once, into the packet. <paramref name="heldBack"/>: the
+    /// next packet can follow at once (window left), so the transport may write both with one
+    /// syscall; the last one, or one before a wait, goes out.
     /// </summary>
-    private ReadOnlyMemory<byte> BuildDataPacket(byte[] buffer, ref ReadOnlyMemory<byte> data, int n, bool extended, out bool heldBack)
+    private (ReadOnlyMemory<byte> Head, ReadOnlyMemory<byte> Body) NextDataMessage(byte[] header, ref ReadOnlyMemory<byte> data, int n, bool extended, out bool heldBack)
     {
-        int header = extended ? ChannelExtendedDataMessage.HeaderLength : ChannelDataMessage.HeaderLength;
-        if (extended) ChannelExtendedDataMessage.WriteHeader(buffer, RemoteChannelId, ChannelExtendedDataMessage.Stderr, n);
-        else ChannelDataMessage.WriteHeader(buffer, RemoteChannelId, n);
-        data.Span[..n].CopyTo(buffer.AsSpan(header));
+        int length;
+        if (extended)
+        {
+            ChannelExtendedDataMessage.WriteHeader(header, RemoteChannelId, ChannelExtendedDataMessage.Stderr, n);
+            length = ChannelExtendedDataMessage.HeaderLength;
+        }
+        else
+        {
+            ChannelDataMessage.WriteHeader(header, RemoteChannelId, n);
+            length = ChannelDataMessage.HeaderLength;
+        }
+        var body = data[..n];
         data = data[n..];
         heldBack = !data.IsEmpty && RemoteWindow > 0;
-        return buffer.AsMemory(0, header + n);
+        return (header.AsMemory(0, length), body);
     }
 
     /// <summary>Takes up to <paramref name="wanted"/> bytes of the peer's window, blocking the thread while it is empty.</summary>

@@ -295,20 +295,36 @@ public sealed partial class SshConnection : IAsyncDisposable
     /// write it with the next (see <see cref="SshTransport.SendAsync(ReadOnlyMemory{byte}, bool, CancellationToken)"/>).
     /// </summary>
     internal ValueTask SendAsync(ReadOnlyMemory<byte> payload, bool flush, CancellationToken cancellationToken)
+        => SendAsync(payload, ReadOnlyMemory<byte>.Empty, flush, cancellationToken);
+
+    /// <summary>
+    /// Sends one message whose payload is <paramref name="head"/> then <paramref name="body"/>
+    /// (a channel's DATA header and the caller's bytes): our transport copies both once, into the
+    /// packet; another packet connection gets them joined.
+    /// </summary>
+    internal ValueTask SendAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, bool flush, CancellationToken cancellationToken)
     {
         if (_failure is not null) return ValueTask.FromException(FailureException());
         ValueTask pending;
         try
         {
             pending = _packets is SshTransport transport
-                ? transport.SendAsync(payload, flush, cancellationToken)
-                : _packets.SendAsync(payload, cancellationToken);
+                ? transport.SendAsync(head, body, flush, cancellationToken)
+                : _packets.SendAsync(body.IsEmpty ? head : Join(head.Span, body.Span), cancellationToken);
         }
         catch (Exception e) when (e is not (SshException or OperationCanceledException))
         {
             return ValueTask.FromException(new SshConnectionException($"connection lost: {e.Message}", e));
         }
         return pending.IsCompletedSuccessfully ? default : AwaitSend(pending);
+    }
+
+    private static byte[] Join(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body)
+    {
+        var joined = new byte[head.Length + body.Length];
+        head.CopyTo(joined);
+        body.CopyTo(joined.AsSpan(head.Length));
+        return joined;
     }
 
     /// <summary>Writes what <see cref="SendAsync(ReadOnlyMemory{byte}, bool, CancellationToken)"/> held back.</summary>

@@ -119,9 +119,16 @@ public sealed partial class SshTransport : IPacketConnection
     /// the next send or <see cref="FlushAsync"/>, so that a run of DATA packets goes out in one
     /// write call. The caller must send again or flush soon, and never wait on the peer between.
     /// </summary>
-    internal async ValueTask SendAsync(ReadOnlyMemory<byte> payload, bool flush, CancellationToken cancellationToken)
+    internal ValueTask SendAsync(ReadOnlyMemory<byte> payload, bool flush, CancellationToken cancellationToken)
+        => SendAsync(payload, ReadOnlyMemory<byte>.Empty, flush, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SendAsync(ReadOnlyMemory{byte}, bool, CancellationToken)"/>, for a payload in
+    /// two pieces (a channel message's header, then its data), copied once, into the packet.
+    /// </summary>
+    internal async ValueTask SendAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, bool flush, CancellationToken cancellationToken)
     {
-        if (payload.IsEmpty) throw new ArgumentException("empty payload", nameof(payload));
+        if (head.IsEmpty) throw new ArgumentException("empty payload", nameof(head));
         while (true)
         {
             await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -140,8 +147,8 @@ public sealed partial class SshTransport : IPacketConnection
                     if (RekeyDue()) await SendKexInitLockedAsync(cancellationToken).ConfigureAwait(false);
                     if (_outgoingKex is null)
                     {
-                        if (flush) await _writer.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
-                        else _writer.Append(payload.Span);
+                        _writer.Append(head.Span, body.Span);
+                        if (flush) await _writer.FlushPendingAsync(cancellationToken).ConfigureAwait(false);
                         return;
                     }
                     wait = _outgoingKex.Task;
