@@ -249,7 +249,9 @@ public class EscapeCharAndTtyTests : IAsyncLifetime
             Assert.Equal('T', stat[(stat.LastIndexOf(')') + 2)..][0]);
             Assert.False(HopInTmux.Exited(dir));
 
-            await pane.TypeLineAsync("kill %1");
+            // SIGKILL ends a stopped process at once; `wait` lets bash reap it, so that `exit` does
+            // not stop at "There are stopped jobs." (bash may not have seen the job end yet).
+            await pane.TypeLineAsync("kill -9 %1; wait");
             await WaitUntilAsync(async () => await ProcessIdAsync("^sleep 4343$") is null, "the stopped sleep was not killed");
             await pane.TypeLineAsync("echo A$((2+2))Z");
             await pane.WaitForAsync("A4Z");
