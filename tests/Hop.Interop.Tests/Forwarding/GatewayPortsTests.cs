@@ -110,6 +110,9 @@ public class GatewayPortsTests : IAsyncLifetime
         var script = new StringBuilder($$"""
             set -u
             ip link set lo up || exit 3
+            # Outgoing connections take their ports above the forwards' (40000 on), which they could
+            # otherwise hold for a moment when a forward binds.
+            echo "50000 60999" > /proc/sys/net/ipv4/ip_local_port_range || exit 4
             /usr/sbin/sshd -D -f {{dir}}/sshd_config -E {{dir}}/sshd.log & sshd=$!
             trap 'kill $sshd 2>/dev/null' EXIT
             banner() { exec 3<>/dev/tcp/127.0.0.1/$1 && read -t 20 -r line <&3 && exec 3<&- && [[ $line == SSH-2.0-* ]]; }
