@@ -181,9 +181,17 @@ public class PacketProtectorTests
             if (!receiver.Open(seq, packet, tag)) throw new InvalidOperationException("round trip failed");
         }
         for (uint s = 0; s < 20; s++) Run(s);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (uint s = 20; s < 60; s++) Run(s);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // Three rounds of 40 packets, the least counted: a per-packet allocation shows in every
+        // round, while the runtime's own one-off work on this thread (tiered compilation installing
+        // new code) can land in one of them (seen once: 1488 bytes in a clean-clone run).
+        long least = long.MaxValue;
+        for (uint round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (uint s = 20 + (round * 40); s < 60 + (round * 40); s++) Run(s);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, least);
     }
 
     [Theory]
