@@ -81,8 +81,11 @@ public static class LocalForwarding
     }
 
     private static (string Address, uint Port) Originator(Socket socket) => socket.RemoteEndPoint is IPEndPoint ip
-        ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4().ToString() : ip.Address.ToString(), (uint)ip.Port)
+        ? (AddressText(ip.Address), (uint)ip.Port)
         : ("127.0.0.1", 65535u);
+
+    /// <summary>An address as OpenSSH writes it: an IPv4 peer of a dual-stack socket as plain IPv4.</summary>
+    private static string AddressText(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4().ToString() : address.ToString();
 
     /// <summary>
     /// The channel's name in OpenSSH's list of open channels (port_open_helper): the listener, the
@@ -91,9 +94,7 @@ public static class LocalForwarding
     /// </summary>
     private static string Describe(string type, ForwardSpec spec, Socket socket, string target, int targetPort)
     {
-        static (string, int) End(EndPoint? e, string unix) => e is IPEndPoint ip
-            ? (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4().ToString() : ip.Address.ToString(), ip.Port)
-            : (unix, 0);
+        static (string, int) End(EndPoint? e, string unix) => e is IPEndPoint ip ? (AddressText(ip.Address), ip.Port) : (unix, 0);
         var (fromHost, fromPort) = End(socket.RemoteEndPoint, "");
         var (toHost, toPort) = End(socket.LocalEndPoint, spec.ListenPath ?? "");
         int listening = spec.ListenPath is not null ? -2 : spec.ListenPort != 0 ? spec.ListenPort : toPort;
