@@ -16,18 +16,18 @@ internal static partial class SshCommand
     {
         foreach (var line in a.FlagOptions)
         {
-            if (OptionValue(line, "proxyjump") is { } jump && JumpNameProblem(jump) is { } problem)
+            if (CommandLineNames.OptionValue(line, "proxyjump") is { } jump && JumpNameProblem(jump) is { } problem)
                 throw new SshException($"Invalid -J argument: {problem}");
         }
         foreach (var line in a.Options)
         {
-            if (OptionValue(line, "proxyjump") is { } jump && JumpNameProblem(jump) is { } problem)
+            if (CommandLineNames.OptionValue(line, "proxyjump") is { } jump && JumpNameProblem(jump) is { } problem)
                 throw new SshException($"Invalid ProxyJump \"{jump}\": {problem}");
         }
         if (user is not null && !CommandLineNames.IsValidUserName(user)) throw new SshException("remote username contains invalid characters");
         foreach (var line in a.Options)
         {
-            if (OptionValue(line, "user") is { } u && !CommandLineNames.IsValidUserName(u))
+            if (CommandLineNames.OptionValue(line, "user") is { } u && !CommandLineNames.IsValidUserName(u))
                 throw new SshException("remote username contains invalid characters");
         }
         if (!CommandLineNames.IsValidHostName(host)) throw new SshException("hostname contains invalid characters");
@@ -44,17 +44,5 @@ internal static partial class SshCommand
             if (!CommandLineNames.IsValidHostName(host)) return $"invalid hostname \"{host}\"";
         }
         return null;
-    }
-
-    /// <summary>The value of a "Keyword value" or "Keyword=value" line when its keyword is <paramref name="keyword"/> (lower case).</summary>
-    private static string? OptionValue(string line, string keyword)
-    {
-        string s = line.TrimStart();
-        int end = s.IndexOfAny([' ', '\t', '=']);
-        if (end < 0 || !s[..end].Equals(keyword, StringComparison.OrdinalIgnoreCase)) return null;
-        string value = s[end..].TrimStart(' ', '\t');
-        if (value.StartsWith('=')) value = value[1..].TrimStart(' ', '\t');
-        value = value.TrimEnd();
-        return value.Length >= 2 && value[0] == '"' && value[^1] == '"' ? value[1..^1] : value;
     }
 }

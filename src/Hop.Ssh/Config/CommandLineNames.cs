@@ -42,4 +42,17 @@ public static class CommandLineNames
         }
         return true;
     }
+
+    /// <summary>
+    /// The value of an -o option ("Keyword value" or "Keyword=value") when its keyword is
+    /// <paramref name="keyword"/>, the keyword split off as the config reader splits a line;
+    /// surrounding double quotes are removed. Null for another keyword.
+    /// </summary>
+    public static string? OptionValue(string line, string keyword)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        if (!ConfigTokenizer.SplitKeyword(line, out string written, out string value) || !written.Equals(keyword, StringComparison.OrdinalIgnoreCase))
+            return null;
+        return value.Length >= 2 && value[0] == '"' && value[^1] == '"' ? value[1..^1] : value;
+    }
 }

@@ -39,4 +39,14 @@ public class CommandLineNamesTests
     [InlineData("a<b")] [InlineData("a>b")] [InlineData("a|b")] [InlineData("a(b")] [InlineData("a)b")]
     [InlineData("a{b")] [InlineData("a}b")] [InlineData("a\tb")] [InlineData("a\u0001b")]
     public void UserNamesOpenSshRefusesFail(string name) => Assert.False(CommandLineNames.IsValidUserName(name));
+
+    [Theory]
+    [InlineData("User=x$(id)", "User", "x$(id)")]
+    [InlineData("user x", "User", "x")]
+    [InlineData("  User\t =  \"a b\"  ", "user", "a b")]
+    [InlineData("ProxyJump=h1,u@h2", "proxyjump", "h1,u@h2")]
+    [InlineData("Port 22", "user", null)]
+    [InlineData("# User x", "user", null)]
+    public void OptionValueSplitsTheKeywordAsTheConfigReaderDoes(string line, string keyword, string? expected) =>
+        Assert.Equal(expected, CommandLineNames.OptionValue(line, keyword));
 }
