@@ -13,5 +13,6 @@ public class PeersInstalledTests
     [InlineData("/usr/bin/puttygen")]
     [InlineData("/usr/bin/Xvfb")]
     [InlineData("/usr/bin/xauth")]
+    [InlineData("/usr/bin/strace")]
     public void PeerIsInstalled(string path) => Assert.True(File.Exists(path), $"{path} is missing: ./test.sh installs it with apt-get");
 }

@@ -1,12 +1,13 @@
 namespace Hop.Cli.Terminal;
 
 /// <summary>
-/// Our stdout or stderr for a session's output: WriteAsync writes at once on the calling thread.
-/// The channel's reader runs on the connection's receive thread, so each write goes straight to
-/// write(2) there; Console's and FileStream's WriteAsync would hand every write to a thread-pool
-/// thread and back, two context switches per write and most of the client's CPU in a bulk
-/// download. A slow reader of our stdout holds back the receive thread, as the channel window
-/// would hold back the server anyway.
+/// Our stdout or stderr for a session's output, or a file an sftp download writes: WriteAsync
+/// writes at once on the calling thread. The channel's reader runs on the connection's receive
+/// thread, so each write goes straight to write(2) there; Console's and FileStream's WriteAsync
+/// would hand every write to a thread-pool thread and back, two context switches per write and
+/// most of the client's CPU in a bulk download. A slow reader of our stdout holds back the receive
+/// thread, as the channel window would hold back the server anyway. (A download's file writes run
+/// on the task that awaits the READ replies, not on the receive thread.)
 /// </summary>
 internal sealed class SynchronousWriteStream(Stream inner) : Stream
 {

@@ -134,6 +134,52 @@ public class SftpCliTests : IAsyncLifetime
         Assert.Equal("interactive\n", await File.ReadAllTextAsync(Path.Combine(_local, "i.txt")));
     }
 
+    [Fact]
+    public async Task GetCreatesANewFileWithoutTruncatingItAndTruncatesAnOldOne()
+    {
+        // ext4 takes a truncate to 0 for "replace this file" and writes the whole file back on
+        // close; a download into a new file must not truncate it (sftp's O_CREAT|O_TRUNC does not),
+        // while one over a longer file must still cut it to the new length.
+        await File.WriteAllTextAsync(Path.Combine(_remote, "t.txt"), "short\n");
+        string fresh = Path.Combine(_local, "fresh.txt");
+        string old = Path.Combine(_local, "old.txt");
+        await File.WriteAllTextAsync(old, new string('x', 100_000));
+        await File.WriteAllTextAsync(Path.Combine(_local, "batch"), $"get {_remote}/t.txt fresh.txt\nget {_remote}/t.txt old.txt\n");
+        string trace = Path.Combine(_local, "trace");
+        var args = await SftpHarness.OptionsAsync(_sshd);
+        args.AddRange(["-b", Path.Combine(_local, "batch"), SftpHarness.Destination(_sshd)]);
+        var r = await ProcessRunner.RunAsync("/usr/bin/strace", ["-f", "-qq", "-e", "trace=openat,ftruncate,close", "-o", trace, TestPaths.HopBinary, "sftp", .. args],
+            new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null, ["DISPLAY"] = null }, [], TimeSpan.FromSeconds(120), _local);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("short\n", await File.ReadAllTextAsync(fresh));
+        Assert.Equal("short\n", await File.ReadAllTextAsync(old));
+        Assert.Equal(["old.txt"], TruncatedFiles(await File.ReadAllLinesAsync(trace), "fresh.txt", "old.txt"));
+    }
+
+    /// <summary>Which of <paramref name="names"/> an strace log of openat/ftruncate/close shows truncated (by O_TRUNC or ftruncate).</summary>
+    private static List<string> TruncatedFiles(string[] trace, params string[] names)
+    {
+        var open = new Dictionary<string, string>();
+        var truncated = new List<string>();
+        foreach (var line in trace)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"^\d+\s+(openat|ftruncate|close)\((.*)\)\s+=\s+(-?\d+)");
+            if (!m.Success) continue;
+            string call = m.Groups[1].Value, callArgs = m.Groups[2].Value, result = m.Groups[3].Value;
+            string fd = callArgs.Split(',')[0];
+            if (call == "openat")
+            {
+                var name = names.FirstOrDefault(n => callArgs.Contains($"/{n}\"", StringComparison.Ordinal));
+                if (name is null || result.StartsWith('-')) continue;
+                open[result] = name;
+                if (callArgs.Contains("O_TRUNC", StringComparison.Ordinal)) truncated.Add(name);
+            }
+            else if (call == "close") open.Remove(fd);
+            else if (open.TryGetValue(fd, out var name)) truncated.Add(name);
+        }
+        return truncated;
+    }
+
     private static void AssertSameTree(string expected, string actual)
     {
         var want = Directory.GetFiles(expected, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(expected, f)).Order(StringComparer.Ordinal).ToList();
