@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Hop.Ssh.Keys.Formats;
 
@@ -94,25 +95,47 @@ internal sealed partial class EksBlowfish
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public void Encipher(ref uint left, ref uint right)
     {
-        ref uint p = ref _state[0];
-        ref uint s = ref Unsafe.Add(ref p, PWords);
+        ref uint p = ref MemoryMarshal.GetArrayDataReference(_state);
+        var s = new SBoxes(ref Unsafe.Add(ref p, PWords));
         uint l = left, r = right;
-        for (int i = 0; i < 16; i += 2)
-        {
-            l ^= Unsafe.Add(ref p, i);
-            r ^= F(ref s, l);
-            r ^= Unsafe.Add(ref p, i + 1);
-            l ^= F(ref s, r);
-        }
+        // The sixteen rounds written out, each S-box with a base of its own: bcrypt_pbkdf runs
+        // this ~1.6 million times per key, and the loop with offset arithmetic on every lookup
+        // was a third slower than OpenSSH's C.
+        l ^= p;
+        r ^= s.F(l) ^ Unsafe.Add(ref p, 1);
+        l ^= s.F(r) ^ Unsafe.Add(ref p, 2);
+        r ^= s.F(l) ^ Unsafe.Add(ref p, 3);
+        l ^= s.F(r) ^ Unsafe.Add(ref p, 4);
+        r ^= s.F(l) ^ Unsafe.Add(ref p, 5);
+        l ^= s.F(r) ^ Unsafe.Add(ref p, 6);
+        r ^= s.F(l) ^ Unsafe.Add(ref p, 7);
+        l ^= s.F(r) ^ Unsafe.Add(ref p, 8);
+        r ^= s.F(l) ^ Unsafe.Add(ref p, 9);
+        l ^= s.F(r) ^ Unsafe.Add(ref p, 10);
+        r ^= s.F(l) ^ Unsafe.Add(ref p, 11);
+        l ^= s.F(r) ^ Unsafe.Add(ref p, 12);
+        r ^= s.F(l) ^ Unsafe.Add(ref p, 13);
+        l ^= s.F(r) ^ Unsafe.Add(ref p, 14);
+        r ^= s.F(l) ^ Unsafe.Add(ref p, 15);
+        l ^= s.F(r) ^ Unsafe.Add(ref p, 16);
         left = r ^ Unsafe.Add(ref p, 17);
-        right = l ^ Unsafe.Add(ref p, 16);
+        right = l;
     }
 
-    /// <summary>Blowfish's F: ((S0[a] + S1[b]) ^ S2[c]) + S3[d] over the bytes a..d of x, most significant first.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint F(ref uint s, uint x) =>
-        ((Unsafe.Add(ref s, (byte)(x >> 24)) + Unsafe.Add(ref s, 256 + (byte)(x >> 16)))
-            ^ Unsafe.Add(ref s, 512 + (byte)(x >> 8))) + Unsafe.Add(ref s, 768 + (byte)x);
+    /// <summary>The four S-boxes, each by its own reference.</summary>
+    private readonly ref struct SBoxes(ref uint s0)
+    {
+        private readonly ref uint _s0 = ref s0;
+        private readonly ref uint _s1 = ref Unsafe.Add(ref s0, 256);
+        private readonly ref uint _s2 = ref Unsafe.Add(ref s0, 512);
+        private readonly ref uint _s3 = ref Unsafe.Add(ref s0, 768);
+
+        /// <summary>Blowfish's F: ((S0[a] + S1[b]) ^ S2[c]) + S3[d] over the bytes a..d of x, most significant first.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public uint F(uint x) =>
+            ((Unsafe.Add(ref _s0, (nuint)(x >> 24)) + Unsafe.Add(ref _s1, (nuint)(byte)(x >> 16)))
+                ^ Unsafe.Add(ref _s2, (nuint)(byte)(x >> 8))) + Unsafe.Add(ref _s3, (nuint)(byte)x);
+    }
 
     /// <summary>Encrypts 8-byte big-endian blocks in place (ECB), for the comparison with BouncyCastle.</summary>
     public void EncryptBlock(Span<byte> block)
