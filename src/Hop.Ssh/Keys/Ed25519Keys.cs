@@ -58,7 +58,7 @@ public sealed class Ed25519PrivateKey : SshPrivateKey
     public static Ed25519PrivateKey Generate()
     {
         Span<byte> seed = stackalloc byte[Rfc8032.SecretKeySize];
-        RandomNumberGenerator.Fill(seed);
+        Crypto.KeyRandom.Fill(seed);
         try { return new Ed25519PrivateKey(seed); }
         finally { CryptographicOperations.ZeroMemory(seed); }
     }

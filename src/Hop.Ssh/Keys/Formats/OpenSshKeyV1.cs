@@ -191,7 +191,7 @@ internal sealed class OpenSshKeyV1 : EncodedPrivateKey
         if (rounds < 1) throw new SshKeyFormatException("bcrypt rounds must be at least 1");
         using var section = new SshBuffer(1024);
         var sw = section.Writer;
-        uint check = (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
+        uint check = Crypto.KeyRandom.NextUInt32();
         sw.WriteUInt32(check);
         sw.WriteUInt32(check);
         OpenSshPrivateKeyBody.Write(ref sw, key);
@@ -205,7 +205,8 @@ internal sealed class OpenSshKeyV1 : EncodedPrivateKey
         {
             if (cipher != KeyFileCipher.None)
             {
-                salt = RandomNumberGenerator.GetBytes(16);
+                salt = new byte[16];
+                Crypto.KeyRandom.Fill(salt);
                 var keyIv = new byte[cipher.KeyLength + cipher.IvLength];
                 try
                 {
