@@ -13,7 +13,12 @@ public static class BcryptPbkdf
     private const int HashLength = 32;
     private static readonly byte[] Magic = "OxychromaticBlowfishSwatDynamite"u8.ToArray();
 
-    /// <summary>Fills <paramref name="output"/> (1..1024 bytes) from the passphrase and salt.</summary>
+    /// <summary>
+    /// Fills <paramref name="output"/> (1..1024 bytes) from the passphrase and salt. The output's
+    /// 32-byte blocks are independent of each other (as in PBKDF2), so they are derived on as many
+    /// cores as there are blocks: an openssh-key-v1 file's AES-256 key and IV are 48 bytes, two
+    /// blocks, and open in about half the time OpenSSH takes for them one after the other.
+    /// </summary>
     public static void DeriveKey(ReadOnlySpan<byte> passphrase, ReadOnlySpan<byte> salt, int rounds, Span<byte> output)
     {
         if (rounds < 1) throw new SshKeyFormatException("bcrypt_pbkdf: rounds must be at least 1");
@@ -22,53 +27,63 @@ public static class BcryptPbkdf
         if (salt.Length > 1 << 20) throw new SshKeyFormatException("bcrypt_pbkdf: salt too long");
 
         int keyLength = output.Length;
-        int stride = (keyLength + HashLength - 1) / HashLength;
-        int amount = (keyLength + stride - 1) / stride;
+        // Block b fills the output positions b, b + stride, b + 2·stride, ... (bcrypt_pbkdf's stride).
+        int blocks = (keyLength + HashLength - 1) / HashLength;
+        byte[] sha2pass = new byte[64];
+        byte[] saltCopy = salt.ToArray();
+        byte[] derived = new byte[blocks * HashLength];
+        try
+        {
+            SHA512.HashData(passphrase, sha2pass);
+            if (blocks == 1 || Environment.ProcessorCount == 1)
+            {
+                for (int b = 0; b < blocks; b++) DeriveBlock(sha2pass, saltCopy, (uint)(b + 1), rounds, derived.AsSpan(b * HashLength, HashLength));
+            }
+            else
+            {
+                Parallel.For(0, blocks, b => DeriveBlock(sha2pass, saltCopy, (uint)(b + 1), rounds, derived.AsSpan(b * HashLength, HashLength)));
+            }
+            for (int b = 0; b < blocks; b++)
+            {
+                for (int w = 0, dest = b; dest < keyLength; w++, dest += blocks) output[dest] = derived[b * HashLength + w];
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(sha2pass);
+            CryptographicOperations.ZeroMemory(derived);
+        }
+    }
 
-        Span<byte> sha2pass = stackalloc byte[64];
+    /// <summary>One 32-byte output block: bcrypt_hash of the passphrase digest and SHA-512(salt ‖ count), iterated <paramref name="rounds"/> times and XORed together.</summary>
+    private static void DeriveBlock(byte[] sha2pass, byte[] salt, uint count, int rounds, Span<byte> block)
+    {
         Span<byte> sha2salt = stackalloc byte[64];
-        Span<byte> block = stackalloc byte[HashLength];
         Span<byte> tmp = stackalloc byte[HashLength];
         Span<byte> countBytes = stackalloc byte[4];
         var state = new EksBlowfish();
         try
         {
-            SHA512.HashData(passphrase, sha2pass);
-            int remaining = keyLength;
-            for (uint count = 1; remaining > 0; count++)
+            BinaryPrimitives.WriteUInt32BigEndian(countBytes, count);
+            using (var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA512))
             {
-                BinaryPrimitives.WriteUInt32BigEndian(countBytes, count);
-                using (var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA512))
-                {
-                    h.AppendData(salt);
-                    h.AppendData(countBytes);
-                    h.GetHashAndReset(sha2salt);
-                }
+                h.AppendData(salt);
+                h.AppendData(countBytes);
+                h.GetHashAndReset(sha2salt);
+            }
+            BcryptHash(state, sha2pass, sha2salt, tmp);
+            tmp.CopyTo(block);
+            for (int i = 1; i < rounds; i++)
+            {
+                SHA512.HashData(tmp, sha2salt);
                 BcryptHash(state, sha2pass, sha2salt, tmp);
-                tmp.CopyTo(block);
-                for (int i = 1; i < rounds; i++)
-                {
-                    SHA512.HashData(tmp, sha2salt);
-                    BcryptHash(state, sha2pass, sha2salt, tmp);
-                    for (int k = 0; k < HashLength; k++) block[k] ^= tmp[k];
-                }
-                int take = Math.Min(amount, remaining);
-                int written = 0;
-                for (; written < take; written++)
-                {
-                    int dest = written * stride + (int)(count - 1);
-                    if (dest >= keyLength) break;
-                    output[dest] = block[written];
-                }
-                remaining -= written;
+                for (int k = 0; k < HashLength; k++) block[k] ^= tmp[k];
             }
         }
         finally
         {
             state.Clear();
-            CryptographicOperations.ZeroMemory(sha2pass);
             CryptographicOperations.ZeroMemory(sha2salt);
-            CryptographicOperations.ZeroMemory(block);
             CryptographicOperations.ZeroMemory(tmp);
         }
     }
