@@ -27,7 +27,8 @@ public static class BcryptPbkdf
         if (salt.Length > 1 << 20) throw new SshKeyFormatException("bcrypt_pbkdf: salt too long");
 
         int keyLength = output.Length;
-        // Block b fills the output positions b, b + stride, b + 2·stride, ... (bcrypt_pbkdf's stride).
+        // Block b fills the output positions b, b + blocks, b + 2·blocks, ... (bcrypt_pbkdf calls the
+        // number of blocks its stride).
         int blocks = (keyLength + HashLength - 1) / HashLength;
         byte[] sha2pass = new byte[64];
         byte[] saltCopy = salt.ToArray();
