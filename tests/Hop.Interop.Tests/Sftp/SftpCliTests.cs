@@ -148,7 +148,7 @@ public class SftpCliTests : IAsyncLifetime
         string trace = Path.Combine(_local, "trace");
         var args = await SftpHarness.OptionsAsync(_sshd);
         args.AddRange(["-b", Path.Combine(_local, "batch"), SftpHarness.Destination(_sshd)]);
-        var r = await ProcessRunner.RunAsync("/usr/bin/strace", ["-f", "-qq", "-e", "trace=openat,ftruncate,close", "-o", trace, TestPaths.HopBinary, "sftp", .. args],
+        var r = await ProcessRunner.RunAsync("/usr/bin/strace", ["-f", "-qq", "-y", "-e", "trace=openat,ftruncate", "-o", trace, TestPaths.HopBinary, "sftp", .. args],
             new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null, ["DISPLAY"] = null }, [], TimeSpan.FromSeconds(120), _local);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal("short\n", await File.ReadAllTextAsync(fresh));
@@ -156,26 +156,22 @@ public class SftpCliTests : IAsyncLifetime
         Assert.Equal(["old.txt"], TruncatedFiles(await File.ReadAllLinesAsync(trace), "fresh.txt", "old.txt"));
     }
 
-    /// <summary>Which of <paramref name="names"/> an strace log of openat/ftruncate/close shows truncated (by O_TRUNC or ftruncate).</summary>
+    /// <summary>
+    /// Which of <paramref name="names"/> an strace -y log of openat/ftruncate shows truncated: opened
+    /// with O_TRUNC, or passed to ftruncate (-y prints each descriptor's path, so a line split by
+    /// another thread's call still names its file).
+    /// </summary>
     private static List<string> TruncatedFiles(string[] trace, params string[] names)
     {
-        var open = new Dictionary<string, string>();
         var truncated = new List<string>();
         foreach (var line in trace)
         {
-            var m = System.Text.RegularExpressions.Regex.Match(line, @"^\d+\s+(openat|ftruncate|close)\((.*)\)\s+=\s+(-?\d+)");
-            if (!m.Success) continue;
-            string call = m.Groups[1].Value, callArgs = m.Groups[2].Value, result = m.Groups[3].Value;
-            string fd = callArgs.Split(',')[0];
-            if (call == "openat")
+            foreach (var name in names)
             {
-                var name = names.FirstOrDefault(n => callArgs.Contains($"/{n}\"", StringComparison.Ordinal));
-                if (name is null || result.StartsWith('-')) continue;
-                open[result] = name;
-                if (callArgs.Contains("O_TRUNC", StringComparison.Ordinal)) truncated.Add(name);
+                bool opened = line.Contains("openat(", StringComparison.Ordinal) && line.Contains($"/{name}\"", StringComparison.Ordinal) && line.Contains("O_TRUNC", StringComparison.Ordinal);
+                bool cut = line.Contains("ftruncate(", StringComparison.Ordinal) && line.Contains($"/{name}>", StringComparison.Ordinal);
+                if (opened || cut) truncated.Add(name);
             }
-            else if (call == "close") open.Remove(fd);
-            else if (open.TryGetValue(fd, out var name)) truncated.Add(name);
         }
         return truncated;
     }
