@@ -47,17 +47,8 @@ internal static class Tool
         return r;
     }
 
-    /// <summary>The built hop executable, found by walking up to the folder that holds Hop.slnx.</summary>
-    public static string Hop
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hop.slnx"))) dir = dir.Parent;
-            Assert.NotNull(dir);
-            return Path.Combine(dir!.FullName, "src/Hop.Cli/bin/Release/net10.0/hop");
-        }
-    }
+    /// <summary>The hop under test: $HOP_BIN when set (the NativeAOT binary), else the Release build.</summary>
+    public static string Hop => Fixtures.TestPaths.HopBinary;
 }
 
 /// <summary>A temporary directory removed after the test.</summary>
