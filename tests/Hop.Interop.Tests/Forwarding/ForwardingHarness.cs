@@ -47,6 +47,22 @@ internal sealed class HopProcess : IAsyncDisposable
         return new HopProcess(p);
     }
 
+    /// <summary>
+    /// Starts `hop ssh` or OpenSSH's ssh (<paramref name="program"/> is <see cref="TestPaths.HopBinary"/>
+    /// or /usr/bin/ssh) against <paramref name="sshd"/> with -N, ExitOnForwardFailure=yes and
+    /// <paramref name="forwardArgs"/>, each with its own options for that sshd.
+    /// </summary>
+    public static async Task<HopProcess> StartForwardAsync(SshdServer sshd, string program, params string[] forwardArgs)
+    {
+        bool openSsh = program != TestPaths.HopBinary;
+        List<string> args = openSsh
+            ? await sshd.OpenSshArgsAsync()
+            : (await Cli.HopCli.SshArgsAsync(sshd.Port, sshd.User, sshd.KnownHostsPath))[1..];
+        args.InsertRange(0, ["-N", "-o", "ExitOnForwardFailure=yes", .. forwardArgs]);
+        if (!openSsh) args.Insert(0, "ssh");
+        return Start(args, program);
+    }
+
     /// <summary>Waits until something accepts on 127.0.0.1:<paramref name="port"/>; fails early when hop exits.</summary>
     public async Task WaitForPortAsync(int port, TimeSpan? timeout = null)
     {

@@ -35,7 +35,7 @@ public class GatewayPortsTests : IAsyncLifetime
         foreach (var program in new[] { TestPaths.HopBinary, OpenSsh })
         {
             int port = TestPaths.FreeTcpPort();
-            await using var client = await StartAsync(program, "-L", $"{bind}{P(port)}:127.0.0.1:{P(echo.Port)}");
+            await using var client = await HopProcess.StartForwardAsync(_sshd, program, "-L", $"{bind}{P(port)}:127.0.0.1:{P(echo.Port)}");
             var data = RandomNumberGenerator.GetBytes(64 * 1024);
             var address = listening == "::1" ? IPAddress.IPv6Loopback : IPAddress.Loopback;
             Assert.Equal(data, await Transfer.EchoWhenReadyAsync(client, address, port, data));
@@ -51,22 +51,12 @@ public class GatewayPortsTests : IAsyncLifetime
         foreach (var program in new[] { TestPaths.HopBinary, OpenSsh })
         {
             int port = TestPaths.FreeTcpPort();
-            await using var client = await StartAsync(program, "-D", P(port));
+            await using var client = await HopProcess.StartForwardAsync(_sshd, program, "-D", P(port));
             await client.WaitForPortAsync(port);
             var data = RandomNumberGenerator.GetBytes(64 * 1024);
             Assert.Equal(data, await ConfigForwardingTests.Socks5EchoAsync(port, "127.0.0.1", echo.Port, data));
             Assert.Equal((program, "127.0.0.1 ::1"), (program, ListeningSockets.Read(port)));
         }
-    }
-
-    private async Task<HopProcess> StartAsync(string program, params string[] forwardArgs)
-    {
-        List<string> args = program == OpenSsh
-            ? await _sshd.OpenSshArgsAsync()
-            : (await HopCli.SshArgsAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath))[1..];
-        args.InsertRange(0, ["-N", "-o", "ExitOnForwardFailure=yes", .. forwardArgs]);
-        if (program != OpenSsh) args.Insert(0, "ssh");
-        return HopProcess.Start(args, program);
     }
 
     /// <summary>

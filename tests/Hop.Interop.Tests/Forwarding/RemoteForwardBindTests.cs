@@ -42,7 +42,7 @@ public class RemoteForwardBindTests : IAsyncLifetime
         foreach (var program in new[] { TestPaths.HopBinary, OpenSsh })
         {
             int port = TestPaths.FreeTcpPort();
-            await using var client = await StartAsync(program, "-R", $"{bind}{P(port)}:127.0.0.1:{P(echo.Port)}");
+            await using var client = await HopProcess.StartForwardAsync(_sshd, program, "-R", $"{bind}{P(port)}:127.0.0.1:{P(echo.Port)}");
             var address = listening == "::1" ? IPAddress.IPv6Loopback : IPAddress.Loopback;
             var data = RandomNumberGenerator.GetBytes(512 * 1024);
             var back = await Transfer.EchoWhenReadyAsync(client, address, port, data);
@@ -67,7 +67,7 @@ public class RemoteForwardBindTests : IAsyncLifetime
         foreach (var program in new[] { TestPaths.HopBinary, OpenSsh })
         {
             int port = TestPaths.FreeTcpPort();
-            await using var client = await StartAsync(program, flag, "-R", $"{P(port)}:127.0.0.1:{P(echo.Port)}");
+            await using var client = await HopProcess.StartForwardAsync(_sshd, program, flag, "-R", $"{P(port)}:127.0.0.1:{P(echo.Port)}");
             var data = RandomNumberGenerator.GetBytes(64 * 1024);
             Assert.Equal(data, await Transfer.EchoWhenReadyAsync(client, IPAddress.Loopback, port, data));
             Assert.Equal((program, "localhost"), (program, RequestedAddress(port)));
@@ -103,22 +103,5 @@ public class RemoteForwardBindTests : IAsyncLifetime
     {
         var m = Regex.Match(_sshd.Log, $@"tcpip-forward listen (.*) port {P(port)}\r?$", RegexOptions.Multiline);
         return m.Success ? m.Groups[1].Value : "(no request)";
-    }
-
-    private async Task<HopProcess> StartAsync(string program, params string[] forwardArgs)
-    {
-        List<string> args;
-        if (program == OpenSsh)
-        {
-            args = await _sshd.OpenSshArgsAsync();
-        }
-        else
-        {
-            args = await HopCli.SshArgsAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
-            args.RemoveAt(0);
-        }
-        args.InsertRange(0, ["-N", "-o", "ExitOnForwardFailure=yes", .. forwardArgs]);
-        if (program != OpenSsh) args.Insert(0, "ssh");
-        return HopProcess.Start(args, program);
     }
 }
