@@ -36,13 +36,14 @@ public static class BcryptPbkdf
         try
         {
             SHA512.HashData(passphrase, sha2pass);
+            void Derive(int b) => DeriveBlock(sha2pass, saltCopy, (uint)(b + 1), rounds, derived.AsSpan(b * HashLength, HashLength));
             if (blocks == 1 || Environment.ProcessorCount == 1)
             {
-                for (int b = 0; b < blocks; b++) DeriveBlock(sha2pass, saltCopy, (uint)(b + 1), rounds, derived.AsSpan(b * HashLength, HashLength));
+                for (int b = 0; b < blocks; b++) Derive(b);
             }
             else
             {
-                Parallel.For(0, blocks, b => DeriveBlock(sha2pass, saltCopy, (uint)(b + 1), rounds, derived.AsSpan(b * HashLength, HashLength)));
+                Parallel.For(0, blocks, Derive);
             }
             for (int b = 0; b < blocks; b++)
             {
