@@ -26,13 +26,7 @@ public class EscapeCharAndTtyTests : IAsyncLifetime
         foreach (var d in _dirs) try { Directory.Delete(d, recursive: true); } catch (IOException) { }
     }
 
-    private async Task<(TmuxPane Pane, string Dir)> StartReadyAsync(params string[] extra)
-    {
-        var (pane, dir) = await HopInTmux.StartAsync(_sshd, _dirs, extra);
-        await pane.TypeLineAsync("echo RE$((1+1))ADY");
-        await pane.WaitForAsync("RE2ADY");
-        return (pane, dir);
-    }
+    private Task<(TmuxPane Pane, string Dir)> StartReadyAsync(params string[] extra) => HopInTmux.StartReadyAsync(_sshd, _dirs, extra);
 
     /// <summary>Types a line the remote shell echoes as a new mark, and returns the screen once it shows.</summary>
     private async Task<string> MarkAsync(TmuxPane pane)

@@ -13,6 +13,15 @@ internal static class HopInTmux
     public static Task<(TmuxPane Pane, string Dir)> StartAsync(SshdServer sshd, List<string> dirs, params string[] extra) =>
         StartWithCommandAsync(sshd, dirs, extra, []);
 
+    /// <summary>As <see cref="StartAsync"/>, and waits until the remote shell has answered a first command.</summary>
+    public static async Task<(TmuxPane Pane, string Dir)> StartReadyAsync(SshdServer sshd, List<string> dirs, params string[] extra)
+    {
+        var (pane, dir) = await StartAsync(sshd, dirs, extra);
+        await pane.TypeLineAsync("echo RE$((1+1))ADY");
+        await pane.WaitForAsync("RE2ADY");
+        return (pane, dir);
+    }
+
     /// <summary>As <see cref="StartAsync"/>, with <paramref name="command"/> after the host: a remote command instead of a shell.</summary>
     public static async Task<(TmuxPane Pane, string Dir)> StartWithCommandAsync(SshdServer sshd, List<string> dirs, string[] extra, string[] command)
     {
