@@ -12,8 +12,17 @@ public sealed class EcdsaPublicKey : SshPublicKey
     private ECDsa? _ecdsa;
 
     public EcdsaPublicKey(string curveName, ReadOnlySpan<byte> q)
+        : this(EcdsaCurve.ByName(curveName), q, validate: true)
     {
-        Curve = EcdsaCurve.ByName(curveName);
+    }
+
+    /// <summary>
+    /// A key from its point; with <paramref name="validate"/> false the caller vouches that the point is on the
+    /// curve (it computed it), and OpenSSL is not loaded until the key verifies a signature.
+    /// </summary>
+    internal EcdsaPublicKey(EcdsaCurve curve, ReadOnlySpan<byte> q, bool validate)
+    {
+        Curve = curve;
         _typeName = Curve.KeyType;
         _algorithms = [_typeName];
         int n = Curve.FieldBytes;
@@ -23,6 +32,7 @@ public sealed class EcdsaPublicKey : SshPublicKey
             Curve = Curve.Curve,
             Q = new ECPoint { X = q.Slice(1, n).ToArray(), Y = q.Slice(1 + n, n).ToArray() },
         };
+        if (!validate) return;
         try
         {
             _ecdsa = ECDsa.Create(_parameters);
@@ -90,21 +100,30 @@ public sealed class EcdsaPublicKey : SshPublicKey
 /// <summary>An ECDSA private key on a NIST curve.</summary>
 public sealed class EcdsaPrivateKey : SshPrivateKey
 {
-    private readonly ECDsa _ecdsa;
     private readonly EcdsaPublicKey _public;
+    private readonly byte[] _d;
+    private ECDsa? _ecdsa;
 
     /// <summary>Takes ownership of <paramref name="ecdsa"/>, which must hold a private key on a supported curve.</summary>
     public EcdsaPrivateKey(ECDsa ecdsa)
     {
         _ecdsa = ecdsa;
-        var p = ecdsa.ExportParameters(false);
+        var p = ecdsa.ExportParameters(true);
         var curve = EcdsaCurve.ByBclCurve(p.Curve);
         int n = curve.FieldBytes;
         var q = new byte[1 + 2 * n];
         q[0] = 4;
         p.Q.X!.CopyTo(q, 1);
         p.Q.Y!.CopyTo(q, 1 + n);
-        _public = new EcdsaPublicKey(curve.Name, q);
+        _public = new EcdsaPublicKey(curve, q, validate: false);
+        _d = p.D!;
+    }
+
+    /// <summary>A key whose point <paramref name="q"/> = <paramref name="d"/>·G was computed here; takes ownership of <paramref name="d"/>.</summary>
+    private EcdsaPrivateKey(EcdsaCurve curve, byte[] d, byte[] q)
+    {
+        _public = new EcdsaPublicKey(curve, q, validate: false);
+        _d = d;
     }
 
     /// <summary>Builds a key from the curve name, public point and private scalar (big-endian).</summary>
@@ -137,24 +156,44 @@ public sealed class EcdsaPrivateKey : SshPrivateKey
         }
     }
 
+    /// <summary>
+    /// A new key: the scalar from libsodium's randombytes, the point computed with BouncyCastle
+    /// (<see cref="EcdsaKeyGeneration"/>), so that `hop keygen -t ecdsa` does not load OpenSSL; the BCL key
+    /// is made when the key first signs or is written in a BCL format.
+    /// </summary>
     public static EcdsaPrivateKey Generate(int bits)
     {
         var curve = EcdsaCurve.ByBits(bits);
-        return new EcdsaPrivateKey(ECDsa.Create(curve.Curve));
+        var (d, q) = EcdsaKeyGeneration.Generate(curve);
+        return new EcdsaPrivateKey(curve, d, q);
     }
 
     public override SshPublicKey PublicKey => _public;
 
     /// <summary>Exports the private scalar D, big-endian, padded to the field size. Zero it after use.</summary>
-    public byte[] ExportPrivateScalar() => _ecdsa.ExportParameters(true).D!;
+    public byte[] ExportPrivateScalar() => (byte[])_d.Clone();
 
     /// <summary>The underlying BCL key (for format writers).</summary>
-    public ECDsa Ecdsa => _ecdsa;
+    public ECDsa Ecdsa => _ecdsa ??= CreateBclKey();
+
+    private ECDsa CreateBclKey()
+    {
+        var p = _public.Parameters;
+        p.D = ExportPrivateScalar();
+        try
+        {
+            return ECDsa.Create(p);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(p.D);
+        }
+    }
 
     protected override byte[] SignRaw(string algorithm, ReadOnlySpan<byte> data)
     {
-        var curve = ((EcdsaPublicKey)PublicKey).Curve;
-        byte[] ieee = _ecdsa.SignData(data.ToArray(), curve.Hash);
+        var curve = _public.Curve;
+        byte[] ieee = Ecdsa.SignData(data.ToArray(), curve.Hash);
         int n = curve.FieldBytes;
         using var buffer = new SshBuffer(2 * n + 16);
         var w = buffer.Writer;
@@ -163,7 +202,11 @@ public sealed class EcdsaPrivateKey : SshPrivateKey
         return buffer.ToArray();
     }
 
-    protected override void ZeroSecrets() => _ecdsa.Dispose();
+    protected override void ZeroSecrets()
+    {
+        CryptographicOperations.ZeroMemory(_d);
+        _ecdsa?.Dispose();
+    }
 }
 
 /// <summary>The facts of one NIST curve as SSH names it.</summary>
