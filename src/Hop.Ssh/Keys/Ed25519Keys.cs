@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Hop.Ssh.Wire;
-using Rfc8032 = Org.BouncyCastle.Math.EC.Rfc8032.Ed25519;
+using Sodium = Geralt.Ed25519;
 
 namespace Hop.Ssh.Keys;
 
@@ -31,49 +31,54 @@ public sealed class Ed25519PublicKey : SshPublicKey
         writer.WriteString(_key);
     }
 
-    protected override bool VerifyRaw(string algorithm, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
-    {
-        if (signature.Length != Rfc8032.SignatureSize) return false;
-        return Rfc8032.Verify(signature.ToArray(), 0, _key, 0, data.ToArray(), 0, data.Length);
-    }
+    protected override bool VerifyRaw(string algorithm, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature) =>
+        signature.Length == Sodium.SignatureSize && Sodium.Verify(signature, data, _key);
 }
 
-/// <summary>An Ed25519 private key: the 32-byte seed and its public key.</summary>
+/// <summary>
+/// An Ed25519 private key: the 32-byte seed and its public key. Signing, verifying and deriving the public
+/// key are libsodium's (through Geralt): its tables are built in, where BouncyCastle's are computed in
+/// every process, and it is several times faster per signature.
+/// </summary>
 public sealed class Ed25519PrivateKey : SshPrivateKey
 {
-    private readonly byte[] _seed;
+    private const int SeedLength = Sodium.SeedSize;
+
+    /// <summary>libsodium's secret key: seed || public key.</summary>
+    private readonly byte[] _secret = new byte[Sodium.PrivateKeySize];
     private readonly Ed25519PublicKey _public;
 
     public Ed25519PrivateKey(ReadOnlySpan<byte> seed, ReadOnlySpan<byte> publicKey = default)
     {
-        if (seed.Length != Rfc8032.SecretKeySize) throw new SshKeyFormatException("ed25519 private key must be 32 bytes");
-        _seed = seed.ToArray();
-        var pk = new byte[Rfc8032.PublicKeySize];
-        Rfc8032.GeneratePublicKey(_seed, 0, pk, 0);
+        if (seed.Length != SeedLength) throw new SshKeyFormatException("ed25519 private key must be 32 bytes");
+        Span<byte> pk = stackalloc byte[Sodium.PublicKeySize];
+        Sodium.GenerateKeyPair(pk, _secret, seed);
         if (!publicKey.IsEmpty && !CryptographicOperations.FixedTimeEquals(pk, publicKey))
+        {
+            CryptographicOperations.ZeroMemory(_secret);
             throw new SshKeyFormatException("ed25519 private key does not match its public key");
+        }
         _public = new Ed25519PublicKey(pk);
     }
 
     public static Ed25519PrivateKey Generate()
     {
-        Span<byte> seed = stackalloc byte[Rfc8032.SecretKeySize];
+        Span<byte> seed = stackalloc byte[SeedLength];
         Crypto.KeyRandom.Fill(seed);
         try { return new Ed25519PrivateKey(seed); }
         finally { CryptographicOperations.ZeroMemory(seed); }
     }
 
     /// <summary>The 32-byte seed. Callers must not keep copies.</summary>
-    public ReadOnlySpan<byte> Seed => _seed;
+    public ReadOnlySpan<byte> Seed => _secret.AsSpan(0, SeedLength);
     public override SshPublicKey PublicKey => _public;
 
     protected override byte[] SignRaw(string algorithm, ReadOnlySpan<byte> data)
     {
-        var sig = new byte[Rfc8032.SignatureSize];
-        byte[] msg = data.ToArray();
-        Rfc8032.Sign(_seed, 0, msg, 0, msg.Length, sig, 0);
+        var sig = new byte[Sodium.SignatureSize];
+        Sodium.Sign(sig, data, _secret);
         return sig;
     }
 
-    protected override void ZeroSecrets() => CryptographicOperations.ZeroMemory(_seed);
+    protected override void ZeroSecrets() => CryptographicOperations.ZeroMemory(_secret);
 }
