@@ -1,5 +1,6 @@
 using Hop.Ssh.Crypto;
 using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X9;
 using Org.BouncyCastle.Crypto.EC;
 using Org.BouncyCastle.Math.EC;
 using Org.BouncyCastle.Math.EC.Multiplier;
@@ -8,7 +9,7 @@ using BigInteger = Org.BouncyCastle.Math.BigInteger;
 namespace Hop.Ssh.Keys;
 
 /// <summary>
-/// New ECDSA key pairs without OpenSSL (FIPS 186-5 A.2.2, rejection sampling): d uniform in [1, n-1]
+/// New ECDSA key pairs, and the check that a public point is on its curve, without OpenSSL (FIPS 186-5 A.2.2, rejection sampling): d uniform in [1, n-1]
 /// from libsodium's randombytes, Q = d·G by BouncyCastle's fixed-point comb. The BCL key would load and
 /// initialise OpenSSL for this one step, which was a third of `hop keygen -t ecdsa`'s time.
 /// BouncyCastle's BigInteger is immutable, so its copy of d cannot be zeroed; it is unreachable once
@@ -19,8 +20,7 @@ internal static class EcdsaKeyGeneration
     /// <summary>The private scalar (big-endian, field-size) and the uncompressed public point 0x04 || X || Y.</summary>
     public static (byte[] D, byte[] Q) Generate(EcdsaCurve curve)
     {
-        var domain = CustomNamedCurves.GetByOid(new DerObjectIdentifier(curve.Oid))
-            ?? throw new SshKeyFormatException($"unsupported ECDSA curve {curve.Name}");
+        var domain = Domain(curve);
         var d = new byte[curve.FieldBytes];
         int spareBits = 8 * curve.FieldBytes - curve.Bits;
         BigInteger k;
@@ -38,4 +38,24 @@ internal static class EcdsaKeyGeneration
         domain.Curve.NormalizeAll(point);
         return (d, point[0].GetEncoded(false));
     }
+
+    /// <summary>
+    /// Whether the uncompressed point <paramref name="q"/> lies on the curve (SEC 1 §3.2.2.1: coordinates
+    /// in the field, the curve equation; the NIST curves have cofactor 1, so that is the whole check).
+    /// </summary>
+    public static bool IsOnCurve(EcdsaCurve curve, ReadOnlySpan<byte> q)
+    {
+        try
+        {
+            return Domain(curve).Curve.DecodePoint(q.ToArray()).IsValid();
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static X9ECParameters Domain(EcdsaCurve curve) =>
+        CustomNamedCurves.GetByOid(new DerObjectIdentifier(curve.Oid))
+        ?? throw new SshKeyFormatException($"unsupported ECDSA curve {curve.Name}");
 }

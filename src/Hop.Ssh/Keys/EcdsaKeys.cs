@@ -17,8 +17,8 @@ public sealed class EcdsaPublicKey : SshPublicKey
     }
 
     /// <summary>
-    /// A key from its point; with <paramref name="validate"/> false the caller vouches that the point is on the
-    /// curve (it computed it), and OpenSSL is not loaded until the key verifies a signature.
+    /// A key from its point, checked to lie on the curve (by BouncyCastle) unless <paramref name="validate"/> is
+    /// false because the caller computed it. The BCL key, and with it OpenSSL, is made when it first verifies.
     /// </summary>
     internal EcdsaPublicKey(EcdsaCurve curve, ReadOnlySpan<byte> q, bool validate)
     {
@@ -32,15 +32,7 @@ public sealed class EcdsaPublicKey : SshPublicKey
             Curve = Curve.Curve,
             Q = new ECPoint { X = q.Slice(1, n).ToArray(), Y = q.Slice(1 + n, n).ToArray() },
         };
-        if (!validate) return;
-        try
-        {
-            _ecdsa = ECDsa.Create(_parameters);
-        }
-        catch (CryptographicException e)
-        {
-            throw new SshKeyFormatException($"invalid {_typeName} point", e);
-        }
+        if (validate && !EcdsaKeyGeneration.IsOnCurve(curve, q)) throw new SshKeyFormatException($"invalid {_typeName} point");
     }
 
     internal EcdsaCurve Curve { get; }

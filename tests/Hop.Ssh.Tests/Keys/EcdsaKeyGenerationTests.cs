@@ -45,4 +45,27 @@ public class EcdsaKeyGenerationTests
         Assert.NotEqual(a.ExportPrivateScalar(), b.ExportPrivateScalar());
         Assert.NotEqual(((EcdsaPublicKey)a.PublicKey).Q, ((EcdsaPublicKey)b.PublicKey).Q);
     }
+
+    [Theory]
+    [InlineData("nistp256", 32)]
+    [InlineData("nistp384", 48)]
+    [InlineData("nistp521", 66)]
+    public void APublicPointOffItsCurveOrOutsideTheFieldIsRefused(string curve, int n)
+    {
+        using var key = EcdsaPrivateKey.Generate(n == 66 ? 521 : n * 8);
+        byte[] q = ((EcdsaPublicKey)key.PublicKey).Q;
+        Assert.Equal(curve, new EcdsaPublicKey(curve, q).CurveName);
+
+        byte[] offCurve = (byte[])q.Clone();
+        offCurve[^1] ^= 1;
+        Assert.Throws<SshKeyFormatException>(() => new EcdsaPublicKey(curve, offCurve));
+
+        byte[] outsideField = (byte[])q.Clone();
+        outsideField.AsSpan(1, n).Fill(0xff);
+        Assert.Throws<SshKeyFormatException>(() => new EcdsaPublicKey(curve, outsideField));
+
+        byte[] compressed = q[..(1 + n)];
+        compressed[0] = 2;
+        Assert.Throws<SshKeyFormatException>(() => new EcdsaPublicKey(curve, compressed));
+    }
 }
