@@ -32,7 +32,7 @@ public sealed class EcdsaPublicKey : SshPublicKey
             Curve = Curve.Curve,
             Q = new ECPoint { X = q.Slice(1, n).ToArray(), Y = q.Slice(1 + n, n).ToArray() },
         };
-        if (validate && !EcdsaKeyGeneration.IsOnCurve(curve, q)) throw new SshKeyFormatException($"invalid {_typeName} point");
+        if (validate && !EcdsaDomain.IsValidPublicKey(curve, q)) throw new SshKeyFormatException($"invalid {_typeName} point");
     }
 
     internal EcdsaCurve Curve { get; }
@@ -150,13 +150,13 @@ public sealed class EcdsaPrivateKey : SshPrivateKey
 
     /// <summary>
     /// A new key: the scalar from libsodium's randombytes, the point computed with BouncyCastle
-    /// (<see cref="EcdsaKeyGeneration"/>), so that `hop keygen -t ecdsa` does not load OpenSSL; the BCL key
+    /// (<see cref="EcdsaDomain"/>), so that `hop keygen -t ecdsa` does not load OpenSSL; the BCL key
     /// is made when the key first signs or is written in a BCL format.
     /// </summary>
     public static EcdsaPrivateKey Generate(int bits)
     {
         var curve = EcdsaCurve.ByBits(bits);
-        var (d, q) = EcdsaKeyGeneration.Generate(curve);
+        var (d, q) = EcdsaDomain.GenerateKeyPair(curve);
         return new EcdsaPrivateKey(curve, d, q);
     }
 
@@ -166,20 +166,26 @@ public sealed class EcdsaPrivateKey : SshPrivateKey
     public byte[] ExportPrivateScalar() => (byte[])_d.Clone();
 
     /// <summary>The underlying BCL key (for format writers).</summary>
-    public ECDsa Ecdsa => _ecdsa ??= CreateBclKey();
+    public ECDsa Ecdsa => Volatile.Read(ref _ecdsa) ?? CreateBclKey();
 
+    /// <summary>Makes the BCL key once; of two threads that race (agent signatures), one key is kept.</summary>
     private ECDsa CreateBclKey()
     {
         var p = _public.Parameters;
         p.D = ExportPrivateScalar();
+        ECDsa made;
         try
         {
-            return ECDsa.Create(p);
+            made = ECDsa.Create(p);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(p.D);
         }
+        var kept = Interlocked.CompareExchange(ref _ecdsa, made, null);
+        if (kept is null) return made;
+        made.Dispose();
+        return kept;
     }
 
     protected override byte[] SignRaw(string algorithm, ReadOnlySpan<byte> data)

@@ -9,16 +9,20 @@ using BigInteger = Org.BouncyCastle.Math.BigInteger;
 namespace Hop.Ssh.Keys;
 
 /// <summary>
-/// New ECDSA key pairs, and the check that a public point is on its curve, without OpenSSL (FIPS 186-5 A.2.2, rejection sampling): d uniform in [1, n-1]
-/// from libsodium's randombytes, Q = d·G by BouncyCastle's fixed-point comb. The BCL key would load and
-/// initialise OpenSSL for this one step, which was a third of `hop keygen -t ecdsa`'s time.
-/// BouncyCastle's BigInteger is immutable, so its copy of d cannot be zeroed; it is unreachable once
-/// <see cref="Generate"/> returns (the key keeps only the byte array, zeroed on dispose).
+/// The NIST curves' arithmetic done with BouncyCastle rather than the BCL's ECDsa, which loads and
+/// initialises OpenSSL (about a third of `hop keygen -t ecdsa`'s and `hop keygen -l`'s time) for a step
+/// that needs none of it: making a key pair and checking that a public point lies on its curve.
+/// Signing and verifying stay with the BCL.
 /// </summary>
-internal static class EcdsaKeyGeneration
+internal static class EcdsaDomain
 {
-    /// <summary>The private scalar (big-endian, field-size) and the uncompressed public point 0x04 || X || Y.</summary>
-    public static (byte[] D, byte[] Q) Generate(EcdsaCurve curve)
+    /// <summary>
+    /// A new key pair (FIPS 186-5 A.2.2, rejection sampling): d uniform in [1, n-1] from libsodium's
+    /// randombytes, Q = d·G by BouncyCastle's fixed-point comb. Returns d (big-endian, field-size) and Q
+    /// uncompressed (0x04 || X || Y). BouncyCastle's BigInteger is immutable, so its copy of d cannot be
+    /// zeroed; it is unreachable once this returns (the key keeps only the byte array, zeroed on dispose).
+    /// </summary>
+    public static (byte[] D, byte[] Q) GenerateKeyPair(EcdsaCurve curve)
     {
         var domain = Domain(curve);
         var d = new byte[curve.FieldBytes];
@@ -43,7 +47,7 @@ internal static class EcdsaKeyGeneration
     /// Whether the uncompressed point <paramref name="q"/> lies on the curve (SEC 1 §3.2.2.1: coordinates
     /// in the field, the curve equation; the NIST curves have cofactor 1, so that is the whole check).
     /// </summary>
-    public static bool IsOnCurve(EcdsaCurve curve, ReadOnlySpan<byte> q)
+    public static bool IsValidPublicKey(EcdsaCurve curve, ReadOnlySpan<byte> q)
     {
         try
         {

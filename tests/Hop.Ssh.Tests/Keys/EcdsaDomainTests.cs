@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Hop.Ssh.Tests.Keys;
 
-public class EcdsaKeyGenerationTests
+public class EcdsaDomainTests
 {
     [Theory]
     [InlineData(256)]
