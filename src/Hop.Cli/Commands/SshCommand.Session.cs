@@ -115,8 +115,10 @@ internal static partial class SshCommand
     {
         var input = InteractiveTerminal.OpenInput();
         var channel = session.GetInputStream();
-        // Large reads: fewer syscalls per GiB; the channel cuts them into the peer's packet size.
-        var buffer = new byte[128 * 1024];
+        // Large reads: fewer syscalls per GiB; the channel cuts them into the peer's packet size. From a
+        // pipe, first let it hold more than its default 64 KiB, so that each read can take that much.
+        int pipe = terminal is null ? PipeCapacity.Grow(0) : 0;
+        var buffer = new byte[Math.Max(128 * 1024, Math.Min(pipe, 256 * 1024))];
         Func<ReadOnlyMemory<byte>, Task> send = data => channel.WriteAsync(data).AsTask();
         try
         {

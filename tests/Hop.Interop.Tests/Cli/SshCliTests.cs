@@ -46,6 +46,29 @@ public class SshCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StdinPipeIsWidenedToOneMebibyteAndItsDataArrivesIntact()
+    {
+        // A 64 KiB pipe made a bulk upload alternate between the producer and hop (two packets per
+        // wake-up); hop asks the kernel for a 1 MiB pipe (F_SETPIPE_SZ), which strace shows granted.
+        var data = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 3);
+        var args = await ArgsAsync();
+        args.Add("sha256sum");
+        string trace = Path.GetTempFileName();
+        try
+        {
+            var r = await ProcessRunner.RunAsync("/usr/bin/strace", ["-f", "-qq", "-e", "trace=fcntl", "-o", trace, TestPaths.HopBinary, .. args],
+                new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null, ["DISPLAY"] = null }, data, TimeSpan.FromSeconds(120));
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.StartsWith(Convert.ToHexStringLower(SHA256.HashData(data)), r.Stdout, StringComparison.Ordinal);
+            Assert.Contains(File.ReadAllLines(trace), l => System.Text.RegularExpressions.Regex.IsMatch(l, @"fcntl\(0, F_SETPIPE_SZ, 1048576\)\s+= 1048576$"));
+        }
+        finally
+        {
+            File.Delete(trace);
+        }
+    }
+
+    [Fact]
     public async Task BinaryStdoutIsIntact()
     {
         var args = await ArgsAsync();
