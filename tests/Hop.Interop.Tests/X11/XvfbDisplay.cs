@@ -30,7 +30,7 @@ internal sealed class XvfbDisplay : IAsyncDisposable
         for (int attempt = 0; attempt < 20; attempt++)
         {
             int n = 90 + RandomNumberGenerator.GetInt32(0, 400);
-            if (File.Exists($"/tmp/.X{n}-lock") || File.Exists($"/tmp/.X11-unix/X{n}")) continue;
+            if (InUse(n)) continue;
             string display = ":" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
             string auth = Path.Combine(dir, "Xauthority");
             await ProcessRunner.RunCheckedAsync("/usr/bin/xauth", "-f", auth, "add", display, ".", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
@@ -53,6 +53,24 @@ internal sealed class XvfbDisplay : IAsyncDisposable
         throw new InvalidOperationException("no free X display number");
     }
 
+    /// <summary>
+    /// Whether display <paramref name="n"/> belongs to a running X server. A lock file whose process is
+    /// gone is stale (an X server that was killed leaves it), and Xvfb takes such a display over itself.
+    /// </summary>
+    private static bool InUse(int n)
+    {
+        string lockFile = $"/tmp/.X{n}-lock";
+        if (!File.Exists(lockFile)) return File.Exists($"/tmp/.X11-unix/X{n}");
+        try
+        {
+            return int.TryParse(File.ReadAllText(lockFile).Trim(), out int pid) && Directory.Exists($"/proc/{pid}");
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -67,6 +85,11 @@ internal sealed class XvfbDisplay : IAsyncDisposable
         {
         }
         _process.Dispose();
+        // Killed, Xvfb cannot remove its lock file and socket; they would pile up in /tmp run after run.
+        foreach (var f in new[] { $"/tmp/.X{Number}-lock", $"/tmp/.X11-unix/X{Number}" })
+        {
+            try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 }
