@@ -183,9 +183,9 @@ public class KeygenCliTests
         using var dir = new TempDir();
         var made = Traced(dir["made"], "keygen", "-t", type, "-b", bits, "-N", "", "-C", "c", "-f", dir["k"]);
         Assert.True(File.Exists(dir["k"]) && File.Exists(dir["k"] + ".pub"));
-        string derived = Tool.Ok(Tool.Run("/usr/bin/ssh-keygen", ["-y", "-f", dir["k"]]), "ssh-keygen -y").Stdout.Trim();
+        string derived = Tool.Ok(Tool.SshKeygen("-y", "-f", dir["k"]), "ssh-keygen -y").Stdout.Trim();
         Assert.StartsWith(derived, File.ReadAllText(dir["k"] + ".pub").Trim(), StringComparison.Ordinal);
-        string fingerprint = Tool.Ok(Tool.Run("/usr/bin/ssh-keygen", ["-l", "-f", dir["k"] + ".pub"]), "ssh-keygen -l").Stdout.Split(' ')[1];
+        string fingerprint = Tool.Ok(Tool.SshKeygen("-l", "-f", dir["k"] + ".pub"), "ssh-keygen -l").Stdout.Split(' ')[1];
         Assert.Contains(fingerprint, made, StringComparison.Ordinal);
         Assert.Contains(fingerprint, Traced(dir["listed"], "keygen", "-l", "-f", dir["k"] + ".pub"), StringComparison.Ordinal);
 
