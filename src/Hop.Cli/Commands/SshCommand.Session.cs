@@ -38,7 +38,10 @@ internal static partial class SshCommand
 
     private static async Task<int> RunRemoteAsync(SshArguments a, ResolvedConfig c, SshClient client, SshForwarding forwarding, DiagnosticLog log)
     {
-        await using var session = await client.Connection.OpenSessionAsync().ConfigureAwait(false);
+        // The session's stdout and stderr are written to ours by the receive loop itself, in one
+        // write per batch of packets: no pipe and no copying task in between.
+        var sinks = new ChannelSinks(OutputSink.For(1), OutputSink.For(2));
+        await using var session = await client.Connection.OpenSessionAsync(sinks).ConfigureAwait(false);
         if (SshAgentUse.ForwardSocket(c) is { } forward)
         {
             AgentForwarding.Enable(client.Connection, forward, log.Sink);
@@ -60,16 +63,11 @@ internal static partial class SshCommand
         else await session.ShellAsync().ConfigureAwait(false);
         log.Write(1, command.Length > 0 ? $"Sending command: {command}" : "Requesting shell.");
 
-        var stdout = InteractiveTerminal.OpenOutput(1);
-        var stderr = InteractiveTerminal.OpenOutput(2);
-        var outPump = session.Output.CopyToAsync(stdout);
-        var errPump = session.ExtendedOutput.CopyToAsync(stderr);
         if (a.StdinNull) await session.SendEofAsync().ConfigureAwait(false);
         else StartStdinPump(session, terminal);
 
         var exit = await session.Exit.ConfigureAwait(false);
-        await Task.WhenAll(outPump, errPump).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        await stdout.FlushAsync().ConfigureAwait(false);
+        await session.SinksWritten.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         terminal?.Restore();
         if (terminal?.DisconnectRequested != true) await WaitForForwardedConnectionsAsync(session, client, log).ConfigureAwait(false);
         if (terminal is not null) log.Write(0, $"Connection to {c.OriginalHost} closed.");

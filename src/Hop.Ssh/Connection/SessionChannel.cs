@@ -20,8 +20,8 @@ public sealed class SessionChannel : SshChannel
     private int? _exitStatus;
     private ExitSignal? _exitSignal;
 
-    internal SessionChannel(SshConnection connection, uint localChannelId)
-        : base(connection, localChannelId, ChannelTypes.Session)
+    internal SessionChannel(SshConnection connection, uint localChannelId, ChannelSinks? sinks = null)
+        : base(connection, localChannelId, ChannelTypes.Session, sinks)
     {
         _exit.Task.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using Hop.Ssh.Connection.Messages;
+using Hop.Ssh.Wire;
 
 namespace Hop.Ssh.Connection;
 
@@ -192,6 +193,21 @@ public partial class SshChannel
             return;
         }
         stream.Deliver(data);
+    }
+
+    /// <summary>
+    /// A sink's destination is gone. For stdout, as OpenSSH's client does when its stdout closes:
+    /// eow@openssh.com tells the server we will write no more of it, so it closes the command's
+    /// output (which then ends, typically on SIGPIPE). What still arrives is dropped.
+    /// </summary>
+    internal void OnSinkFailed(InboundStream stream)
+    {
+        if (stream != _stdout || _state is not State.Open || Volatile.Read(ref _closeSent) != 0) return;
+        var message = new ChannelRequestMessage { RecipientChannel = RemoteChannelId, RequestType = ChannelRequestTypes.EndOfWrite };
+        using var buffer = new SshBuffer();
+        var writer = buffer.Writer;
+        message.Write(ref writer);
+        Connection.SendInBackground(buffer.WrittenMemory.ToArray());
     }
 
     /// <summary>The consumer took <paramref name="count"/> bytes: grant them back once half the window is used.</summary>

@@ -26,7 +26,7 @@ public partial class SshChannel : IAsyncDisposable
     private int _closeSent;
     private bool _eofReceived;
 
-    internal SshChannel(SshConnection connection, uint localChannelId, string channelType)
+    internal SshChannel(SshConnection connection, uint localChannelId, string channelType, ChannelSinks? sinks = null)
     {
         Connection = connection;
         LocalChannelId = localChannelId;
@@ -35,8 +35,8 @@ public partial class SshChannel : IAsyncDisposable
         _localWindow = connection.Options.InitialWindowSize;
         _localWindowMax = connection.Options.InitialWindowSize;
         _localMaxPacket = connection.Options.MaximumPacketSize;
-        _stdout = new InboundStream(this);
-        _stderr = new InboundStream(this);
+        _stdout = new InboundStream(this, sinks?.Output);
+        _stderr = new InboundStream(this, sinks?.ExtendedOutput);
         _closed.Task.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
     }
 
@@ -64,6 +64,12 @@ public partial class SshChannel : IAsyncDisposable
 
     /// <summary>Extended data of type 1 from the peer (stderr of a session).</summary>
     public PipeReader ExtendedOutput => _stderr.Reader;
+
+    /// <summary>
+    /// Completes when the streams given <see cref="ChannelSinks"/> have ended and all their data is
+    /// written; faults when the channel fails first. Complete at once for a channel without sinks.
+    /// </summary>
+    public Task SinksWritten => Task.WhenAll(_stdout.Written, _stderr.Written);
 
     /// <summary>Completes when CLOSE went both ways; faults when the connection fails first.</summary>
     public Task Closed => _closed.Task;

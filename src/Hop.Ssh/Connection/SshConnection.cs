@@ -82,6 +82,13 @@ public sealed partial class SshConnection : IAsyncDisposable
     public Task<SessionChannel> OpenSessionAsync(CancellationToken cancellationToken = default)
         => OpenAsync(id => new SessionChannel(this, id), null, cancellationToken);
 
+    /// <summary>
+    /// Opens a "session" channel whose stdout and stderr go straight to <paramref name="sinks"/>
+    /// (written on the receive thread, see <see cref="IChannelDataSink"/>) instead of pipes to read.
+    /// </summary>
+    public Task<SessionChannel> OpenSessionAsync(ChannelSinks sinks, CancellationToken cancellationToken = default)
+        => OpenAsync(id => new SessionChannel(this, id, sinks), null, cancellationToken);
+
     /// <summary>Opens a "direct-tcpip" channel to host:port, saying it comes from originator address:port (-L, -D, -W, -J).</summary>
     public Task<DirectTcpipChannel> OpenDirectTcpipAsync(string host, uint port, string originatorAddress, uint originatorPort, CancellationToken cancellationToken = default)
     {

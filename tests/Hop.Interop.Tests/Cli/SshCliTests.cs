@@ -80,6 +80,26 @@ public class SshCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AClosedStdoutEndsTheRemoteCommandAsOpenSshDoes()
+    {
+        // `ssh host yes | head -c 1`: OpenSSH's client, its stdout gone (EPIPE), tells sshd
+        // (eow@openssh.com), `yes` dies of SIGPIPE and ssh exits at once with what the server
+        // reports. hop never noticed (.NET's console stream drops EPIPE silently) and ran,
+        // discarding everything, until killed.
+        var args = await ArgsAsync();
+        args.Add("yes");
+        static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        static string Pipeline(string exe, IEnumerable<string> a) =>
+            $"{Quote(exe)} {string.Join(' ', a.Select(Quote))} | head -c 1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"";
+        var env = new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null, ["DISPLAY"] = null };
+        var ssh = await ProcessRunner.RunAsync("/bin/bash", ["-c", Pipeline("/usr/bin/ssh", args.Skip(1))], env, [], TimeSpan.FromSeconds(60));
+        var hop = await ProcessRunner.RunAsync("/bin/bash", ["-c", Pipeline(TestPaths.HopBinary, args)], env, [], TimeSpan.FromSeconds(60));
+        Assert.NotEqual("0", ssh.Stdout.Trim());
+        Assert.Equal(ssh.Stdout, hop.Stdout);
+        Assert.Equal("", hop.Stderr);
+    }
+
+    [Fact]
     public async Task RemoteSignalGivesExit255()
     {
         var args = await ArgsAsync();

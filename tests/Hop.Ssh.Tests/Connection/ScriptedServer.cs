@@ -14,7 +14,9 @@ namespace Hop.Ssh.Tests.Connection;
 /// own flow control (small windows), and can misbehave on purpose.
 /// Commands: "echo TEXT", "split" (out/err/exit 3), "kill" (exit-signal), "cat" (stdin → stdout),
 /// "sha256" (hash of stdin), "generate N" (N pattern bytes), "flood N" (N bytes ignoring the window),
-/// "eof-then-data", "unknown-channel", "hang" (never replies), "fail" (refuses), "server-keepalive".
+/// "eof-then-data", "unknown-channel", "hang" (never replies), "fail" (refuses), "server-keepalive",
+/// "yes" (pattern bytes until the client sends eow@openssh.com, then exit-signal PIPE as sshd's
+/// command would end; after 64 MiB without it, exit status 0).
 /// direct-tcpip: host "refuse" is refused, "ignore" never answered, "late" confirmed after a second, any other echoes.
 /// </summary>
 public sealed class ScriptedServer
@@ -255,6 +257,7 @@ public sealed class ScriptedServer
         Requests.Enqueue(m);
         var ch = Get(m.RecipientChannel);
         if (ch is null) return;
+        if (m.RequestType == ChannelRequestTypes.EndOfWrite) ch.EndOfWrite = true;
         if (m.RequestType == ChannelRequestTypes.Exec && m.Details is CommandRequestDetails command)
         {
             string text = command.Text;
@@ -314,6 +317,20 @@ public sealed class ScriptedServer
                             sent += n;
                         }
                         await ch.ExitAsync(0);
+                        break;
+                    }
+                case "yes":
+                    {
+                        long sent = 0;
+                        for (; !ch.EndOfWrite && sent < 64 * 1024 * 1024; sent += 100_000) await ch.SendDataAsync(Pattern(sent, 100_000));
+                        if (!ch.EndOfWrite)
+                        {
+                            await ch.ExitAsync(0);
+                            break;
+                        }
+                        await ch.SendRequestAsync(ChannelRequestTypes.ExitSignal, new ExitSignalRequestDetails { SignalName = "PIPE", CoreDumped = false, ErrorMessage = "" });
+                        await ch.SendEofAsync();
+                        await ch.CloseAsync();
                         break;
                     }
                 case "flood":
@@ -392,6 +409,9 @@ public sealed class ScriptedServer
 
         public uint Id { get; }
         public uint ClientId { get; }
+
+        /// <summary>The client sent eow@openssh.com: it will not write this channel's data any more.</summary>
+        public volatile bool EndOfWrite;
         public int ClientMaxPacket { get; }
         public Channel<byte[]> Stdin { get; } = Channel.CreateUnbounded<byte[]>();
 

@@ -18,6 +18,9 @@ public static class ChannelRequestTypes
     public const string ExitSignal = "exit-signal";
     public const string AuthAgentReq = "auth-agent-req@openssh.com";
     public const string KeepaliveOpenSsh = "keepalive@openssh.com";
+
+    /// <summary>OpenSSH's "end of write" (PROTOCOL §2.1): the sender will not write the channel's data anywhere any more.</summary>
+    public const string EndOfWrite = "eow@openssh.com";
 }
 
 /// <summary>The request-type-specific data at the end of SSH_MSG_CHANNEL_REQUEST (RFC 4254 §6).</summary>
