@@ -36,16 +36,17 @@ internal sealed partial class InboundStream
     public ChannelPipeReader Reader { get; }
 
     /// <summary>
-    /// Receive loop only: copies <paramref name="data"/> in for the reader. It becomes visible on
+    /// Receive loop only: copies <paramref name="memory"/> in for the reader. It becomes visible on
     /// <see cref="Flush"/>, which the connection calls before the receive loop waits for the socket.
     /// </summary>
-    public void Deliver(ReadOnlySpan<byte> data)
+    public void Deliver(ReadOnlyMemory<byte> memory)
     {
         if (_sink is not null)
         {
-            DeliverToSink(data);
+            DeliverToSink(memory);
             return;
         }
+        var data = memory.Span;
         if (_readerDone || _writerDone)
         {
             _channel.OnConsumed(data.Length);

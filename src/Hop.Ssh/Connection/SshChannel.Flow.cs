@@ -164,9 +164,9 @@ public partial class SshChannel
         _remoteWindowSignal.Set();
     }
 
-    internal void OnData(ReadOnlySpan<byte> data) => Receive(_stdout, data);
+    internal void OnData(ReadOnlyMemory<byte> data) => Receive(_stdout, data);
 
-    internal void OnExtendedData(uint dataTypeCode, ReadOnlySpan<byte> data)
+    internal void OnExtendedData(uint dataTypeCode, ReadOnlyMemory<byte> data)
     {
         if (dataTypeCode == ChannelExtendedDataMessage.Stderr)
         {
@@ -177,7 +177,7 @@ public partial class SshChannel
         Receive(null, data);
     }
 
-    private void Receive(InboundStream? stream, ReadOnlySpan<byte> data)
+    private void Receive(InboundStream? stream, ReadOnlyMemory<byte> data)
     {
         RequireOpen("data");
         if (_eofReceived) throw new SshProtocolException($"{Name}: data after EOF");

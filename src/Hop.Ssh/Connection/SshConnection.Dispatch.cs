@@ -24,7 +24,7 @@ public sealed partial class SshConnection
                     if (!receiving.IsCompleted && !_flushesBeforeRead) FlushDeliveries();
                     var payload = await receiving.ConfigureAwait(false);
                     Volatile.Write(ref _lastReceived, Environment.TickCount64);
-                    Dispatch(payload.Span);
+                    Dispatch(payload);
                 }
             }
             finally
@@ -71,28 +71,38 @@ public sealed partial class SshConnection
 
     internal void FlushLater(InboundStream stream) => _unflushed.Add(stream);
 
+    /// <summary>
+    /// True when delivered data (slices of the transport's receive buffer) stays unchanged until the
+    /// deliveries are flushed: our transport flushes them before it reads from the socket again or
+    /// moves what its buffer holds. Other packet connections promise less, so their data is copied.
+    /// </summary>
+    internal bool DeliveriesStayUntilFlushed => _flushesBeforeRead;
+
     private void FlushDeliveries()
     {
         foreach (var stream in _unflushed) stream.FlushQueued();
         _unflushed.Clear();
     }
 
-    private void Dispatch(ReadOnlySpan<byte> payload)
+    private void Dispatch(ReadOnlyMemory<byte> message)
     {
+        var payload = message.Span;
         if (payload.IsEmpty) throw new SshProtocolException("empty message");
         var reader = new SshReader(payload);
         switch (payload[0])
         {
             case ConnectionMessageNumbers.ChannelData:
                 {
+                    // The data is the rest of the message (Read checks that it ends there): handed on as
+                    // memory, which a sink may write after the dispatch, before the next socket read.
                     var m = ChannelDataMessage.Read(ref reader);
-                    ChannelFor(m.RecipientChannel).OnData(m.Data);
+                    ChannelFor(m.RecipientChannel).OnData(message[ChannelDataMessage.HeaderLength..]);
                     break;
                 }
             case ConnectionMessageNumbers.ChannelExtendedData:
                 {
                     var m = ChannelExtendedDataMessage.Read(ref reader);
-                    ChannelFor(m.RecipientChannel).OnExtendedData(m.DataTypeCode, m.Data);
+                    ChannelFor(m.RecipientChannel).OnExtendedData(m.DataTypeCode, message[ChannelExtendedDataMessage.HeaderLength..]);
                     break;
                 }
             case ConnectionMessageNumbers.ChannelWindowAdjust:

@@ -29,9 +29,10 @@ internal sealed class PacketReader
     public uint SequenceNumber { get; set; }
 
     /// <summary>
-    /// Called on the reading thread before each read from the stream, once the packets already
-    /// read are used up: the connection hands what it received to its consumers then, so they
-    /// work while more arrives, and the read that follows finds more waiting.
+    /// Called on the reading thread when the packets already read are used up, before the buffer's
+    /// content moves or the stream is read again: the connection hands what it received to its
+    /// consumers then (straight from this buffer, for a sink), so they work while more arrives, and
+    /// the read that follows finds more waiting.
     /// </summary>
     public Action? BeforeStreamRead { get; set; }
 
@@ -95,6 +96,9 @@ internal sealed class PacketReader
     private async ValueTask FillAsync(int needed, CancellationToken ct)
     {
         if (_end - _start >= needed) return;
+        // Out of packets: the packets already handed out are used up first (their payloads are
+        // slices of this buffer, which the move below and the read may overwrite).
+        BeforeStreamRead?.Invoke();
         // Keep at least one largest packet of room behind the data, so that every socket read can
         // take whatever the kernel holds: reads into a short tail cost a syscall for a few bytes.
         // What moves is at most one partial packet.
@@ -106,7 +110,6 @@ internal sealed class PacketReader
         }
         while (_end - _start < needed)
         {
-            BeforeStreamRead?.Invoke();
             int n = await _stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
             if (n == 0) throw new SshConnectionException("Connection closed by remote host");
             _end += n;

@@ -204,8 +204,9 @@ public sealed partial class SshTransport : IPacketConnection
     }
 
     /// <summary>
-    /// Called on the receiving thread, inside <see cref="ReceiveAsync"/>, before it reads from the
-    /// socket because no received packet is left (the connection flushes data to its readers then).
+    /// Called on the receiving thread, inside <see cref="ReceiveAsync"/>, when no received packet is
+    /// left, before the receive buffer's content moves or the socket is read (the connection flushes
+    /// data to its readers then). Payloads handed out until then stay unchanged until that call.
     /// </summary>
     internal Action? BeforeSocketRead
     {

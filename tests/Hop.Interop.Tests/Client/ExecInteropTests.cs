@@ -68,6 +68,45 @@ public class ExecInteropTests : IAsyncLifetime
         Assert.Equal(0, exit.ExitStatus);
     }
 
+    /// <summary>Hashes what it is given, as `hop ssh` writes a session's stdout to ours.</summary>
+    private sealed class HashingSink : Hop.Ssh.Connection.IChannelDataSink
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        public long Length { get; private set; }
+
+        public void Write(ReadOnlySpan<byte> data)
+        {
+            _hash.AppendData(data);
+            Length += data.Length;
+        }
+
+        public byte[] Sha256 => _hash.GetCurrentHash();
+    }
+
+    [Theory]
+    [InlineData("chacha20-poly1305@openssh.com", null)]
+    [InlineData("aes128-gcm@openssh.com", null)]
+    [InlineData("aes128-ctr", "hmac-sha2-256-etm@openssh.com")]
+    public async Task ASinkGetsSixteenMegabytesIntactAcrossRekeys(string cipher, string? mac)
+    {
+        // A sink is written straight from the transport's receive buffer when one socket read brought
+        // one packet: the buffer must not move or be refilled before that write (rekeys every 256 KiB
+        // and reads of every size on the way).
+        await using var client = await ClientHarness.ConnectAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath,
+            ciphers: [cipher], macs: mac is null ? null : [mac], rekeyBytes: 256 * 1024);
+        var data = RandomNumberGenerator.GetBytes(16 * 1024 * 1024 + 7);
+        var stdout = new HashingSink();
+        await using var session = await client.Connection.OpenSessionAsync(new Hop.Ssh.Connection.ChannelSinks(stdout, null));
+        await session.ExecAsync("cat");
+        await session.GetInputStream().WriteAsync(data);
+        await session.SendEofAsync();
+        var exit = await session.Exit.WaitAsync(TimeSpan.FromSeconds(120));
+        await session.SinksWritten.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, exit.ExitStatus);
+        Assert.Equal(data.Length, stdout.Length);
+        Assert.Equal(SHA256.HashData(data), stdout.Sha256);
+    }
+
     [Fact]
     public async Task StdinEofReachesTheRemoteCommand()
     {
