@@ -16,6 +16,3 @@ public interface IChannelDataSink
     /// </summary>
     void Write(ReadOnlySpan<byte> data);
 }
-
-/// <summary>The sinks a channel's two inbound streams go to; a null one stays a pipe (<see cref="SshChannel.Output"/>).</summary>
-public sealed record ChannelSinks(IChannelDataSink? Output, IChannelDataSink? ExtendedOutput);

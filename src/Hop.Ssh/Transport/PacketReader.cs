@@ -96,8 +96,8 @@ internal sealed class PacketReader
     private async ValueTask FillAsync(int needed, CancellationToken ct)
     {
         if (_end - _start >= needed) return;
-        // Out of packets: the packets already handed out are used up first (their payloads are
-        // slices of this buffer, which the move below and the read may overwrite).
+        // Out of packets: the payloads already handed out (slices of this buffer, which the move
+        // below may overwrite, and the read after it) are used up first.
         BeforeStreamRead?.Invoke();
         // Keep at least one largest packet of room behind the data, so that every socket read can
         // take whatever the kernel holds: reads into a short tail cost a syscall for a few bytes.
