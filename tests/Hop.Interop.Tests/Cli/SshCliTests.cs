@@ -57,7 +57,7 @@ public class SshCliTests : IAsyncLifetime
         try
         {
             var r = await ProcessRunner.RunAsync("/usr/bin/strace", ["-f", "-qq", "-e", "trace=fcntl", "-o", trace, TestPaths.HopBinary, .. args],
-                new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null, ["DISPLAY"] = null }, data, TimeSpan.FromSeconds(120));
+                HopCli.IsolatedEnvironment(), data, TimeSpan.FromSeconds(120));
             Assert.True(r.ExitCode == 0, r.ToString());
             Assert.StartsWith(Convert.ToHexStringLower(SHA256.HashData(data)), r.Stdout, StringComparison.Ordinal);
             Assert.Contains(File.ReadAllLines(trace), l => System.Text.RegularExpressions.Regex.IsMatch(l, @"fcntl\(0, F_SETPIPE_SZ, 1048576\)\s+= 1048576$"));
@@ -91,7 +91,7 @@ public class SshCliTests : IAsyncLifetime
         static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
         static string Pipeline(string exe, IEnumerable<string> a) =>
             $"{Quote(exe)} {string.Join(' ', a.Select(Quote))} | head -c 1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"";
-        var env = new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null, ["DISPLAY"] = null };
+        var env = HopCli.IsolatedEnvironment();
         var ssh = await ProcessRunner.RunAsync("/bin/bash", ["-c", Pipeline("/usr/bin/ssh", args.Skip(1))], env, [], TimeSpan.FromSeconds(60));
         var hop = await ProcessRunner.RunAsync("/bin/bash", ["-c", Pipeline(TestPaths.HopBinary, args)], env, [], TimeSpan.FromSeconds(60));
         Assert.NotEqual("0", ssh.Stdout.Trim());

@@ -1,3 +1,4 @@
+using Hop.Interop.Tests.Cli;
 using Hop.Interop.Tests.Fixtures;
 
 namespace Hop.Interop.Tests.Sftp;
@@ -149,7 +150,7 @@ public class SftpCliTests : IAsyncLifetime
         var args = await SftpHarness.OptionsAsync(_sshd);
         args.AddRange(["-b", Path.Combine(_local, "batch"), SftpHarness.Destination(_sshd)]);
         var r = await ProcessRunner.RunAsync("/usr/bin/strace", ["-f", "-qq", "-y", "-e", "trace=openat,ftruncate", "-o", trace, TestPaths.HopBinary, "sftp", .. args],
-            new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null, ["DISPLAY"] = null }, [], TimeSpan.FromSeconds(120), _local);
+            HopCli.IsolatedEnvironment(), [], TimeSpan.FromSeconds(120), _local);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal("short\n", await File.ReadAllTextAsync(fresh));
         Assert.Equal("short\n", await File.ReadAllTextAsync(old));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Hop.Interop.Tests.Cli;
 using Hop.Interop.Tests.Fixtures;
 
 namespace Hop.Interop.Tests.Sftp;
@@ -6,7 +7,7 @@ namespace Hop.Interop.Tests.Sftp;
 /// <summary>Runs `hop sftp`/`hop scp` and OpenSSH's sftp/scp with the same options against one sshd.</summary>
 internal static class SftpHarness
 {
-    private static readonly Dictionary<string, string?> Env = new() { ["SSH_AUTH_SOCK"] = null, ["DISPLAY"] = null, ["SSH_ASKPASS"] = null };
+    private static readonly Dictionary<string, string?> Env = HopCli.IsolatedEnvironment();
 
     /// <summary>Options both tools accept (-P port, -i key, strict known_hosts, no agent, quiet).</summary>
     public static async Task<List<string>> OptionsAsync(SshdServer sshd) =>
