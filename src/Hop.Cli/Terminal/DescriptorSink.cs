@@ -29,8 +29,10 @@ internal sealed partial class DescriptorSink(int fd) : IChannelDataSink
     [LibraryImport("libc", SetLastError = true)]
     private static partial int poll(ref PollFd fds, nuint count, int timeout);
 
-    public void Write(ReadOnlySpan<byte> data)
+    /// <summary>Writes all of <paramref name="data"/>, waiting while the descriptor is full (stdout is ours alone to wait on).</summary>
+    public int Write(ReadOnlySpan<byte> data)
     {
+        int length = data.Length;
         while (!data.IsEmpty)
         {
             nint n = write(fd, data, (nuint)data.Length);
@@ -50,5 +52,13 @@ internal sealed partial class DescriptorSink(int fd) : IChannelDataSink
             }
             throw new IOException($"write to descriptor {fd} failed: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
+        return length;
+    }
+
+    /// <summary>Not called: <see cref="Write"/> never leaves anything.</summary>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data)
+    {
+        Write(data.Span);
+        return ValueTask.CompletedTask;
     }
 }

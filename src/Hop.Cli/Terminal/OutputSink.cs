@@ -11,6 +11,12 @@ internal static class OutputSink
 
     private sealed class StreamSink(Stream stream) : IChannelDataSink
     {
-        public void Write(ReadOnlySpan<byte> data) => stream.Write(data);
+        public int Write(ReadOnlySpan<byte> data)
+        {
+            stream.Write(data);
+            return data.Length;
+        }
+
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> data) => stream.WriteAsync(data);
     }
 }

@@ -17,10 +17,44 @@ public static class ChannelRelay
     /// </summary>
     private const int RelayBufferSize = 256 * 1024;
 
-    public static async Task RunAsync(SshChannel channel, Stream local, CancellationToken cancellationToken = default)
+    /// <summary>Relays between <paramref name="channel"/>'s <see cref="SshChannel.Output"/> and <paramref name="local"/>.</summary>
+    public static Task RunAsync(SshChannel channel, Stream local, CancellationToken cancellationToken = default)
     {
-        var toLocal = CopyChannelToLocalAsync(channel.Output, local, cancellationToken);
-        var toChannel = CopyLocalToChannelAsync(local, channel, cancellationToken);
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(local);
+        return RelayAsync(
+            channel,
+            CopyChannelToLocalAsync(channel.Output, local, cancellationToken),
+            (buffer, ct) => local.ReadAsync(buffer, ct),
+            () => local.DisposeAsync(),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Relays for a channel opened with <paramref name="sink"/> (on <paramref name="local"/>) as its
+    /// output sink: what the peer sends is already written by the receive loop; this reads the socket
+    /// into the channel, and half-closes the socket once the peer's data has all been written.
+    /// </summary>
+    public static Task RunAsync(SshChannel channel, Socket local, SocketSink sink, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(sink);
+        return RelayAsync(
+            channel,
+            AwaitSinkAsync(channel, local, sink),
+            (buffer, ct) => local.ReceiveAsync(buffer, SocketFlags.None, ct),
+            () =>
+            {
+                local.Dispose();
+                return ValueTask.CompletedTask;
+            },
+            cancellationToken);
+    }
+
+    private static async Task RelayAsync(SshChannel channel, Task toLocal, Func<Memory<byte>, CancellationToken, ValueTask<int>> readLocal, Func<ValueTask> closeLocal, CancellationToken cancellationToken)
+    {
+        var toChannel = CopyLocalToChannelAsync(readLocal, channel, cancellationToken);
         try
         {
             await Task.WhenAll(toLocal, toChannel).ConfigureAwait(false);
@@ -31,7 +65,7 @@ public static class ChannelRelay
         }
         finally
         {
-            await local.DisposeAsync().ConfigureAwait(false);
+            await closeLocal().ConfigureAwait(false);
             try
             {
                 await channel.CloseAsync(CancellationToken.None).ConfigureAwait(false);
@@ -48,7 +82,15 @@ public static class ChannelRelay
         if (to is NetworkStream ns) ns.Socket.Shutdown(SocketShutdown.Send);
     }
 
-    private static async Task CopyLocalToChannelAsync(Stream from, SshChannel channel, CancellationToken ct)
+    private static async Task AwaitSinkAsync(SshChannel channel, Socket local, SocketSink sink)
+    {
+        var done = await Task.WhenAny(channel.SinksWritten, sink.Broken).ConfigureAwait(false);
+        if (done == sink.Broken) throw new IOException("the forwarded connection's local end is gone");
+        await done.ConfigureAwait(false);
+        local.Shutdown(SocketShutdown.Send);
+    }
+
+    private static async Task CopyLocalToChannelAsync(Func<Memory<byte>, CancellationToken, ValueTask<int>> read, SshChannel channel, CancellationToken ct)
     {
         var input = channel.GetInputStream();
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(RelayBufferSize);
@@ -56,7 +98,7 @@ public static class ChannelRelay
         {
             while (true)
             {
-                int n = await from.ReadAsync(buffer.AsMemory(0, RelayBufferSize), ct).ConfigureAwait(false);
+                int n = await read(buffer.AsMemory(0, RelayBufferSize), ct).ConfigureAwait(false);
                 if (n == 0) break;
                 await input.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
             }

@@ -10,8 +10,8 @@ public sealed class DirectTcpipChannel : SshChannel
 {
     private Stream? _stream;
 
-    internal DirectTcpipChannel(SshConnection connection, uint localChannelId, TcpipChannelOpenDetails target)
-        : base(connection, localChannelId, ChannelTypes.DirectTcpip)
+    internal DirectTcpipChannel(SshConnection connection, uint localChannelId, TcpipChannelOpenDetails target, ChannelSinks? sinks = null)
+        : base(connection, localChannelId, ChannelTypes.DirectTcpip, sinks)
     {
         Target = target;
     }

@@ -3,9 +3,12 @@ namespace Hop.Ssh.Connection;
 /// <summary>
 /// The stream's other path, when it was given an <see cref="IChannelDataSink"/>: data is written to
 /// the sink when the receive loop runs out of received packets (or the batch fills), on that loop's
-/// thread, and the window is granted back as each write returns. One packet per socket read (the
+/// thread, and the window is granted back for what the sink took. One packet per socket read (the
 /// usual case in a bulk transfer) is written straight from the transport's receive buffer, which
-/// stays as it is until that flush; several are copied into one batch and written together.
+/// stays as it is until that flush; several are copied into one batch and written together. What
+/// the destination cannot take at once is copied aside and written by <see cref="DrainAsync"/> off
+/// the receive loop; later data queues behind it, and its window stays closed until it is written,
+/// so the queue never holds more than the window we granted.
 /// </summary>
 internal sealed partial class InboundStream
 {
@@ -15,8 +18,13 @@ internal sealed partial class InboundStream
     private ReadOnlyMemory<byte> _held;
     private byte[]? _batch;
     private int _batched;
+    private byte[]? _queued;
+    private int _queuedLength;
+    private byte[]? _spare;
+    private bool _draining;
     private bool _sinkFailed;
     private bool _sinkCompleted;
+    private Exception? _sinkError;
 
     /// <summary>
     /// With a sink: completes once the stream has ended and everything delivered has been written
@@ -82,31 +90,127 @@ internal sealed partial class InboundStream
             // What arrived before the end (even a failed one) is still written.
             WriteBatch();
             _sinkCompleted = true;
+            _sinkError = error;
             _batch = null;
+            // The drain finishes the stream once the queue is written.
+            if (_draining) return;
         }
-        if (error is null) _sinkDone.TrySetResult();
-        else _sinkDone.TrySetException(error);
+        FinishSink();
     }
 
-    /// <summary>Under <see cref="_sinkLock"/>: writes the held slice or the batch (unless the sink failed) and grants its bytes back.</summary>
+    private void FinishSink()
+    {
+        if (_sinkError is null) _sinkDone.TrySetResult();
+        else _sinkDone.TrySetException(_sinkError);
+    }
+
+    /// <summary>
+    /// Under <see cref="_sinkLock"/>: writes the held slice or the batch (unless the sink failed) and
+    /// grants back what the sink took; the rest joins the queue, as does everything while it drains.
+    /// </summary>
     private void WriteBatch()
     {
         var data = _held.IsEmpty ? _batch.AsMemory(0, _batched) : _held;
         if (data.IsEmpty) return;
         _held = default;
         _batched = 0;
-        if (!_sinkFailed)
+        if (_sinkFailed)
         {
+            _channel.OnConsumed(data.Length);
+            return;
+        }
+        if (_draining)
+        {
+            Enqueue(data.Span);
+            return;
+        }
+        int written;
+        try
+        {
+            written = _sink!.Write(data.Span);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            FailSink();
+            _channel.OnConsumed(data.Length);
+            return;
+        }
+        if ((uint)written > (uint)data.Length) throw new InvalidOperationException($"a channel sink reported {written} bytes written of {data.Length}");
+        _channel.OnConsumed(written);
+        if (written == data.Length) return;
+        Enqueue(data.Span[written..]);
+        _draining = true;
+        _ = Task.Run(DrainAsync);
+    }
+
+    /// <summary>Under <see cref="_sinkLock"/>: copies behind what already waits for <see cref="DrainAsync"/>.</summary>
+    private void Enqueue(ReadOnlySpan<byte> data)
+    {
+        int needed = _queuedLength + data.Length;
+        if (_queued is null || _queued.Length < needed)
+        {
+            var grown = new byte[Math.Max(needed, Math.Max(64 * 1024, 2 * (_queued?.Length ?? 0)))];
+            _queued?.AsSpan(0, _queuedLength).CopyTo(grown);
+            _queued = grown;
+        }
+        data.CopyTo(_queued.AsSpan(_queuedLength));
+        _queuedLength = needed;
+    }
+
+    /// <summary>Writes the queue with the sink's <see cref="IChannelDataSink.WriteAsync"/> until it is empty, granting each part back as it goes.</summary>
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            byte[]? chunk = null;
+            int length = 0;
+            bool finish = false;
+            lock (_sinkLock)
+            {
+                if (_queuedLength == 0 || _sinkFailed)
+                {
+                    _draining = false;
+                    finish = _sinkCompleted;
+                }
+                else
+                {
+                    chunk = _queued!;
+                    length = _queuedLength;
+                    _queued = _spare;
+                    _spare = null;
+                    _queuedLength = 0;
+                }
+            }
+            if (chunk is null)
+            {
+                if (finish) FinishSink();
+                return;
+            }
+            bool failed = false;
             try
             {
-                _sink!.Write(data.Span);
+                await _sink!.WriteAsync(chunk.AsMemory(0, length)).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
             {
-                _sinkFailed = true;
-                _channel.OnSinkFailed(this);
+                failed = true;
             }
+            lock (_sinkLock)
+            {
+                _spare = chunk;
+                if (failed) FailSink();
+            }
+            _channel.OnConsumed(length);
         }
-        _channel.OnConsumed(data.Length);
+    }
+
+    /// <summary>Under <see cref="_sinkLock"/>: the destination is gone; what waits in the queue is dropped and granted back.</summary>
+    private void FailSink()
+    {
+        _sinkFailed = true;
+        int dropped = _queuedLength;
+        _queuedLength = 0;
+        if (dropped > 0) _channel.OnConsumed(dropped);
+        _channel.OnSinkFailed(this);
     }
 }

@@ -196,13 +196,14 @@ public partial class SshChannel
     }
 
     /// <summary>
-    /// A sink's destination is gone. For stdout, as OpenSSH's client does when its stdout closes:
-    /// eow@openssh.com tells the server we will write no more of it, so it closes the command's
-    /// output (which then ends, typically on SIGPIPE). What still arrives is dropped.
+    /// A sink's destination is gone. For a session's stdout, as OpenSSH's client does when its stdout
+    /// closes: eow@openssh.com tells the server we will write no more of it, so it closes the
+    /// command's output (which then ends, typically on SIGPIPE). Like OpenSSH, only for sessions: a
+    /// forwarding relay closes its channel instead. What still arrives is dropped.
     /// </summary>
     internal void OnSinkFailed(InboundStream stream)
     {
-        if (stream != _stdout || _state is not State.Open || Volatile.Read(ref _closeSent) != 0) return;
+        if (stream != _stdout || ChannelType != ChannelTypes.Session || _state is not State.Open || Volatile.Read(ref _closeSent) != 0) return;
         var message = new ChannelRequestMessage { RecipientChannel = RemoteChannelId, RequestType = ChannelRequestTypes.EndOfWrite };
         using var buffer = new SshBuffer();
         var writer = buffer.Writer;

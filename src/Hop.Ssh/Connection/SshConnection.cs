@@ -91,14 +91,22 @@ public sealed partial class SshConnection : IAsyncDisposable
 
     /// <summary>Opens a "direct-tcpip" channel to host:port, saying it comes from originator address:port (-L, -D, -W, -J).</summary>
     public Task<DirectTcpipChannel> OpenDirectTcpipAsync(string host, uint port, string originatorAddress, uint originatorPort, CancellationToken cancellationToken = default)
+        => OpenDirectTcpipAsync(host, port, originatorAddress, originatorPort, null, cancellationToken);
+
+    /// <summary>Opens a "direct-tcpip" channel whose inbound data goes straight to <paramref name="sinks"/> (a forwarded socket).</summary>
+    public Task<DirectTcpipChannel> OpenDirectTcpipAsync(string host, uint port, string originatorAddress, uint originatorPort, ChannelSinks? sinks, CancellationToken cancellationToken = default)
     {
         var details = new TcpipChannelOpenDetails { Host = host, Port = port, OriginatorAddress = originatorAddress, OriginatorPort = originatorPort };
-        return OpenAsync(id => new DirectTcpipChannel(this, id, details), details, cancellationToken);
+        return OpenAsync(id => new DirectTcpipChannel(this, id, details, sinks), details, cancellationToken);
     }
 
     /// <summary>Opens a channel of any type (e.g. direct-streamlocal@openssh.com) with its type-specific data.</summary>
     public Task<SshChannel> OpenChannelAsync(string channelType, ChannelOpenDetails? details, CancellationToken cancellationToken = default)
-        => OpenAsync(id => new SshChannel(this, id, channelType), details, cancellationToken);
+        => OpenChannelAsync(channelType, details, null, cancellationToken);
+
+    /// <summary>Opens a channel of any type whose inbound data goes straight to <paramref name="sinks"/>.</summary>
+    public Task<SshChannel> OpenChannelAsync(string channelType, ChannelOpenDetails? details, ChannelSinks? sinks, CancellationToken cancellationToken = default)
+        => OpenAsync(id => new SshChannel(this, id, channelType, sinks), details, cancellationToken);
 
     /// <summary>
     /// Registers the handler for channels of <paramref name="channelType"/> the peer opens (x11,

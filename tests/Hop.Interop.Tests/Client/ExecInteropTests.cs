@@ -68,13 +68,33 @@ public class ExecInteropTests : IAsyncLifetime
         Assert.Equal(0, exit.ExitStatus);
     }
 
-    /// <summary>Hashes what it is given, as `hop ssh` writes a session's stdout to ours.</summary>
-    private sealed class HashingSink : Hop.Ssh.Connection.IChannelDataSink
+    /// <summary>
+    /// Hashes what it is given, as `hop ssh` writes a session's stdout to ours. A partial one takes
+    /// only half of every other write, as a full socket does, and the rest comes later through
+    /// WriteAsync, off the receive loop.
+    /// </summary>
+    private sealed class HashingSink(bool partial) : Hop.Ssh.Connection.IChannelDataSink
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private int _writes;
         public long Length { get; private set; }
+        public int Deferred { get; private set; }
 
-        public void Write(ReadOnlySpan<byte> data)
+        public int Write(ReadOnlySpan<byte> data)
+        {
+            int n = partial && _writes++ % 2 == 1 ? data.Length / 2 : data.Length;
+            Take(data[..n]);
+            return n;
+        }
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> data)
+        {
+            Deferred++;
+            await Task.Yield();
+            Take(data.Span);
+        }
+
+        private void Take(ReadOnlySpan<byte> data)
         {
             _hash.AppendData(data);
             Length += data.Length;
@@ -84,18 +104,20 @@ public class ExecInteropTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("chacha20-poly1305@openssh.com", null)]
-    [InlineData("aes128-gcm@openssh.com", null)]
-    [InlineData("aes128-ctr", "hmac-sha2-256-etm@openssh.com")]
-    public async Task ASinkGetsSixteenMegabytesIntactAcrossRekeys(string cipher, string? mac)
+    [InlineData("chacha20-poly1305@openssh.com", null, false)]
+    [InlineData("aes128-gcm@openssh.com", null, false)]
+    [InlineData("aes128-ctr", "hmac-sha2-256-etm@openssh.com", false)]
+    [InlineData("aes128-gcm@openssh.com", null, true)]
+    public async Task ASinkGetsSixteenMegabytesIntactAcrossRekeys(string cipher, string? mac, bool partialWrites)
     {
         // A sink is written straight from the transport's receive buffer when one socket read brought
         // one packet: the buffer must not move or be refilled before that write (rekeys every 256 KiB
-        // and reads of every size on the way).
+        // and reads of every size on the way). A partial sink leaves half of every other write to its
+        // WriteAsync: what waits for that must keep its place ahead of what arrives meanwhile.
         await using var client = await ClientHarness.ConnectAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath,
             ciphers: [cipher], macs: mac is null ? null : [mac], rekeyBytes: 256 * 1024);
         var data = RandomNumberGenerator.GetBytes(16 * 1024 * 1024 + 7);
-        var stdout = new HashingSink();
+        var stdout = new HashingSink(partialWrites);
         await using var session = await client.Connection.OpenSessionAsync(new Hop.Ssh.Connection.ChannelSinks(stdout, null));
         await session.ExecAsync("cat");
         await session.GetInputStream().WriteAsync(data);
@@ -105,6 +127,7 @@ public class ExecInteropTests : IAsyncLifetime
         Assert.Equal(0, exit.ExitStatus);
         Assert.Equal(data.Length, stdout.Length);
         Assert.Equal(SHA256.HashData(data), stdout.Sha256);
+        Assert.Equal(partialWrites, stdout.Deferred > 0);
     }
 
     [Fact]

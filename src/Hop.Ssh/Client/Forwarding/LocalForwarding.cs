@@ -30,12 +30,14 @@ public static class LocalForwarding
     private static async Task ForwardAsync(SshConnection connection, ForwardSpec spec, Socket socket, Action<int, string>? log, CancellationToken ct)
     {
         var (address, port) = Originator(socket);
+        var sink = new SocketSink(socket);
+        var sinks = new ChannelSinks(sink, null);
         SshChannel channel;
         try
         {
             channel = spec.ConnectPath is not null
-                ? await connection.OpenChannelAsync(ChannelTypes.DirectStreamlocal, new StreamlocalChannelOpenDetails { SocketPath = spec.ConnectPath }, ct).ConfigureAwait(false)
-                : await connection.OpenDirectTcpipAsync(spec.ConnectHost!, (uint)spec.ConnectPort, address, port, ct).ConfigureAwait(false);
+                ? await connection.OpenChannelAsync(ChannelTypes.DirectStreamlocal, new StreamlocalChannelOpenDetails { SocketPath = spec.ConnectPath }, sinks, ct).ConfigureAwait(false)
+                : await connection.OpenDirectTcpipAsync(spec.ConnectHost!, (uint)spec.ConnectPort, address, port, sinks, ct).ConfigureAwait(false);
         }
         catch (SshChannelException e)
         {
@@ -45,7 +47,7 @@ public static class LocalForwarding
         channel.Description = spec.ConnectPath is not null
             ? Describe(ChannelTypes.DirectStreamlocal, spec, socket, spec.ConnectPath, -2)
             : Describe(ChannelTypes.DirectTcpip, spec, socket, spec.ConnectHost!, spec.ConnectPort);
-        await ChannelRelay.RunAsync(channel, new NetworkStream(socket, ownsSocket: true), ct).ConfigureAwait(false);
+        await ChannelRelay.RunAsync(channel, socket, sink, ct).ConfigureAwait(false);
     }
 
     private static async Task ServeSocksAsync(SshConnection connection, ForwardSpec spec, Socket socket, Action<int, string>? log, CancellationToken ct)
@@ -63,10 +65,12 @@ public static class LocalForwarding
             return;
         }
         var (address, port) = Originator(socket);
+        var sink = new SocketSink(socket);
+        var sinks = new ChannelSinks(sink, null);
         SshChannel channel;
         try
         {
-            channel = await connection.OpenDirectTcpipAsync(request.Host, (uint)request.Port, address, port, ct).ConfigureAwait(false);
+            channel = await connection.OpenDirectTcpipAsync(request.Host, (uint)request.Port, address, port, sinks, ct).ConfigureAwait(false);
         }
         catch (SshChannelException e)
         {
@@ -77,7 +81,7 @@ public static class LocalForwarding
         }
         channel.Description = Describe(ChannelTypes.DirectTcpip, spec, socket, request.Host, request.Port);
         await SocksProtocol.ReplyAsync(stream, request, true, cancellationToken: ct).ConfigureAwait(false);
-        await ChannelRelay.RunAsync(channel, stream, ct).ConfigureAwait(false);
+        await ChannelRelay.RunAsync(channel, socket, sink, ct).ConfigureAwait(false);
     }
 
     private static (string Address, uint Port) Originator(Socket socket) => socket.RemoteEndPoint is IPEndPoint ip
