@@ -25,10 +25,13 @@ public sealed class IncomingChannelOpen
     public ChannelOpenDetails? Details => _message.Details;
 
     /// <summary>Registers the channel and sends OPEN_CONFIRMATION.</summary>
-    public async Task<SshChannel> AcceptAsync(CancellationToken cancellationToken = default)
+    public Task<SshChannel> AcceptAsync(CancellationToken cancellationToken = default) => AcceptAsync(null, cancellationToken);
+
+    /// <summary>Accepts the channel with its inbound data going straight to <paramref name="sinks"/> (a forwarded socket).</summary>
+    public async Task<SshChannel> AcceptAsync(ChannelSinks? sinks, CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _decided, 1) != 0) throw new InvalidOperationException("already accepted or rejected");
-        var channel = _connection.Register(id => new SshChannel(_connection, id, _message.ChannelType) { Description = Describe(_message) });
+        var channel = _connection.Register(id => new SshChannel(_connection, id, _message.ChannelType, sinks) { Description = Describe(_message) });
         channel.OnAccepted(_message.SenderChannel, _message.InitialWindowSize, _message.MaximumPacketSize);
         var confirmation = new ChannelOpenConfirmationMessage
         {

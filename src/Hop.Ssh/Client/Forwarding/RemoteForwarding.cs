@@ -132,7 +132,7 @@ public sealed class RemoteForwarding
             await ServeSocksOverChannelAsync(socksChannel).ConfigureAwait(false);
             return;
         }
-        Stream local;
+        Socket local;
         try
         {
             local = await ConnectLocalAsync(spec.ConnectHost, spec.ConnectPort, spec.ConnectPath).ConfigureAwait(false);
@@ -144,17 +144,18 @@ public sealed class RemoteForwarding
             open.Reject(ChannelOpenFailureReason.ConnectFailed, "connection refused");
             return;
         }
+        var sink = new SocketSink(local);
         SshChannel channel;
         try
         {
-            channel = await open.AcceptAsync().ConfigureAwait(false);
+            channel = await open.AcceptAsync(new ChannelSinks(sink, null)).ConfigureAwait(false);
         }
         catch
         {
-            await local.DisposeAsync().ConfigureAwait(false);
+            local.Dispose();
             throw;
         }
-        await ChannelRelay.RunAsync(channel, local).ConfigureAwait(false);
+        await ChannelRelay.RunAsync(channel, local, sink).ConfigureAwait(false);
     }
 
     /// <summary>Remote dynamic forwarding: the channel carries a SOCKS client; we connect locally.</summary>
@@ -175,7 +176,7 @@ public sealed class RemoteForwarding
         Stream local;
         try
         {
-            local = await ConnectLocalAsync(request.Host, request.Port, null).ConfigureAwait(false);
+            local = new NetworkStream(await ConnectLocalAsync(request.Host, request.Port, null).ConfigureAwait(false), ownsSocket: true);
         }
         catch (SocketException e)
         {
@@ -188,7 +189,7 @@ public sealed class RemoteForwarding
         await ChannelRelay.RunAsync(channel, local).ConfigureAwait(false);
     }
 
-    private static async Task<Stream> ConnectLocalAsync(string? host, int port, string? path)
+    private static async Task<Socket> ConnectLocalAsync(string? host, int port, string? path)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         if (path is not null)
@@ -203,7 +204,7 @@ public sealed class RemoteForwarding
                 unix.Dispose();
                 throw;
             }
-            return new NetworkStream(unix, ownsSocket: true);
+            return unix;
         }
         var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -220,6 +221,6 @@ public sealed class RemoteForwarding
             tcp.Dispose();
             throw;
         }
-        return new NetworkStream(tcp, ownsSocket: true);
+        return tcp;
     }
 }

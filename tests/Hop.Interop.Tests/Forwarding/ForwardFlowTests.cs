@@ -8,10 +8,10 @@ using Hop.Interop.Tests.Fixtures;
 namespace Hop.Interop.Tests.Forwarding;
 
 /// <summary>
-/// -L when the local end does not keep up or goes away: what the target sends is written to the
-/// local socket by hop's receive loop, which must neither wait on one slow reader nor lose a byte.
+/// -L and -R when the local end does not keep up or goes away: what the peer sends is written to
+/// the local socket by hop's receive loop, which must neither wait on one slow reader nor lose a byte.
 /// </summary>
-public class LocalForwardFlowTests : IAsyncLifetime
+public class ForwardFlowTests : IAsyncLifetime
 {
     private const long SourceLength = 64L * 1024 * 1024;
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
@@ -91,5 +91,39 @@ public class LocalForwardFlowTests : IAsyncLifetime
         Assert.Equal(SourceLength, all.Length);
         Assert.True(TestTcpSource.IsPattern(all.GetBuffer().AsSpan(0, (int)all.Length)));
         Assert.True((await source.EndsAsync(3, Limit))[2]);
+    }
+
+    [Fact]
+    public async Task ARemoteForwardWhoseLocalTargetStallsHoldsUpOnlyItsOwnConnection()
+    {
+        // -R to an echo server: a client that sends 96 MiB (far more than the buffers on the way hold)
+        // without reading the echo stalls the echo server, so hop's writes to that local socket fill
+        // it; another connection must still flow.
+        await using var echo = TestTcpServer.StartEcho();
+        await using var hop = await StartHopAsync("-R", $"0:127.0.0.1:{P(echo.Port)}");
+        var m = System.Text.RegularExpressions.Regex.Match(await hop.WaitForStderrAsync("for remote forward to"), @"Allocated port (\d+)");
+        Assert.True(m.Success, hop.Stderr);
+        int remote = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        await hop.WaitForPortAsync(remote);
+
+        var big = RandomNumberGenerator.GetBytes(96 * 1024 * 1024);
+        using var stalled = new TcpClient();
+        await stalled.ConnectAsync(IPAddress.Loopback, remote);
+        var stream = stalled.GetStream();
+        using var cts = new CancellationTokenSource(Limit);
+        var sending = Task.Run(async () =>
+        {
+            await stream.WriteAsync(big, cts.Token);
+            stalled.Client.Shutdown(SocketShutdown.Send);
+        });
+
+        var data = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+        var back = await Transfer.EchoAsync(remote, data, Limit);
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(back));
+
+        var all = new MemoryStream();
+        await stream.CopyToAsync(all, cts.Token);
+        await sending;
+        Assert.Equal(SHA256.HashData(big), SHA256.HashData(all.ToArray()));
     }
 }
