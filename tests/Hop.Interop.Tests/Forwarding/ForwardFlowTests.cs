@@ -9,7 +9,8 @@ namespace Hop.Interop.Tests.Forwarding;
 
 /// <summary>
 /// -L and -R when the local end does not keep up or goes away: what the peer sends is written to
-/// the local socket by hop's receive loop, which must neither wait on one slow reader nor lose a byte.
+/// the local socket by hop's receive loop, which must neither wait on one slow reader nor lose a
+/// byte. OpenSSH's ssh runs each test too: hop must behave as it does.
 /// </summary>
 public class ForwardFlowTests : IAsyncLifetime
 {
@@ -22,23 +23,22 @@ public class ForwardFlowTests : IAsyncLifetime
 
     private static string P(int port) => port.ToString(CultureInfo.InvariantCulture);
 
-    private async Task<HopProcess> StartHopAsync(params string[] forwardArgs)
-    {
-        var args = await HopCli.SshArgsAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
-        args.InsertRange(1, forwardArgs);
-        args.Insert(1, "-N");
-        return HopProcess.Start(args);
-    }
+    /// <summary>hop, and OpenSSH's ssh beside it: both must pass each test.</summary>
+    public static TheoryData<string> Programs => new() { "hop", "ssh" };
 
-    [Fact]
-    public async Task AStalledLocalReaderHoldsUpOnlyItsOwnConnection()
+    private Task<HopProcess> StartAsync(string program, params string[] forwardArgs) =>
+        HopProcess.StartForwardAsync(_sshd, program == "hop" ? TestPaths.HopBinary : "/usr/bin/ssh", forwardArgs);
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public async Task AStalledLocalReaderHoldsUpOnlyItsOwnConnection(string program)
     {
         await using var source = new TestTcpSource(SourceLength);
         await using var echo = TestTcpServer.StartEcho();
         int toSource = TestPaths.FreeTcpPort(), toEcho = TestPaths.FreeTcpPort();
-        await using var hop = await StartHopAsync("-L", $"{P(toSource)}:127.0.0.1:{P(source.Port)}", "-L", $"{P(toEcho)}:127.0.0.1:{P(echo.Port)}");
-        await hop.WaitForPortAsync(toSource);
-        await hop.WaitForPortAsync(toEcho);
+        await using var client = await StartAsync(program, "-L", $"{P(toSource)}:127.0.0.1:{P(source.Port)}", "-L", $"{P(toEcho)}:127.0.0.1:{P(echo.Port)}");
+        await client.WaitForPortAsync(toSource);
+        await client.WaitForPortAsync(toEcho);
 
         // The source pushes 64 MiB while this reader takes one byte and stops: the socket fills up
         // far below that, and its channel must wait without holding up the echo through the other forward.
@@ -63,15 +63,16 @@ public class ForwardFlowTests : IAsyncLifetime
         Assert.Equal([false, true], ends.Order());
     }
 
-    [Fact]
-    public async Task ALocalClientThatLeavesEndsItsTargetConnection()
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public async Task ALocalClientThatLeavesEndsItsTargetConnection(string program)
     {
         // As with OpenSSH: once the local socket is gone, the channel closes, so the target's
         // connection ends instead of streaming into nowhere; the next client is served in full.
         await using var source = new TestTcpSource(SourceLength);
         int toSource = TestPaths.FreeTcpPort();
-        await using var hop = await StartHopAsync("-L", $"{P(toSource)}:127.0.0.1:{P(source.Port)}");
-        await hop.WaitForPortAsync(toSource);
+        await using var client = await StartAsync(program, "-L", $"{P(toSource)}:127.0.0.1:{P(source.Port)}");
+        await client.WaitForPortAsync(toSource);
 
         using (var leaving = new TcpClient())
         {
@@ -93,18 +94,19 @@ public class ForwardFlowTests : IAsyncLifetime
         Assert.True((await source.EndsAsync(3, Limit))[2]);
     }
 
-    [Fact]
-    public async Task ARemoteForwardWhoseLocalTargetStallsHoldsUpOnlyItsOwnConnection()
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public async Task ARemoteForwardWhoseLocalTargetStallsHoldsUpOnlyItsOwnConnection(string program)
     {
         // -R to an echo server: a client that sends 96 MiB (far more than the buffers on the way hold)
         // without reading the echo stalls the echo server, so hop's writes to that local socket fill
         // it; another connection must still flow.
         await using var echo = TestTcpServer.StartEcho();
-        await using var hop = await StartHopAsync("-R", $"0:127.0.0.1:{P(echo.Port)}");
-        var m = System.Text.RegularExpressions.Regex.Match(await hop.WaitForStderrAsync("for remote forward to"), @"Allocated port (\d+)");
-        Assert.True(m.Success, hop.Stderr);
+        await using var client = await StartAsync(program, "-R", $"0:127.0.0.1:{P(echo.Port)}");
+        var m = System.Text.RegularExpressions.Regex.Match(await client.WaitForStderrAsync("for remote forward to"), @"Allocated port (\d+)");
+        Assert.True(m.Success, client.Stderr);
         int remote = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        await hop.WaitForPortAsync(remote);
+        await client.WaitForPortAsync(remote);
 
         var big = RandomNumberGenerator.GetBytes(96 * 1024 * 1024);
         using var stalled = new TcpClient();
