@@ -8,12 +8,34 @@ namespace Hop.Cli.Terminal;
 /// data silently when the reader of a pipe has gone (EPIPE): `hop ssh host yes | head -1` then
 /// never ended. Here that is an <see cref="IOException"/>, and the session stops the remote writer.
 /// write(2) also keeps the descriptor's shared file offset (`>>` and `2>&1` to one file work).
+/// A non-blocking sink (<see cref="For"/>: a pipe or socket on Linux) returns what a full pipe did
+/// not take, so a paused reader (`| less`) never holds up the connection's receive loop: the
+/// channel's window closes and keepalive replies are still read, as with OpenSSH's client.
 /// </summary>
-internal sealed partial class DescriptorSink(int fd) : IChannelDataSink
+internal sealed partial class DescriptorSink : IChannelDataSink
 {
     private const int EIntr = 4;
     private const short PollOut = 4;
+    private const int ONonBlock = 0x800;
+    private const int OCloExec = 0x80000;
+    private const int OWrOnly = 1;
+    private const int MsgDontWait = 0x40;
     private static readonly int EAgain = OperatingSystem.IsLinux() ? 11 : 35;
+
+    private readonly int _fd;
+    private readonly Kind _kind;
+
+    private enum Kind
+    {
+        /// <summary>write(2) waits until all is written (a terminal, a file).</summary>
+        Blocking,
+
+        /// <summary>A descriptor of our own for the same pipe, opened non-blocking.</summary>
+        NonBlockingPipe,
+
+        /// <summary>send(2) with MSG_DONTWAIT on the shared socket.</summary>
+        Socket,
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     private struct PollFd
@@ -27,38 +49,79 @@ internal sealed partial class DescriptorSink(int fd) : IChannelDataSink
     private static partial nint write(int fd, ReadOnlySpan<byte> buffer, nuint count);
 
     [LibraryImport("libc", SetLastError = true)]
+    private static partial nint send(int fd, ReadOnlySpan<byte> buffer, nuint count, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
     private static partial int poll(ref PollFd fds, nuint count, int timeout);
 
-    /// <summary>Writes all of <paramref name="data"/>, waiting while the descriptor is full (stdout is ours alone to wait on).</summary>
-    public int Write(ReadOnlySpan<byte> data)
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    private DescriptorSink(int fd, Kind kind)
     {
-        int length = data.Length;
-        while (!data.IsEmpty)
+        _fd = fd;
+        _kind = kind;
+    }
+
+    /// <summary>
+    /// The sink for our descriptor <paramref name="fd"/>. On Linux a pipe is reopened through
+    /// /proc/self/fd as a file description of our own, non-blocking (setting O_NONBLOCK on the
+    /// shared one would reach the shell and whatever else writes to that pipe), and a socket is
+    /// sent to with MSG_DONTWAIT; anything else (a terminal, a file) is written blocking.
+    /// </summary>
+    public static DescriptorSink For(int fd)
+    {
+        if (!OperatingSystem.IsLinux()) return new DescriptorSink(fd, Kind.Blocking);
+        string path = $"/proc/self/fd/{fd}";
+        string? target;
+        try
         {
-            nint n = write(fd, data, (nuint)data.Length);
+            target = new FileInfo(path).LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            target = null;
+        }
+        if (target is null) return new DescriptorSink(fd, Kind.Blocking);
+        if (target.StartsWith("socket:", StringComparison.Ordinal)) return new DescriptorSink(fd, Kind.Socket);
+        if (!target.StartsWith("pipe:", StringComparison.Ordinal)) return new DescriptorSink(fd, Kind.Blocking);
+        int own = Open(path, OWrOnly | ONonBlock | OCloExec);
+        // No reader left (ENXIO) or no /proc: the blocking sink reports what a write then finds.
+        return own >= 0 ? new DescriptorSink(own, Kind.NonBlockingPipe) : new DescriptorSink(fd, Kind.Blocking);
+    }
+
+    /// <summary>Writes what the descriptor takes; a blocking sink waits until all of <paramref name="data"/> is written.</summary>
+    public int Write(ReadOnlySpan<byte> data) => WriteCore(data, wait: _kind == Kind.Blocking);
+
+    /// <summary>Writes all of <paramref name="data"/> on a pool thread, waiting while the pipe is full.</summary>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data) => new(Task.Run(() => WriteCore(data.Span, wait: true)));
+
+    private int WriteCore(ReadOnlySpan<byte> data, bool wait)
+    {
+        int written = 0;
+        while (written < data.Length)
+        {
+            var rest = data[written..];
+            nint n = _kind == Kind.Socket
+                ? send(_fd, rest, (nuint)rest.Length, MsgDontWait)
+                : write(_fd, rest, (nuint)rest.Length);
             if (n >= 0)
             {
-                data = data[(int)n..];
+                written += (int)n;
                 continue;
             }
             int errno = Marshal.GetLastPInvokeError();
             if (errno == EIntr) continue;
             if (errno == EAgain)
             {
-                // A descriptor someone left non-blocking: wait until it takes more.
-                var p = new PollFd { Fd = fd, Events = PollOut };
+                if (!wait) return written;
+                // Full (or a descriptor someone left non-blocking): wait until it takes more.
+                var p = new PollFd { Fd = _fd, Events = PollOut };
                 poll(ref p, 1, -1);
                 continue;
             }
-            throw new IOException($"write to descriptor {fd} failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+            throw new IOException($"write to descriptor {_fd} failed: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
-        return length;
-    }
-
-    /// <summary>Not called: <see cref="Write"/> never leaves anything.</summary>
-    public ValueTask WriteAsync(ReadOnlyMemory<byte> data)
-    {
-        Write(data.Span);
-        return ValueTask.CompletedTask;
+        return written;
     }
 }

@@ -7,7 +7,7 @@ internal static class OutputSink
 {
     /// <summary>A sink for our descriptor <paramref name="fd"/> (1 or 2).</summary>
     public static IChannelDataSink For(int fd) =>
-        OperatingSystem.IsWindows() ? new StreamSink(InteractiveTerminal.OpenOutput(fd)) : new DescriptorSink(fd);
+        OperatingSystem.IsWindows() ? new StreamSink(InteractiveTerminal.OpenOutput(fd)) : DescriptorSink.For(fd);
 
     private sealed class StreamSink(Stream stream) : IChannelDataSink
     {

@@ -100,6 +100,27 @@ public class SshCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReaderThatPausesDoesNotCostTheConnectionAsWithOpenSsh()
+    {
+        // `ssh host cmd | less`, the reader paused, with ServerAliveInterval set: OpenSSH's client
+        // keeps reading the socket (the channel's window closes, keepalive replies are read), so the
+        // session survives. hop wrote stdout on its receive loop, blocked there, missed the replies
+        // and gave up ("Timeout, server not responding"). The reader waits 5 s, then takes all 64 MiB.
+        var args = await ArgsAsync();
+        args.InsertRange(1, ["-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=2"]);
+        args.Add("head -c 67108864 /dev/zero");
+        static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        static string Pipeline(string exe, IEnumerable<string> a) =>
+            $"{Quote(exe)} {string.Join(' ', a.Select(Quote))} | (sleep 5; wc -c); echo \"${{PIPESTATUS[0]}}\"";
+        var env = HopCli.IsolatedEnvironment();
+        var ssh = await ProcessRunner.RunAsync("/bin/bash", ["-c", Pipeline("/usr/bin/ssh", args.Skip(1))], env, [], TimeSpan.FromSeconds(60));
+        var hop = await ProcessRunner.RunAsync("/bin/bash", ["-c", Pipeline(TestPaths.HopBinary, args)], env, [], TimeSpan.FromSeconds(60));
+        Assert.Equal("67108864\n0\n", ssh.Stdout);
+        Assert.Equal(ssh.Stdout, hop.Stdout);
+        Assert.Equal("", hop.Stderr);
+    }
+
+    [Fact]
     public async Task RemoteSignalGivesExit255()
     {
         var args = await ArgsAsync();
