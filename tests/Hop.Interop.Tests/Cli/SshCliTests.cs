@@ -13,6 +13,14 @@ public class SshCliTests : IAsyncLifetime
 
     private Task<List<string>> ArgsAsync(string keyType = "ed25519") => HopCli.SshArgsAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath, keyType);
 
+    /// <summary>`exe args | consumer` in bash; stdout is the consumer's output, then the client's exit status.</summary>
+    private static Task<ProcessResult> RunPipedAsync(string exe, IEnumerable<string> args, string consumer)
+    {
+        static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        string line = $"{Quote(exe)} {string.Join(' ', args.Select(Quote))} | {consumer}; echo \"${{PIPESTATUS[0]}}\"";
+        return ProcessRunner.RunAsync("/bin/bash", ["-c", line], HopCli.IsolatedEnvironment(), [], TimeSpan.FromSeconds(60));
+    }
+
     [Fact]
     public async Task RunsCommandWithStdoutStderrAndExitStatus()
     {
@@ -88,12 +96,8 @@ public class SshCliTests : IAsyncLifetime
         // discarding everything, until killed.
         var args = await ArgsAsync();
         args.Add("yes");
-        static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-        static string Pipeline(string exe, IEnumerable<string> a) =>
-            $"{Quote(exe)} {string.Join(' ', a.Select(Quote))} | head -c 1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"";
-        var env = HopCli.IsolatedEnvironment();
-        var ssh = await ProcessRunner.RunAsync("/bin/bash", ["-c", Pipeline("/usr/bin/ssh", args.Skip(1))], env, [], TimeSpan.FromSeconds(60));
-        var hop = await ProcessRunner.RunAsync("/bin/bash", ["-c", Pipeline(TestPaths.HopBinary, args)], env, [], TimeSpan.FromSeconds(60));
+        var ssh = await RunPipedAsync("/usr/bin/ssh", args.Skip(1), "head -c 1 >/dev/null");
+        var hop = await RunPipedAsync(TestPaths.HopBinary, args, "head -c 1 >/dev/null");
         Assert.NotEqual("0", ssh.Stdout.Trim());
         Assert.Equal(ssh.Stdout, hop.Stdout);
         Assert.Equal("", hop.Stderr);
@@ -109,12 +113,8 @@ public class SshCliTests : IAsyncLifetime
         var args = await ArgsAsync();
         args.InsertRange(1, ["-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=2"]);
         args.Add("head -c 67108864 /dev/zero");
-        static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-        static string Pipeline(string exe, IEnumerable<string> a) =>
-            $"{Quote(exe)} {string.Join(' ', a.Select(Quote))} | (sleep 5; wc -c); echo \"${{PIPESTATUS[0]}}\"";
-        var env = HopCli.IsolatedEnvironment();
-        var ssh = await ProcessRunner.RunAsync("/bin/bash", ["-c", Pipeline("/usr/bin/ssh", args.Skip(1))], env, [], TimeSpan.FromSeconds(60));
-        var hop = await ProcessRunner.RunAsync("/bin/bash", ["-c", Pipeline(TestPaths.HopBinary, args)], env, [], TimeSpan.FromSeconds(60));
+        var ssh = await RunPipedAsync("/usr/bin/ssh", args.Skip(1), "(sleep 5; wc -c)");
+        var hop = await RunPipedAsync(TestPaths.HopBinary, args, "(sleep 5; wc -c)");
         Assert.Equal("67108864\n0\n", ssh.Stdout);
         Assert.Equal(ssh.Stdout, hop.Stdout);
         Assert.Equal("", hop.Stderr);
