@@ -16,6 +16,7 @@ internal sealed partial class DescriptorSink : IChannelDataSink
 {
     private const int EIntr = 4;
     private const short PollOut = 4;
+    // Linux's values (x86-64 and arm64 alike); For uses them on Linux only.
     private const int ONonBlock = 0x800;
     private const int OCloExec = 0x80000;
     private const int OWrOnly = 1;
