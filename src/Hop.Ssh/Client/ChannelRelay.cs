@@ -31,22 +31,22 @@ public static class ChannelRelay
     }
 
     /// <summary>
-    /// Relays for a channel opened with <paramref name="sink"/> (on <paramref name="local"/>) as its
-    /// output sink: what the peer sends is already written by the receive loop; this reads the socket
-    /// into the channel, and half-closes the socket once the peer's data has all been written.
+    /// Relays for a channel opened with <paramref name="local"/> as its output sink: what the peer
+    /// sends is already written to the sink's socket by the receive loop; this reads the socket into
+    /// the channel, and half-closes the socket once the peer's data has all been written.
     /// </summary>
-    public static Task RunAsync(SshChannel channel, Socket local, SocketSink sink, CancellationToken cancellationToken = default)
+    public static Task RunAsync(SshChannel channel, SocketSink local, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(local);
-        ArgumentNullException.ThrowIfNull(sink);
+        var socket = local.Socket;
         return RelayAsync(
             channel,
-            AwaitSinkAsync(channel, local, sink),
-            (buffer, ct) => local.ReceiveAsync(buffer, SocketFlags.None, ct),
+            AwaitSinkAsync(channel, local),
+            (buffer, ct) => socket.ReceiveAsync(buffer, SocketFlags.None, ct),
             () =>
             {
-                local.Dispose();
+                socket.Dispose();
                 return ValueTask.CompletedTask;
             },
             cancellationToken);
@@ -82,12 +82,12 @@ public static class ChannelRelay
         if (to is NetworkStream ns) ns.Socket.Shutdown(SocketShutdown.Send);
     }
 
-    private static async Task AwaitSinkAsync(SshChannel channel, Socket local, SocketSink sink)
+    private static async Task AwaitSinkAsync(SshChannel channel, SocketSink local)
     {
-        var done = await Task.WhenAny(channel.SinksWritten, sink.Broken).ConfigureAwait(false);
-        if (done == sink.Broken) throw new IOException("the forwarded connection's local end is gone");
+        var done = await Task.WhenAny(channel.SinksWritten, local.Broken).ConfigureAwait(false);
+        if (done == local.Broken) throw new IOException("the forwarded connection's local end is gone");
         await done.ConfigureAwait(false);
-        local.Shutdown(SocketShutdown.Send);
+        local.Socket.Shutdown(SocketShutdown.Send);
     }
 
     private static async Task CopyLocalToChannelAsync(Func<Memory<byte>, CancellationToken, ValueTask<int>> read, SshChannel channel, CancellationToken ct)

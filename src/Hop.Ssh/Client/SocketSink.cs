@@ -22,6 +22,9 @@ public sealed class SocketSink : IChannelDataSink
         _socket.Blocking = false;
     }
 
+    /// <summary>The socket written to; the relay reads it and closes it.</summary>
+    internal Socket Socket => _socket;
+
     /// <summary>Completes when a send failed: the channel's data has nowhere to go, and the relay closes it.</summary>
     public Task Broken => _broken.Task;
 

@@ -155,7 +155,7 @@ public sealed class RemoteForwarding
             local.Dispose();
             throw;
         }
-        await ChannelRelay.RunAsync(channel, local, sink).ConfigureAwait(false);
+        await ChannelRelay.RunAsync(channel, sink).ConfigureAwait(false);
     }
 
     /// <summary>Remote dynamic forwarding: the channel carries a SOCKS client; we connect locally.</summary>
