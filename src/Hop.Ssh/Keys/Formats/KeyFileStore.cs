@@ -14,13 +14,20 @@ public static class KeyFileStore
     /// <summary>0700, for ~/.ssh.</summary>
     public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    /// <summary>Writes <paramref name="content"/> to <paramref name="path"/>: either the whole new file or the old one stays.</summary>
+    /// <summary>
+    /// Writes <paramref name="content"/> to <paramref name="path"/>: either the whole new file or the old
+    /// one stays. A file that replaces another is flushed to disk before the rename, so that a crash
+    /// leaves the old key or the new one, never an empty file in its place. A file where there was none
+    /// is not (ssh-keygen flushes neither): a crash may leave it missing or empty, but nothing that was
+    /// there before is lost, and that flush was a tenth of `hop keygen`'s time.
+    /// </summary>
     public static void WriteAtomically(string path, string content, UnixFileMode mode)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(content);
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full) ?? ".";
+        bool replaces = File.Exists(full);
         string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -30,7 +37,7 @@ public static class KeyFileStore
             {
                 byte[] bytes = Encoding.UTF8.GetBytes(content);
                 fs.Write(bytes);
-                fs.Flush(flushToDisk: true);
+                fs.Flush(flushToDisk: replaces);
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
             }
             // The umask may have narrowed the mode; public keys must still be 0644.
