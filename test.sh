@@ -47,7 +47,7 @@ aot_start=$SECONDS
 if dotnet publish src/Hop.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$aot" -nologo -clp:ErrorsOnly; then
   echo "test.sh: NativeAOT publish took $((SECONDS - aot_start)) s"
   HOP_BIN="$aot/hop" dotnet test tests/Hop.Interop.Tests -c Release --no-build -nologo \
-    --filter "FullyQualifiedName~Hop.Interop.Tests.Cli.|FullyQualifiedName~Hop.Interop.Tests.Hostile|FullyQualifiedName~KeygenAndFingerprintDoNotLoadOpenSsl|FullyQualifiedName~GetCreatesANewFileWithoutTruncatingIt" \
+    --filter "FullyQualifiedName~Hop.Interop.Tests.Cli.|FullyQualifiedName~Hop.Interop.Tests.Hostile|FullyQualifiedName~KeygenAndFingerprintLoadNoLibraryTheyDoNotNeed|FullyQualifiedName~AKeyFileThatReplacesAnother|FullyQualifiedName~GetCreatesANewFileWithoutTruncatingIt" \
     --logger "trx;LogFileName=Hop.Interop.Tests.aot.trx" --logger "console;verbosity=minimal" \
     --results-directory "$results" -- RunConfiguration.TestSessionTimeout=1500000 || status=1
   [ -f "$results/Hop.Interop.Tests.aot.trx" ] || { echo "test.sh: the AOT run reported no results" >&2; extra_failed=$((extra_failed + 1)); }
