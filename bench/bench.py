@@ -270,7 +270,7 @@ def main():
             tool = [a.hop, "keygen"] if c == "hop" else [a.hop_aot, "keygen"] if c == "hop-aot" else ["/usr/bin/ssh-keygen"]
             return tool + ["-q"] + targs + ["-N", "", "-C", "bench", "-f", path], None
         run_row(f"keygen {kind}", "ms", "lower", [c for c in cli if c != "sshnet"], make,
-                lambda c, wall, text: wall * 1000, reps=1 if quick else 3 if kind.startswith("rsa") else 5, group="keys")
+                lambda c, wall, text: wall * 1000, reps=1 if quick else 8 if kind.startswith("rsa") else 5, group="keys")
 
     enc = os.path.join(keydir, "encrypted")
     for f in (enc, enc + ".pub"):
