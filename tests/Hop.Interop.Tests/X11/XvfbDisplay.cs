@@ -41,8 +41,8 @@ internal sealed class XvfbDisplay : IAsyncDisposable
             _ = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
             var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (!File.Exists($"/tmp/.X11-unix/X{n}") && !p.HasExited && DateTime.UtcNow < deadline) await Task.Delay(50);
-            if (!p.HasExited && File.Exists($"/tmp/.X11-unix/X{n}")) return new XvfbDisplay(p, dir, n);
+            while (!p.HasExited && !await IsServingAsync(n, p.Id) && DateTime.UtcNow < deadline) await Task.Delay(50);
+            if (!p.HasExited && await IsServingAsync(n, p.Id)) return new XvfbDisplay(p, dir, n);
             if (!p.HasExited) p.Kill();
             await p.WaitForExitAsync();
             string err = await stderr;
@@ -51,6 +51,27 @@ internal sealed class XvfbDisplay : IAsyncDisposable
                 throw new InvalidOperationException("Xvfb did not start: " + err);
         }
         throw new InvalidOperationException("no free X display number");
+    }
+
+    /// <summary>
+    /// Whether our Xvfb (<paramref name="pid"/>) serves display <paramref name="n"/>: the lock file names
+    /// it (another test's server that took the same number first leaves its own socket there, and ours
+    /// then exits with "already active"), and its socket takes a connection (the file exists from bind(),
+    /// a moment before listen()).
+    /// </summary>
+    private static async Task<bool> IsServingAsync(int n, int pid)
+    {
+        try
+        {
+            if (File.ReadAllText($"/tmp/.X{n}-lock").Trim() != pid.ToString(System.Globalization.CultureInfo.InvariantCulture)) return false;
+            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            await probe.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint($"/tmp/.X11-unix/X{n}"));
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
