@@ -23,6 +23,30 @@ GIB = 1 << 30
 MIB = 1 << 20
 
 
+def cpu_idle_share(window):
+    """The share of all CPUs' time that was idle (idle + iowait in /proc/stat) over `window` seconds."""
+    def sample():
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:9]]
+        return sum(fields), fields[3] + fields[4]
+    total0, idle0 = sample()
+    time.sleep(window)
+    total1, idle1 = sample()
+    return (idle1 - idle0) / (total1 - total0) if total1 > total0 else 1.0
+
+
+def settle(max_wait=5.0, window=0.25, idle_share=0.9):
+    """Waits until the machine is idle again before the next sample (the issue's bench hygiene): the
+    previous client's sshd session ending, the kernel writing back a 1 GiB file, a neighbour's burst.
+    True when idle within max_wait seconds, False when the sample starts on a busy machine anyway."""
+    deadline = time.monotonic() + max_wait
+    time.sleep(0.1)
+    while time.monotonic() < deadline:
+        if cpu_idle_share(window) >= idle_share:
+            return True
+    return False
+
+
 def parse_args():
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
@@ -155,6 +179,7 @@ def main():
                      "wall-clock figures (MB/s, sig/s, ms) are depressed and noisy; CPU seconds and RSS are the steadier figures.")
     stamp = meta["date"].replace(":", "").replace(" ", "-")
     os.makedirs(a.out, exist_ok=True)
+    busy_starts = [0]  # samples that began while the machine was still busy after settle()'s wait
 
     def write_report(final):
         meta["load"] = f"{load_before} at the start" + (f", {current_load()} at the end" if final else " (run in progress)")
@@ -189,7 +214,7 @@ def main():
                     row["errors"][c] = str(e)
                     r.failures.append(f"{name} / {c}: {e}")
                     print(f"   {c}: FAILED {e}", flush=True)
-                time.sleep(0.2)
+                busy_starts[0] += not settle()
         write_report(False)
         for c in clients:
             s = row["samples"][c]
@@ -219,7 +244,7 @@ def main():
                         row["errors"][c] = str(e)
                         r.failures.append(f"{name} / {c}: {e}")
                         print(f"   {c}: FAILED {e}", flush=True)
-                    time.sleep(0.2)
+                    busy_starts[0] += not settle()
         write_report(False)
         for c in clients:
             s = row["samples"][c]
@@ -341,6 +366,8 @@ def main():
     if wanted("sftp"):
         bench_sftp.run_sftp_rows(r, run_row, cli, quick, kex0)
 
+    notes.append("Before every sample the bench waits (up to 5 s) until the CPUs have been at least 90 % idle for "
+                 f"a quarter of a second; {busy_starts[0]} sample(s) of this run began without that.")
     md = write_report(True)
     if not quick and os.path.abspath(a.out) == os.path.join(ROOT, "bench", "results"):
         update_readme(md)
