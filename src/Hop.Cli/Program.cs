@@ -31,7 +31,7 @@ internal static class Program
     {
         if (e is DllNotFoundException || e.InnerException is DllNotFoundException)
         {
-            // libsodium (X25519, ML-KEM, ChaCha20-Poly1305, Ed25519, randomness for new keys) ships beside the hop binary.
+            // libsodium (X25519, ML-KEM, ChaCha20-Poly1305, Ed25519; off Linux, randomness for new keys) ships beside the hop binary.
             return $"a native library that ships with hop could not be loaded; keep libsodium beside {Environment.ProcessPath ?? "hop"} " +
                    $"({FirstLine((e as DllNotFoundException ?? e.InnerException)!.Message)})";
         }
