@@ -193,7 +193,7 @@ public class KeygenCliTests
 
         string Traced(string trace, params string[] args)
         {
-            var run = Tool.Ok(Tool.Run("/usr/bin/strace", ["-f", "-qq", "-e", "trace=openat", "-o", trace, Tool.Hop, .. args]), "strace hop " + args[0]);
+            var run = Strace(trace, "openat", Tool.Hop, args);
             Assert.DoesNotContain(Opened(trace), l => l.Contains("libcrypto", StringComparison.Ordinal) || l.Contains("libssl", StringComparison.Ordinal));
             return run.Stdout;
         }
@@ -210,20 +210,17 @@ public class KeygenCliTests
         // a key was: the old key or the new one stays.
         using var dir = new TempDir();
         string made = dir["made"];
-        Tool.Ok(Tool.Run("/usr/bin/strace", ["-f", "-qq", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2", "-o", made,
-            Tool.Hop, "keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir["k"]]), "strace hop keygen");
+        Strace(made, FlushesAndRenames, Tool.Hop, "keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir["k"]);
         var calls = File.ReadAllLines(made);
         Assert.Equal(2, calls.Count(IsRename));
         Assert.DoesNotContain(calls, IsFlush);
 
         string theirs = dir["theirs"];
-        Tool.Ok(Tool.Run("/usr/bin/strace", ["-f", "-qq", "-e", "trace=fsync,fdatasync", "-o", theirs,
-            "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir["s"]]), "strace ssh-keygen");
+        Strace(theirs, FlushesAndRenames, "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir["s"]);
         Assert.DoesNotContain(File.ReadAllLines(theirs), IsFlush);
 
         string changed = dir["changed"];
-        Tool.Ok(Tool.Run("/usr/bin/strace", ["-f", "-qq", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2", "-o", changed,
-            Tool.Hop, "keygen", "-p", "-P", "", "-N", "a new passphrase", "-f", dir["k"]]), "strace hop keygen -p");
+        Strace(changed, FlushesAndRenames, Tool.Hop, "keygen", "-p", "-P", "", "-N", "a new passphrase", "-f", dir["k"]);
         calls = File.ReadAllLines(changed);
         int rename = Array.FindIndex(calls, IsRename);
         Assert.True(rename > 0 && calls.Take(rename).Any(IsFlush), string.Join('\n', calls));
@@ -232,6 +229,12 @@ public class KeygenCliTests
         static bool IsRename(string l) => l.Contains("rename", StringComparison.Ordinal) && !l.Contains("= -1", StringComparison.Ordinal);
         static bool IsFlush(string l) => l.Contains("fsync(", StringComparison.Ordinal) || l.Contains("fdatasync(", StringComparison.Ordinal);
     }
+
+    private const string FlushesAndRenames = "fsync,fdatasync,rename,renameat,renameat2";
+
+    /// <summary>Runs <paramref name="exe"/> under strace, following threads, logging <paramref name="calls"/> to <paramref name="output"/>; it must succeed.</summary>
+    private static Tool.Result Strace(string output, string calls, string exe, params string[] args) =>
+        Tool.Ok(Tool.Run("/usr/bin/strace", ["-f", "-qq", "-e", "trace=" + calls, "-o", output, exe, .. args]), $"strace {Path.GetFileName(exe)} {args[0]}");
 
     private static string KeyFileModeOf(string path) =>
         OperatingSystem.IsWindows() ? "" : Convert.ToString((int)File.GetUnixFileMode(path) & 0x1ff, 8);
