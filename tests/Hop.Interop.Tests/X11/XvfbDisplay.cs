@@ -41,8 +41,9 @@ internal sealed class XvfbDisplay : IAsyncDisposable
             _ = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
             var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (!p.HasExited && !await IsServingAsync(n, p.Id) && DateTime.UtcNow < deadline) await Task.Delay(50);
-            if (!p.HasExited && await IsServingAsync(n, p.Id)) return new XvfbDisplay(p, dir, n);
+            bool serving = false;
+            while (!p.HasExited && !(serving = await IsServingAsync(n, p.Id)) && DateTime.UtcNow < deadline) await Task.Delay(50);
+            if (serving && !p.HasExited) return new XvfbDisplay(p, dir, n);
             if (!p.HasExited) p.Kill();
             await p.WaitForExitAsync();
             string err = await stderr;
