@@ -29,6 +29,21 @@ def ahead(row, r):
     return r >= 1.0 if row["better"] == "higher" else r <= 1.0
 
 
+def paired_wins(row, a, b):
+    """(wins, pairs): how many of a's samples beat the b sample taken next to it (the same round and rep:
+    clients are interleaved, so a pair shares the machine's state of that moment); None without both."""
+    sa, sb = row["samples"].get(a) or [], row["samples"].get(b) or []
+    if a in row["errors"] or b in row["errors"] or not sa or not sb:
+        return None
+    pairs = list(zip(sa, sb))
+    higher = row["better"] == "higher"
+    return sum(1 for x, y in pairs if (x.value > y.value if higher else x.value < y.value)), len(pairs)
+
+
+def fmt_wins(w):
+    return "" if w is None else f"{w[0]}/{w[1]}"
+
+
 def fmt_ratio(row, r):
     if r is None:
         return "–"
@@ -72,19 +87,25 @@ def markdown(rows, meta, notes, failures):
                "(MB/s, sig/s: higher is better; ms, s: lower is better).")
     out.append("- Hop = the Release (JIT) build of the `hop` CLI; Hop AOT = the NativeAOT binary; Hop.Ssh lib = "
                "bench/HopBench (in-process: download bytes dropped in memory, upload sent from memory); "
-               "SSH.NET = bench/SshNetBench.\n")
+               "SSH.NET = bench/SshNetBench.")
+    out.append("- AOT beat OpenSSH = in how many pairs of samples taken one after the other (same round) the Hop AOT "
+               "sample was the better one: a median ratio near 1.00 with 2 of 5 is a draw, one with 0 of 5 a real deficit.\n")
     header = ["row", "unit"] + [NAMES[c] for c in clients]
     labels = []
     for r in rows:
         for _, _, label in comparisons(r):
             if label not in labels:
                 labels.append(label)
-    out.append("| " + " | ".join(header + labels) + " |")
-    out.append("|" + "---|" * (len(header) + len(labels)))
+    wins = {id(r): paired_wins(r, "hop-aot", "ssh") for r in rows}
+    win_header = ["AOT beat OpenSSH"] if any(w is not None for w in wins.values()) else []
+    out.append("| " + " | ".join(header + labels + win_header) + " |")
+    out.append("|" + "---|" * (len(header) + len(labels) + len(win_header)))
     for r in rows:
         comps = {label: (a, b) for a, b, label in comparisons(r)}
         cells = [r["name"], r["unit"]] + [cell(r, c) for c in clients]
         cells += [fmt_ratio(r, ratio(r, *comps[l])) if l in comps else "" for l in labels]
+        if win_header:
+            cells.append(fmt_wins(wins[id(r)]))
         out.append("| " + " | ".join(cells) + " |")
 
     out.append("\n## CPU (user+sys) and peak RSS of the measured process (the client; the agent in agent rows), per process (median CPU, largest RSS)\n")
