@@ -88,16 +88,19 @@ def markdown(rows, meta, notes, failures):
     out.append("- Hop = the Release (JIT) build of the `hop` CLI; Hop AOT = the NativeAOT binary; Hop.Ssh lib = "
                "bench/HopBench (in-process: download bytes dropped in memory, upload sent from memory); "
                "SSH.NET = bench/SshNetBench.")
-    out.append("- AOT beat OpenSSH = in how many pairs of samples taken one after the other (same round) the Hop AOT "
-               "sample was the better one: a median ratio near 1.00 with 2 of 5 is a draw, one with 0 of 5 a real deficit.\n")
+    wins = {id(r): paired_wins(r, "hop-aot", "ssh") for r in rows}
+    win_header = ["AOT beat OpenSSH"] if any(w is not None for w in wins.values()) else []
+    if win_header:
+        out.append("- AOT beat OpenSSH = in how many pairs of samples taken one after the other (same round) the Hop "
+                   "AOT sample was the better one: a median ratio near 1.00 with 2 of 5 is a draw, one with 0 of 5 a "
+                   "real deficit.")
+    out.append("")
     header = ["row", "unit"] + [NAMES[c] for c in clients]
     labels = []
     for r in rows:
         for _, _, label in comparisons(r):
             if label not in labels:
                 labels.append(label)
-    wins = {id(r): paired_wins(r, "hop-aot", "ssh") for r in rows}
-    win_header = ["AOT beat OpenSSH"] if any(w is not None for w in wins.values()) else []
     out.append("| " + " | ".join(header + labels + win_header) + " |")
     out.append("|" + "---|" * (len(header) + len(labels) + len(win_header)))
     for r in rows:
