@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hop.Ssh.Crypto;
 
 namespace Hop.Ssh.Transport;
@@ -64,6 +65,7 @@ internal sealed class PacketReader
     }
 
     /// <summary>Reads, checks and decrypts the next packet and returns its payload.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>> ReadPacketAsync(CancellationToken ct)
     {
         var p = Protector;
@@ -93,6 +95,7 @@ internal sealed class PacketReader
         return payload;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FillAsync(int needed, CancellationToken ct)
     {
         if (_end - _start >= needed) return;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Hop.Ssh.Crypto;
 
@@ -59,6 +60,7 @@ internal sealed class PacketWriter
     }
 
     /// <summary>Writes every packet held back.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask FlushPendingAsync(CancellationToken ct)
     {
         if (_pending == 0) return;

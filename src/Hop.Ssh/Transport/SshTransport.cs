@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Hop.Ssh.Crypto;
 using Hop.Ssh.Transport.Messages;
@@ -126,6 +127,7 @@ public sealed partial class SshTransport : IPacketConnection
     /// As <see cref="SendAsync(ReadOnlyMemory{byte}, bool, CancellationToken)"/>, for a payload in
     /// two pieces (a channel message's header, then its data), copied once, into the packet.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     internal async ValueTask SendAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, bool flush, CancellationToken cancellationToken)
     {
         if (head.IsEmpty) throw new ArgumentException("empty payload", nameof(head));
@@ -167,6 +169,7 @@ public sealed partial class SshTransport : IPacketConnection
     }
 
     /// <summary>Writes the packets <see cref="SendAsync(ReadOnlyMemory{byte}, bool, CancellationToken)"/> held back.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     internal async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         if (_writer.Pending == 0) return;
@@ -215,6 +218,7 @@ public sealed partial class SshTransport : IPacketConnection
     }
 
     /// <inheritdoc/>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         while (true)
@@ -228,6 +232,7 @@ public sealed partial class SshTransport : IPacketConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadOnlyMemory<byte>> ReadPacketAsync(CancellationToken ct)
     {
         if (_failure is not null) throw new SshConnectionException(_failure.Message, _failure);
