@@ -65,6 +65,8 @@ internal sealed class PacketReader
     }
 
     /// <summary>Reads, checks and decrypts the next packet and returns its payload.</summary>
+    // Pooled, as FillAsync and the transport's methods above them: in a bulk transfer most socket
+    // reads wait, and every wait would otherwise put each method's state on the heap (13 MiB per GiB).
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>> ReadPacketAsync(CancellationToken ct)
     {
