@@ -64,9 +64,9 @@ internal sealed class XvfbDisplay : IAsyncDisposable
     {
         try
         {
-            if (File.ReadAllText($"/tmp/.X{n}-lock").Trim() != pid.ToString(System.Globalization.CultureInfo.InvariantCulture)) return false;
+            if (LockOwner(n) != pid) return false;
             using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-            await probe.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint($"/tmp/.X11-unix/X{n}"));
+            await probe.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(SocketFile(n)));
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
@@ -75,17 +75,23 @@ internal sealed class XvfbDisplay : IAsyncDisposable
         }
     }
 
+    private static string LockFile(int n) => $"/tmp/.X{n}-lock";
+
+    private static string SocketFile(int n) => $"/tmp/.X11-unix/X{n}";
+
+    /// <summary>The process id an X server wrote into display <paramref name="n"/>'s lock file; throws IOException when there is none.</summary>
+    private static int? LockOwner(int n) => int.TryParse(File.ReadAllText(LockFile(n)).Trim(), out int pid) ? pid : null;
+
     /// <summary>
     /// Whether display <paramref name="n"/> belongs to a running X server. A lock file whose process is
     /// gone is stale (an X server that was killed leaves it), and Xvfb takes such a display over itself.
     /// </summary>
     private static bool InUse(int n)
     {
-        string lockFile = $"/tmp/.X{n}-lock";
-        if (!File.Exists(lockFile)) return File.Exists($"/tmp/.X11-unix/X{n}");
+        if (!File.Exists(LockFile(n))) return File.Exists(SocketFile(n));
         try
         {
-            return int.TryParse(File.ReadAllText(lockFile).Trim(), out int pid) && Directory.Exists($"/proc/{pid}");
+            return LockOwner(n) is int pid && Directory.Exists($"/proc/{pid}");
         }
         catch (IOException)
         {
@@ -108,7 +114,7 @@ internal sealed class XvfbDisplay : IAsyncDisposable
         }
         _process.Dispose();
         // Killed, Xvfb cannot remove its lock file and socket; they would pile up in /tmp run after run.
-        foreach (var f in new[] { $"/tmp/.X{Number}-lock", $"/tmp/.X11-unix/X{Number}" })
+        foreach (var f in new[] { LockFile(Number), SocketFile(Number) })
         {
             try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
