@@ -118,24 +118,19 @@ public sealed class SshClient : IAsyncDisposable
         foreach (var address in addresses)
         {
             settings.Log?.Invoke(1, $"Connecting to {name} [{address}] port {settings.Port}.");
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            if (settings.ConnectTimeout > TimeSpan.Zero) timeout.CancelAfter(settings.ConnectTimeout);
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(address, settings.Port), timeout.Token).ConfigureAwait(false);
+                var stream = await PolledSocketStream.ConnectAsync(new IPEndPoint(address, settings.Port), settings.ConnectTimeout, ct).ConfigureAwait(false);
                 settings.Log?.Invoke(1, "Connection established.");
                 settings.OnAddressConnected?.Invoke(address);
-                return new NetworkStream(socket, ownsSocket: true);
+                return stream;
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            catch (TimeoutException)
             {
-                socket.Dispose();
                 throw new SshConnectionException($"connect to host {name} port {settings.Port}: Connection timed out");
             }
             catch (SocketException e)
             {
-                socket.Dispose();
                 last = e;
             }
         }

@@ -74,6 +74,7 @@ public sealed partial class SshConnection : IAsyncDisposable
     public void Start()
     {
         if (_receiveLoop is not null) throw new InvalidOperationException("already started");
+        (_packets as SshTransport)?.ContinueReceivesOnReadThread();
         _receiveLoop = Task.Run(ReceiveLoopAsync);
         if (Options.ServerAliveInterval > TimeSpan.Zero) _keepaliveLoop = Task.Run(KeepaliveLoopAsync);
     }

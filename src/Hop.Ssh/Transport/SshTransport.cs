@@ -217,6 +217,16 @@ public sealed partial class SshTransport : IPacketConnection
         set => _reader.BeforeStreamRead = value;
     }
 
+    /// <summary>
+    /// For the connection's receive loop, the only reader once it starts: a socket read that has to
+    /// wait continues on the connection's read thread (see <see cref="PolledSocketStream"/>), so the
+    /// loop runs there. The loop must never block that thread on a receive of its own.
+    /// </summary>
+    internal void ContinueReceivesOnReadThread()
+    {
+        if (_stream is PolledSocketStream polled) polled.ContinueOnReadThread = true;
+    }
+
     /// <inheritdoc/>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>> ReceiveAsync(CancellationToken cancellationToken = default)

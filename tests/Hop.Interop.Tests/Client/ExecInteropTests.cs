@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Security.Cryptography;
 using Hop.Interop.Tests.Fixtures;
@@ -19,6 +20,21 @@ public class ExecInteropTests : IAsyncLifetime
         return ms.ToArray();
     }
 
+    /// <summary>Reads to the end, noting the thread the first data was delivered on (ConfigureAwait(false): it goes on there).</summary>
+    private static async Task<(string Text, string? Thread)> ReadNotingThreadAsync(PipeReader reader, CancellationToken ct)
+    {
+        var text = new System.Text.StringBuilder();
+        string? thread = null;
+        while (true)
+        {
+            var result = await reader.ReadAsync(ct).ConfigureAwait(false);
+            if (!result.Buffer.IsEmpty) thread ??= Thread.CurrentThread.Name;
+            text.Append(System.Text.Encoding.UTF8.GetString(result.Buffer.ToArray()));
+            reader.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted) return (text.ToString(), thread);
+        }
+    }
+
     [Fact]
     public async Task ExecSeparatesStdoutStderrAndReportsExitStatus()
     {
@@ -32,6 +48,20 @@ public class ExecInteropTests : IAsyncLifetime
         Assert.Equal("out\n", System.Text.Encoding.UTF8.GetString(await stdout));
         Assert.Equal("err\n", System.Text.Encoding.UTF8.GetString(await stderr));
         Assert.Equal(7, exit.ExitStatus);
+    }
+
+    [Fact]
+    public async Task OutputThatHadToBeWaitedForIsDeliveredOnTheConnectionsReadThread()
+    {
+        // The receive loop runs on the thread that waits in poll(2) for the socket, so data reaches
+        // a pipe reader without a hop through the socket engine and the thread pool.
+        await using var client = await ClientHarness.ConnectAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
+        await using var session = await client.Connection.OpenSessionAsync();
+        await session.ExecAsync("sleep 0.5; echo late");
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var (text, thread) = await ReadNotingThreadAsync(session.Output, guard.Token);
+        Assert.Equal("late\n", text);
+        Assert.Equal("hop ssh read", thread);
     }
 
     [Fact]

@@ -1,0 +1,350 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
+
+namespace Hop.Ssh.Transport;
+
+/// <summary>
+/// The TCP connection under the transport, read the way OpenSSH's client reads it: a read that
+/// finds nothing waits in poll(2) on a thread of the connection's own, and the receive loop then
+/// runs on that thread (see <see cref="ContinueOnReadThread"/>), woken by the kernel once per
+/// arrival. Reading through .NET's socket engine instead costs two hand-offs per read that waits
+/// (the engine's epoll thread, then a thread-pool worker, whose idle spinning took half of a bulk
+/// download's CPU when the process had not set DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS).
+/// The socket therefore never joins the engine for reading: connecting and reading are
+/// non-blocking calls plus our own waits. Writes are non-blocking calls too; only a write the
+/// kernel cannot take at once falls back to the engine's async send.
+/// </summary>
+internal sealed class PolledSocketStream : Stream, IValueTaskSource<int>
+{
+    /// <summary>How long one poll(2) waits before the thread looks at cancellation and disposal again.</summary>
+    private const int PollSliceMicroseconds = 200_000;
+
+    private readonly Socket _socket;
+    private readonly object _gate = new();
+    private Thread? _thread;
+    private Job _job;
+    private ManualResetValueTaskSourceCore<int> _read;
+    private Memory<byte> _readBuffer;
+    private CancellationToken _readCancellation;
+    private TaskCompletionSource? _connected;
+    private long _connectDeadline;
+    private CancellationToken _connectCancellation;
+    private volatile bool _continueOnReadThread;
+    private volatile bool _disposed;
+
+    private enum Job { None, Connect, Read }
+
+    private PolledSocketStream(Socket socket)
+    {
+        _socket = socket;
+        _socket.Blocking = false;
+    }
+
+    /// <summary>The socket (for its options and addresses); reading and writing go through the stream.</summary>
+    public Socket Socket => _socket;
+
+    /// <summary>
+    /// Connects a new TCP socket (TCP_NODELAY set) to <paramref name="endpoint"/>, waiting at most
+    /// <paramref name="timeout"/> (none when zero or negative). Failures raise the
+    /// <see cref="SocketException"/> of the connect, a timeout <see cref="TimeoutException"/>.
+    /// </summary>
+    public static async Task<PolledSocketStream> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var stream = new PolledSocketStream(socket);
+        try
+        {
+            await stream.ConnectCoreAsync(endpoint, timeout, cancellationToken).ConfigureAwait(false);
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    private Task ConnectCoreAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            _socket.Connect(endpoint);
+            return Task.CompletedTask;
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+            // Under way: the thread waits until the socket is writable, which is when it is done.
+        }
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _connected = connected;
+            _connectDeadline = timeout > TimeSpan.Zero && timeout < TimeSpan.FromDays(1) ? Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds) : long.MaxValue;
+            _connectCancellation = ct;
+            Hand(Job.Connect);
+        }
+        return connected.Task;
+    }
+
+    /// <summary>
+    /// From now on a read handed to the read thread continues there (the connection's receive
+    /// loop, with everything it calls, runs on it), not on a thread-pool thread. Set once the only
+    /// reader left is a loop that never blocks its thread on another read of this stream.
+    /// </summary>
+    public bool ContinueOnReadThread
+    {
+        get => _continueOnReadThread;
+        set => _continueOnReadThread = value;
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (buffer.IsEmpty) return ValueTask.FromResult(0);
+        try
+        {
+            if (TryReceive(buffer.Span, out int n)) return ValueTask.FromResult(n);
+            // On the read thread (the receive loop, continued there) the wait is ours to do inline.
+            if (Thread.CurrentThread == _thread) return ValueTask.FromResult(ReceiveWaiting(buffer.Span, cancellationToken));
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            return ValueTask.FromException<int>(e);
+        }
+        lock (_gate)
+        {
+            if (_job != Job.None) return ValueTask.FromException<int>(new InvalidOperationException("one read at a time"));
+            _read.Reset();
+            _read.RunContinuationsAsynchronously = !_continueOnReadThread;
+            _readBuffer = buffer;
+            _readCancellation = cancellationToken;
+            Hand(Job.Read);
+            return new ValueTask<int>(this, _read.Version);
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (buffer.IsEmpty) return 0;
+        return TryReceive(buffer, out int n) ? n : ReceiveWaiting(buffer, CancellationToken.None);
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        try
+        {
+            int sent = SendNow(buffer.Span);
+            if (sent == buffer.Length) return ValueTask.CompletedTask;
+            buffer = buffer[sent..];
+        }
+        catch (IOException e)
+        {
+            return ValueTask.FromException(e);
+        }
+        return SendRestAsync(buffer, cancellationToken);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        while (!buffer.IsEmpty)
+        {
+            buffer = buffer[SendNow(buffer)..];
+            if (!buffer.IsEmpty) _socket.Poll(PollSliceMicroseconds, SelectMode.SelectWrite);
+        }
+    }
+
+    /// <summary>
+    /// What the kernel could not take at once goes through the socket engine's async send, so no
+    /// thread waits for the peer to read. The socket joins the engine then, for the rest of its life.
+    /// </summary>
+    private async ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, CancellationToken ct)
+    {
+        try
+        {
+            while (!rest.IsEmpty) rest = rest[await _socket.SendAsync(rest, SocketFlags.None, ct).ConfigureAwait(false)..];
+        }
+        catch (SocketException e)
+        {
+            throw TransportError("write", e.SocketErrorCode, e);
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Sends what the kernel takes without waiting; returns how much that was.</summary>
+    private int SendNow(ReadOnlySpan<byte> data)
+    {
+        int total = 0;
+        while (total < data.Length)
+        {
+            int n = _socket.Send(data[total..], SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock) break;
+            if (error != SocketError.Success) throw TransportError("write", error, null);
+            total += n;
+        }
+        return total;
+    }
+
+    /// <summary>Receives what is waiting without waiting; false when nothing is.</summary>
+    private bool TryReceive(Span<byte> buffer, out int received)
+    {
+        received = _socket.Receive(buffer, SocketFlags.None, out var error);
+        if (error == SocketError.Success) return true;
+        if (error == SocketError.WouldBlock) return false;
+        throw TransportError("read", error, null);
+    }
+
+    /// <summary>Waits in poll(2) on this thread until data (or the end) arrives, then receives it.</summary>
+    private int ReceiveWaiting(Span<byte> buffer, CancellationToken ct)
+    {
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _socket.Poll(PollSliceMicroseconds, SelectMode.SelectRead);
+            if (TryReceive(buffer, out int n)) return n;
+        }
+    }
+
+    private static IOException TransportError(string operation, SocketError error, SocketException? inner)
+    {
+        var e = inner ?? new SocketException((int)error);
+        return new IOException($"Unable to {operation} data on the transport connection: {e.Message}", e);
+    }
+
+    /// <summary>Under <see cref="_gate"/>: gives the read thread its job, starting it the first time.</summary>
+    private void Hand(Job job)
+    {
+        _job = job;
+        if (_thread is null)
+        {
+            _thread = new Thread(RunReadThread) { IsBackground = true, Name = "hop ssh read" };
+            _thread.Start();
+        }
+        else
+        {
+            Monitor.Pulse(_gate);
+        }
+    }
+
+    private void RunReadThread()
+    {
+        while (true)
+        {
+            Job job;
+            lock (_gate)
+            {
+                while (_job == Job.None && !_disposed) Monitor.Wait(_gate);
+                job = _job;
+                if (job == Job.None) return;
+            }
+            if (job == Job.Connect) FinishConnect();
+            else FinishRead();
+        }
+    }
+
+    private void FinishConnect()
+    {
+        TaskCompletionSource connected;
+        long deadline;
+        CancellationToken ct;
+        lock (_gate)
+        {
+            connected = _connected!;
+            deadline = _connectDeadline;
+            ct = _connectCancellation;
+            _connected = null;
+            _job = Job.None;
+        }
+        try
+        {
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0) throw new TimeoutException("connect timed out");
+                int slice = left >= PollSliceMicroseconds / 1000 ? PollSliceMicroseconds : (int)left * 1000;
+                if (_socket.Poll(slice, SelectMode.SelectWrite) || _socket.Poll(0, SelectMode.SelectError)) break;
+            }
+            var error = (SocketError)(int)_socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+            if (error != SocketError.Success) throw new SocketException((int)error);
+            connected.TrySetResult();
+        }
+        catch (Exception e) when (e is SocketException or TimeoutException or ObjectDisposedException or OperationCanceledException)
+        {
+            connected.TrySetException(e);
+        }
+    }
+
+    private void FinishRead()
+    {
+        Memory<byte> buffer;
+        CancellationToken ct;
+        lock (_gate)
+        {
+            buffer = _readBuffer;
+            ct = _readCancellation;
+            _readBuffer = default;
+            _job = Job.None;
+        }
+        int n;
+        try
+        {
+            n = ReceiveWaiting(buffer.Span, ct);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
+        {
+            _read.SetException(e);
+            return;
+        }
+        // With ContinueOnReadThread this runs the reader's continuation here and now.
+        _read.SetResult(n);
+    }
+
+    int IValueTaskSource<int>.GetResult(short token) => _read.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _read.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _read.OnCompleted(continuation, state, token, flags);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _disposed = true;
+            // Wakes a poll(2) under way at once (it sees the end); the close follows.
+            try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
+            _socket.Dispose();
+            lock (_gate) Monitor.PulseAll(_gate);
+        }
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => !_disposed;
+    public override bool CanWrite => !_disposed;
+    public override bool CanSeek => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

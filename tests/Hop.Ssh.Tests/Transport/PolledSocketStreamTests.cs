@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Sockets;
+using Hop.Ssh.Transport;
+
+namespace Hop.Ssh.Tests.Transport;
+
+/// <summary>
+/// The transport's TCP stream over a real loopback socket: connecting, reads that wait on the
+/// stream's own thread (and where the reader continues), writes larger than the kernel takes at
+/// once, and every way a wait ends (data, end of stream, cancellation, disposal).
+/// </summary>
+public sealed class PolledSocketStreamTests : IDisposable
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
+    private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+    public PolledSocketStreamTests()
+    {
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen(8);
+    }
+
+    private IPEndPoint Endpoint => (IPEndPoint)_listener.LocalEndPoint!;
+
+    public void Dispose() => _listener.Dispose();
+
+    private async Task<(PolledSocketStream Stream, Socket Peer)> ConnectPairAsync()
+    {
+        var accepting = _listener.AcceptAsync();
+        var stream = await PolledSocketStream.ConnectAsync(Endpoint, TimeSpan.FromSeconds(10), CancellationToken.None);
+        var peer = await accepting.WaitAsync(Guard);
+        Assert.True(stream.Socket.NoDelay);
+        return (stream, peer);
+    }
+
+    [Fact]
+    public async Task AReadThatWaitsGetsTheDataAndContinuesOffTheReadThreadUntilToldOtherwise()
+    {
+        var (stream, peer) = await ConnectPairAsync();
+        using var _ = peer;
+        await using var __ = stream;
+        var buffer = new byte[64];
+
+        // Nothing has arrived: the read has to wait, on the stream's thread.
+        var first = Task.Run(async () =>
+        {
+            int n = await stream.ReadAsync(buffer);
+            return (n, Thread.CurrentThread.Name);
+        });
+        await Task.Delay(100);
+        Assert.False(first.IsCompleted);
+        peer.Send("hello"u8);
+        var (n1, thread1) = await first.WaitAsync(Guard);
+        Assert.Equal("hello", System.Text.Encoding.ASCII.GetString(buffer, 0, n1));
+        Assert.NotEqual("hop ssh read", thread1);
+
+        // Told so (the connection's receive loop), the reader continues on the read thread.
+        stream.ContinueOnReadThread = true;
+        var second = Task.Run(async () =>
+        {
+            int n = await stream.ReadAsync(buffer);
+            return (n, Thread.CurrentThread.Name);
+        });
+        await Task.Delay(100);
+        peer.Send("world"u8);
+        var (n2, thread2) = await second.WaitAsync(Guard);
+        Assert.Equal("world", System.Text.Encoding.ASCII.GetString(buffer, 0, n2));
+        Assert.Equal("hop ssh read", thread2);
+    }
+
+    [Fact]
+    public async Task DataAlreadyWaitingIsReadWithoutWaiting()
+    {
+        var (stream, peer) = await ConnectPairAsync();
+        using var _ = peer;
+        await using var __ = stream;
+        peer.Send(new byte[1000]);
+        var buffer = new byte[4096];
+        int total = 0;
+        while (total < 1000) total += await stream.ReadAsync(buffer.AsMemory(total)).AsTask().WaitAsync(Guard);
+        Assert.Equal(1000, total);
+    }
+
+    [Fact]
+    public async Task TheEndOfTheStreamReadsAsZero()
+    {
+        var (stream, peer) = await ConnectPairAsync();
+        await using var _ = stream;
+        var read = stream.ReadAsync(new byte[16]).AsTask();
+        peer.Shutdown(SocketShutdown.Send);
+        Assert.Equal(0, await read.WaitAsync(Guard));
+        peer.Dispose();
+    }
+
+    [Fact]
+    public async Task AWriteLargerThanTheKernelTakesArrivesWholeAndInOrder()
+    {
+        var (stream, peer) = await ConnectPairAsync();
+        using var _ = peer;
+        await using var __ = stream;
+        var data = new byte[16 * 1024 * 1024];
+        new Random(5).NextBytes(data);
+
+        // The peer does not read yet, so most of the write has to wait for it.
+        var writing = stream.WriteAsync(data).AsTask();
+        await Task.Delay(200);
+        Assert.False(writing.IsCompleted);
+        var received = new byte[data.Length];
+        int total = 0;
+        while (total < received.Length)
+        {
+            int n = await peer.ReceiveAsync(received.AsMemory(total)).AsTask().WaitAsync(Guard);
+            Assert.NotEqual(0, n);
+            total += n;
+        }
+        await writing.WaitAsync(Guard);
+        Assert.Equal(data, received);
+    }
+
+    [Fact]
+    public async Task CancellingAWaitingReadEndsIt()
+    {
+        var (stream, peer) = await ConnectPairAsync();
+        using var _ = peer;
+        await using var __ = stream;
+        using var cancel = new CancellationTokenSource();
+        var read = stream.ReadAsync(new byte[16], cancel.Token).AsTask();
+        await Task.Delay(50);
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WaitAsync(Guard));
+    }
+
+    [Fact]
+    public async Task DisposingTheStreamEndsAWaitingRead()
+    {
+        var (stream, peer) = await ConnectPairAsync();
+        using var _ = peer;
+        var read = stream.ReadAsync(new byte[16]).AsTask();
+        await Task.Delay(50);
+        await stream.DisposeAsync();
+        // The wait ends at once: with the end of the stream or the disposal, never data, never a hang.
+        try
+        {
+            Assert.Equal(0, await read.WaitAsync(Guard));
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        Assert.Equal(0, await peer.ReceiveAsync(new byte[16]).WaitAsync(Guard));
+    }
+
+    [Fact]
+    public async Task ConnectingToAPortNobodyListensOnIsRefused()
+    {
+        var endpoint = Endpoint;
+        _listener.Dispose();
+        var e = await Assert.ThrowsAsync<SocketException>(() => PolledSocketStream.ConnectAsync(endpoint, TimeSpan.FromSeconds(10), CancellationToken.None).WaitAsync(Guard));
+        Assert.Equal(SocketError.ConnectionRefused, e.SocketErrorCode);
+    }
+
+    /// <summary>
+    /// A listener whose accept queue is full (backlog 0, one connection queued): Linux drops the
+    /// SYNs that follow, so the next connect stays unanswered.
+    /// </summary>
+    private static async Task<(Socket Listener, Socket Queued)> FullListenerAsync()
+    {
+        var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        full.Listen(0);
+        var queued = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await queued.ConnectAsync(full.LocalEndPoint!).WaitAsync(Guard);
+        return (full, queued);
+    }
+
+    [Fact]
+    public async Task AConnectNobodyAnswersEndsWithTheTimeout()
+    {
+        var (full, queued) = await FullListenerAsync();
+        using var _ = full;
+        using var __ = queued;
+        var endpoint = (IPEndPoint)full.LocalEndPoint!;
+        await Assert.ThrowsAsync<TimeoutException>(() => PolledSocketStream.ConnectAsync(endpoint, TimeSpan.FromMilliseconds(300), CancellationToken.None).WaitAsync(Guard));
+    }
+
+    [Fact]
+    public async Task CancellingAConnectEndsIt()
+    {
+        var (full, queued) = await FullListenerAsync();
+        using var _ = full;
+        using var __ = queued;
+        var endpoint = (IPEndPoint)full.LocalEndPoint!;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => PolledSocketStream.ConnectAsync(endpoint, TimeSpan.Zero, cancel.Token).WaitAsync(Guard));
+    }
+}
