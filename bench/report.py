@@ -69,6 +69,9 @@ def comparisons(row):
     p = primary(row)
     pairs = [(p, "ssh", f"{NAMES[p]}/OpenSSH"), ("hop-aot", "ssh", "Hop AOT/OpenSSH"),
              (p, "sshnet", f"{NAMES[p]}/SSH.NET"), ("hop-aot", "sshnet", "Hop AOT/SSH.NET")]
+    if p != "hoplib":
+        # Library against library: both in process, both through their public API.
+        pairs.append(("hoplib", "sshnet", "Hop.Ssh lib/SSH.NET"))
     return [(a, b, label) for a, b, label in pairs if a in row["samples"] and b in row["samples"]]
 
 
