@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
 
@@ -15,7 +14,7 @@ namespace Hop.Ssh.Transport;
 /// non-blocking calls plus our own waits. Writes are non-blocking calls too; only a write the
 /// kernel cannot take at once falls back to the engine's async send.
 /// </summary>
-internal sealed class PolledSocketStream : Stream, IValueTaskSource<int>
+internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
 {
     /// <summary>How long one poll(2) waits before the thread looks at cancellation and disposal again.</summary>
     private const int PollSliceMicroseconds = 200_000;
@@ -43,49 +42,6 @@ internal sealed class PolledSocketStream : Stream, IValueTaskSource<int>
 
     /// <summary>The socket (for its options and addresses); reading and writing go through the stream.</summary>
     public Socket Socket => _socket;
-
-    /// <summary>
-    /// Connects a new TCP socket (TCP_NODELAY set) to <paramref name="endpoint"/>, waiting at most
-    /// <paramref name="timeout"/> (none when zero or negative). Failures raise the
-    /// <see cref="SocketException"/> of the connect, a timeout <see cref="TimeoutException"/>.
-    /// </summary>
-    public static async Task<PolledSocketStream> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var stream = new PolledSocketStream(socket);
-        try
-        {
-            await stream.ConnectCoreAsync(endpoint, timeout, cancellationToken).ConfigureAwait(false);
-            return stream;
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
-    }
-
-    private Task ConnectCoreAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken ct)
-    {
-        try
-        {
-            _socket.Connect(endpoint);
-            return Task.CompletedTask;
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-        {
-            // Under way: the thread waits until the socket is writable, which is when it is done.
-        }
-        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            _connected = connected;
-            _connectDeadline = timeout > TimeSpan.Zero && timeout < TimeSpan.FromDays(1) ? Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds) : long.MaxValue;
-            _connectCancellation = ct;
-            Hand(Job.Connect);
-        }
-        return connected.Task;
-    }
 
     /// <summary>
     /// From now on a read handed to the read thread continues there (the connection's receive
@@ -258,40 +214,6 @@ internal sealed class PolledSocketStream : Stream, IValueTaskSource<int>
             }
             if (job == Job.Connect) FinishConnect();
             else FinishRead();
-        }
-    }
-
-    private void FinishConnect()
-    {
-        TaskCompletionSource connected;
-        long deadline;
-        CancellationToken ct;
-        lock (_gate)
-        {
-            connected = _connected!;
-            deadline = _connectDeadline;
-            ct = _connectCancellation;
-            _connected = null;
-            _job = Job.None;
-        }
-        try
-        {
-            while (true)
-            {
-                ct.ThrowIfCancellationRequested();
-                ObjectDisposedException.ThrowIf(_disposed, this);
-                long left = deadline - Environment.TickCount64;
-                if (left <= 0) throw new TimeoutException("connect timed out");
-                int slice = left >= PollSliceMicroseconds / 1000 ? PollSliceMicroseconds : (int)left * 1000;
-                if (_socket.Poll(slice, SelectMode.SelectWrite) || _socket.Poll(0, SelectMode.SelectError)) break;
-            }
-            var error = (SocketError)(int)_socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
-            if (error != SocketError.Success) throw new SocketException((int)error);
-            connected.TrySetResult();
-        }
-        catch (Exception e) when (e is SocketException or TimeoutException or ObjectDisposedException or OperationCanceledException)
-        {
-            connected.TrySetException(e);
         }
     }
 
