@@ -118,6 +118,35 @@ public sealed class PolledSocketStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task ABulkFlowRaisesTheLowWaterMarkAndAPauseDropsItBeforeTheNextBytesAreRead()
+    {
+        var (stream, peer) = await ConnectPairAsync();
+        using var _ = peer;
+        await using var __ = stream;
+        int LowWater() => (int)stream.Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReceiveLowWater)!;
+        Assert.Equal(1, LowWater());
+        var buffer = new byte[1024 * 1024];
+
+        // A read that waited and then found a full-size packet's worth or more: a bulk flow.
+        const int Bulk = 256 * 1024;
+        var first = stream.ReadAsync(buffer).AsTask();
+        await Task.Delay(100);
+        peer.Send(new byte[Bulk]);
+        int total = await first.WaitAsync(Guard);
+        Assert.InRange(total, 32 * 1024, Bulk);
+        Assert.Equal(PolledSocketStream.BulkLowWater, LowWater());
+        while (total < Bulk) total += await stream.ReadAsync(buffer).AsTask().WaitAsync(Guard);
+
+        // The flow pauses: the mark drops back, and a few bytes still arrive on their own.
+        var small = stream.ReadAsync(buffer).AsTask();
+        await Task.Delay(100);
+        Assert.Equal(1, LowWater());
+        peer.Send("tail"u8);
+        Assert.Equal(4, await small.WaitAsync(Guard));
+        Assert.Equal("tail", System.Text.Encoding.ASCII.GetString(buffer, 0, 4));
+    }
+
+    [Fact]
     public async Task CancellingAWaitingReadEndsIt()
     {
         var (stream, peer) = await ConnectPairAsync();
