@@ -215,6 +215,9 @@ internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
         if (_lowWaterUnsupported) return;
         try
         {
+            // Linux grows a receive buffer too small for the mark and clamps the TCP window to the
+            // mark until autotuning grows it again: raised only once the buffer has grown well past it.
+            if (raised && _socket.ReceiveBufferSize < 4 * BulkLowWater) return;
             _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReceiveLowWater, raised ? BulkLowWater : 1);
             _lowWaterRaised = raised;
         }
