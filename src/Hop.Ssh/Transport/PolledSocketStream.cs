@@ -204,7 +204,7 @@ internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
     /// <summary>
     /// In a bulk flow (a read that waited found a full-size packet or more) the socket's
     /// SO_RCVLOWAT is raised, so that poll(2) wakes this thread once per few packets instead of
-    /// once per packet: a third less CPU for the client and less wake-up work for the sender's
+    /// once per packet: a quarter less CPU for the client and less wake-up work for the sender's
     /// side of loopback. The wait then has a short timeout, after which the mark drops back to one
     /// byte (a pause in the flow, or its last bytes, cost at most that much delay, once). Reads
     /// that find data waiting never wait, so a low-water mark only ever delays a wake-up.
