@@ -42,6 +42,7 @@ internal sealed partial class PolledSocketStream
         lock (_gate)
         {
             _connected = connected;
+            // No timeout (zero or less), or one too long to matter (TimeSpan.MaxValue would overflow): no deadline.
             _connectDeadline = timeout > TimeSpan.Zero && timeout < TimeSpan.FromDays(1) ? Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds) : long.MaxValue;
             _connectCancellation = ct;
             Hand(Job.Connect);
