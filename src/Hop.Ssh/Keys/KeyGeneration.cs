@@ -55,13 +55,16 @@ public static class KeyGeneration
         }
     }
 
-    /// <summary>Generates a key of the type and size.</summary>
+    /// <summary>
+    /// Generates a key of the type and size. An RSA key is searched for on up to four cores at
+    /// once and the first found is kept; the other searches finish in the background.
+    /// </summary>
     public static SshPrivateKey Generate(string type, int? bits = null)
     {
         int b = ValidateBits(type, bits);
         return NormalizeType(type) switch
         {
-            "rsa" => RsaPrivateKey.Generate(b),
+            "rsa" => RsaPrivateKey.Generate(b, FirstToFinish.DefaultSearches),
             "ecdsa" => EcdsaPrivateKey.Generate(b),
             _ => Ed25519PrivateKey.Generate(),
         };

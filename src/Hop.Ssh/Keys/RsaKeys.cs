@@ -91,10 +91,16 @@ public sealed class RsaPrivateKey : SshPrivateKey
         }
     }
 
-    public static RsaPrivateKey Generate(int bits)
+    /// <summary>
+    /// A new key from the BCL (OpenSSL on Linux). With <paramref name="searches"/> above one, that
+    /// many generations run at once and the first to finish is kept (<see cref="FirstToFinish"/>):
+    /// less waiting for the same key strength, at the price of the others' CPU time.
+    /// </summary>
+    public static RsaPrivateKey Generate(int bits, int searches = 1)
     {
         if (bits < 2048 || bits > 16384) throw new SshKeyFormatException("invalid RSA key length: minimum is 2048 bits, maximum 16384");
-        return new RsaPrivateKey(RSA.Create(bits));
+        // The BCL generates the key on first use: the constructor's export runs the search.
+        return FirstToFinish.Run(searches, () => new RsaPrivateKey(RSA.Create(bits)));
     }
 
     public override SshPublicKey PublicKey => _public;
