@@ -18,13 +18,15 @@ internal static class EcdsaDomain
 {
     /// <summary>
     /// A new key pair (FIPS 186-5 A.2.2, rejection sampling): d uniform in [1, n-1] from libsodium's
-    /// randombytes, Q = d·G by BouncyCastle's fixed-point comb. Returns d (big-endian, field-size) and Q
+    /// randombytes, Q = d·G by BouncyCastle's fixed-point comb (for P-256 with the table made ahead of
+    /// time, <see cref="P256FixedPointComb"/>). Returns d (big-endian, field-size) and Q
     /// uncompressed (0x04 || X || Y). BouncyCastle's BigInteger is immutable, so its copy of d cannot be
     /// zeroed; it is unreachable once this returns (the key keeps only the byte array, zeroed on dispose).
     /// </summary>
     public static (byte[] D, byte[] Q) GenerateKeyPair(EcdsaCurve curve)
     {
         var domain = Domain(curve);
+        if (curve.Oid == EcdsaCurve.P256.Oid) P256FixedPointComb.Install(domain.G);
         var d = new byte[curve.FieldBytes];
         int spareBits = 8 * curve.FieldBytes - curve.Bits;
         BigInteger k;

@@ -1,5 +1,9 @@
 using System.Security.Cryptography;
 using Hop.Ssh.Keys;
+using Org.BouncyCastle.Crypto.EC;
+using Org.BouncyCastle.Math.EC;
+using ECPoint = Org.BouncyCastle.Math.EC.ECPoint;
+using Org.BouncyCastle.Math.EC.Multiplier;
 using Xunit;
 
 namespace Hop.Ssh.Tests.Keys;
@@ -67,5 +71,42 @@ public class EcdsaDomainTests
         byte[] compressed = q[..(1 + n)];
         compressed[0] = 2;
         Assert.Throws<SshKeyFormatException>(() => new EcdsaPublicKey(curve, compressed));
+    }
+
+    /// <summary>P-256's base point on a curve instance of its own, which no other test has given a table.</summary>
+    private static ECPoint FreshP256BasePoint()
+    {
+        var shared = CustomNamedCurves.GetByName("P-256");
+        var curve = shared.Curve.Configure().Create();
+        Assert.NotSame(shared.Curve, curve);
+        return curve.DecodePoint(shared.G.GetEncoded(false));
+    }
+
+    [Fact]
+    public void TheP256CombTableMadeAheadOfTimeIsTheOneBouncyCastleComputes()
+    {
+        var g = FreshP256BasePoint();
+        var computed = FixedPointUtilities.Precompute(g);
+        var ours = P256FixedPointComb.Build(g.Curve);
+
+        Assert.Equal(computed.Width, ours.Width);
+        Assert.Equal(computed.LookupTable.Size, ours.LookupTable.Size);
+        Assert.Equal(computed.Offset.Normalize().GetEncoded(false), ours.Offset.Normalize().GetEncoded(false));
+        for (int i = 0; i < computed.LookupTable.Size; i++)
+            Assert.Equal(computed.LookupTable.Lookup(i).Normalize().GetEncoded(false), ours.LookupTable.Lookup(i).Normalize().GetEncoded(false));
+    }
+
+    [Fact]
+    public void TheCombMultiplierUsesTheInstalledTableAndComputesDTimesG()
+    {
+        var g = FreshP256BasePoint();
+        var installed = P256FixedPointComb.Install(g);
+        Assert.Same(installed, FixedPointUtilities.Precompute(g));
+        Assert.Same(installed, P256FixedPointComb.Install(g));
+
+        var d = new Org.BouncyCastle.Math.BigInteger(1, RandomNumberGenerator.GetBytes(31));
+        var viaTable = new FixedPointCombMultiplier().Multiply(g, d).Normalize();
+        var reference = ECAlgorithms.ReferenceMultiply(g, d).Normalize();
+        Assert.Equal(reference.GetEncoded(false), viaTable.GetEncoded(false));
     }
 }
