@@ -17,8 +17,15 @@ namespace Hop.Ssh.Transport;
 /// </summary>
 internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
 {
-    /// <summary>How long one poll(2) waits before the thread looks at cancellation and disposal again.</summary>
+    /// <summary>How long one poll(2) for writing, or for reading on Windows, waits before the thread looks at cancellation and disposal again.</summary>
     private const int PollSliceMicroseconds = 200_000;
+
+    /// <summary>
+    /// How long a read's poll(2) waits for data: for ever where a shutdown of the socket wakes it
+    /// (cancellation and disposal do that; an idle session then costs no wake-ups at all, as with
+    /// OpenSSH's client), in slices on Windows, where that is not documented to wake WSAPoll.
+    /// </summary>
+    private static readonly int ReadWaitMicroseconds = OperatingSystem.IsWindows() ? PollSliceMicroseconds : -1;
 
     /// <summary>A read of at least this much (one full-size packet of OpenSSH's) marks a bulk flow.</summary>
     private const int BulkReadBytes = 32 * 1024;
@@ -183,14 +190,18 @@ internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
     /// <summary>
     /// Waits in poll(2) on this thread until data (or the end) arrives, then receives it. In a bulk
     /// flow the wait lasts until <see cref="BulkLowWater"/> bytes are there (see <see cref="SetLowWater"/>).
+    /// Cancelling <paramref name="ct"/> shuts the socket's receiving side to wake the wait: a read
+    /// cancelled half-way through a packet leaves nothing that could be read afterwards anyway.
     /// </summary>
     private int ReceiveWaiting(Span<byte> buffer, CancellationToken ct)
     {
+        using var wake = ct.UnsafeRegister(static state => ((PolledSocketStream)state!).ShutdownReceiving(), this);
         while (true)
         {
             ct.ThrowIfCancellationRequested();
             ObjectDisposedException.ThrowIf(_disposed, this);
-            bool ready = _socket.Poll(_lowWaterRaised ? BulkWaitMicroseconds : PollSliceMicroseconds, SelectMode.SelectRead);
+            bool ready = _socket.Poll(_lowWaterRaised ? BulkWaitMicroseconds : ReadWaitMicroseconds, SelectMode.SelectRead);
+            ct.ThrowIfCancellationRequested();
             // The flow paused: what is there is read now, and the next wait wakes for any byte again.
             if (!ready && _lowWaterRaised) SetLowWater(false);
             if (TryReceive(buffer, out int n))
@@ -199,6 +210,13 @@ internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
                 return n;
             }
         }
+    }
+
+    /// <summary>Wakes a wait for data for good (a cancelled read): poll(2) sees the receiving side shut.</summary>
+    private void ShutdownReceiving()
+    {
+        try { _socket.Shutdown(SocketShutdown.Receive); }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
     }
 
     /// <summary>

@@ -166,6 +166,50 @@ public sealed class PolledSocketStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task AnIdleWaitDoesNotWakeTheReadThread()
+    {
+        var (stream, peer) = await ConnectPairAsync();
+        using var _ = peer;
+        await using var __ = stream;
+        stream.ContinueOnReadThread = true;
+        var buffer = new byte[16];
+
+        // The first read continues on the read thread, which says who it is (Linux's thread id);
+        // the test itself goes on elsewhere, since its own reads must not wait on that thread.
+        var who = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reading = Task.Run(async () =>
+        {
+            try
+            {
+                Assert.Equal(1, await stream.ReadAsync(buffer));
+                who.SetResult(new FileInfo("/proc/thread-self").LinkTarget!.Split('/')[^1]);
+            }
+            catch (Exception e)
+            {
+                who.SetException(e);
+            }
+        });
+        await Task.Delay(50);
+        peer.Send("x"u8);
+        string thread = await who.Task.WaitAsync(Guard);
+        long Wakeups() => long.Parse(File.ReadAllLines($"/proc/self/task/{thread}/status")
+            .Single(l => l.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)).Split(':')[1].Trim());
+
+        // The next read waits for data that does not come: the thread sleeps, and nothing wakes it
+        // (waits in 200 ms slices woke it five times a second).
+        var idle = stream.ReadAsync(buffer).AsTask();
+        await Task.Delay(100);
+        long before = Wakeups();
+        await Task.Delay(1200);
+        long after = Wakeups();
+        Assert.False(idle.IsCompleted);
+        Assert.InRange(after - before, 0, 1);
+        Assert.True(reading.IsCompletedSuccessfully);
+        peer.Send("y"u8);
+        Assert.Equal(1, await idle.WaitAsync(Guard));
+    }
+
+    [Fact]
     public async Task DisposingTheStreamEndsAWaitingRead()
     {
         var (stream, peer) = await ConnectPairAsync();
