@@ -286,6 +286,8 @@ def main():
     kinds = [("ed25519", ["-t", "ed25519"])]
     if not quick:
         kinds += [("ecdsa-256", ["-t", "ecdsa", "-b", "256"]), ("rsa-3072", ["-t", "rsa", "-b", "3072"])]
+        notes.append("keygen rsa: `hop keygen` runs one prime search per core (at most four) and keeps the first key "
+                     "found, so its CPU seconds count every search; `ssh-keygen` runs one.")
     for kind, targs in kinds:
         def make(c, targs=targs, kind=kind):
             path = os.path.join(keydir, f"{c}-{kind}")
