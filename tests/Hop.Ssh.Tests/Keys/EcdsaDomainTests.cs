@@ -2,9 +2,9 @@ using System.Security.Cryptography;
 using Hop.Ssh.Keys;
 using Org.BouncyCastle.Crypto.EC;
 using Org.BouncyCastle.Math.EC;
-using ECPoint = Org.BouncyCastle.Math.EC.ECPoint;
 using Org.BouncyCastle.Math.EC.Multiplier;
 using Xunit;
+using ECPoint = Org.BouncyCastle.Math.EC.ECPoint;
 
 namespace Hop.Ssh.Tests.Keys;
 
