@@ -14,7 +14,7 @@ namespace Hop.Ssh.Keys;
 /// </summary>
 internal static class P256FixedPointComb
 {
-    internal const int Width = 6;
+    private const int Width = 6;
 
     private const string OffsetPoint = "79ABC3161495F05A5303B0A393907A0423E804764253B1823B27C7CDF2D6CA5C7FF17FF809D90CB5D1CCC565661F96042A730BE4D239D4E1A6C74272E722A3A5";
 
