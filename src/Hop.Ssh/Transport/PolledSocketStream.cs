@@ -175,6 +175,7 @@ internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
             if (error != SocketError.Success) throw TransportError("write", error, null);
             total += n;
         }
+        if (total > 0) _sentSinceQuickAck = true;
         return total;
     }
 
@@ -182,7 +183,11 @@ internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
     private bool TryReceive(Span<byte> buffer, out int received)
     {
         received = _socket.Receive(buffer, SocketFlags.None, out var error);
-        if (error == SocketError.Success) return true;
+        if (error == SocketError.Success)
+        {
+            if (received >= BulkReadBytes && _sentSinceQuickAck) AckPromptly();
+            return true;
+        }
         if (error == SocketError.WouldBlock) return false;
         throw TransportError("read", error, null);
     }

@@ -153,6 +153,55 @@ public sealed class PolledSocketStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task ABulkReadAfterASendPutsTheSocketBackToPromptAcksAndASmallReadDoesNot()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "TCP_QUICKACK is Linux's");
+        var (stream, peer) = await ConnectPairAsync();
+        using var _ = peer;
+        await using var __ = stream;
+        const int QuickAck = 12;
+        int PromptAcks()
+        {
+            var value = new byte[4];
+            stream.Socket.GetRawSocketOption((int)SocketOptionLevel.Tcp, QuickAck, value);
+            return BitConverter.ToInt32(value);
+        }
+        // Flushes any ACK held back (so no delayed-ACK timer can end the mode on its own), then
+        // enters the kernel's request/response mode, as a reply sent soon after data does.
+        void HoldBackAcks()
+        {
+            stream.Socket.SetRawSocketOption((int)SocketOptionLevel.Tcp, QuickAck, BitConverter.GetBytes(1));
+            stream.Socket.SetRawSocketOption((int)SocketOptionLevel.Tcp, QuickAck, BitConverter.GetBytes(0));
+            Assert.Equal(0, PromptAcks());
+        }
+        async Task ReadAllAsync(int size)
+        {
+            peer.Send(new byte[size]);
+            var buffer = new byte[size];
+            int total = 0;
+            while (total < size) total += await stream.ReadAsync(buffer.AsMemory(total)).AsTask().WaitAsync(Guard);
+        }
+
+        // A send (a WINDOW_ADJUST, a keystroke), then a small read (an echo): nothing changes.
+        HoldBackAcks();
+        await stream.WriteAsync(new byte[36]);
+        Assert.True(stream.PromptAcksPending);
+        await ReadAllAsync(1024);
+        Assert.True(stream.PromptAcksPending);
+
+        // A bulk read after it: prompt ACKs again, once.
+        HoldBackAcks();
+        await ReadAllAsync(64 * 1024);
+        Assert.Equal(1, PromptAcks());
+        Assert.False(stream.PromptAcksPending);
+
+        // Without a send since, a bulk read leaves the socket as it is.
+        HoldBackAcks();
+        await ReadAllAsync(64 * 1024);
+        Assert.Equal(0, PromptAcks());
+    }
+
+    [Fact]
     public async Task CancellingAWaitingReadEndsIt()
     {
         var (stream, peer) = await ConnectPairAsync();
