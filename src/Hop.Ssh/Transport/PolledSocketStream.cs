@@ -151,6 +151,7 @@ internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
         try
         {
             while (!rest.IsEmpty) rest = rest[await _socket.SendAsync(rest, SocketFlags.None, ct).ConfigureAwait(false)..];
+            _sentSinceQuickAck = true;
         }
         catch (SocketException e)
         {
