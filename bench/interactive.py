@@ -160,7 +160,7 @@ def forward(runner, client_argv, mode, size, sample_cls):
                     s.sendall(chunk if k == len(chunk) else chunk[:k])
                     left -= k
                 if not target.wait_done(600):
-                    raise RuntimeError(f"sink got {target.received} of {size} bytes")
+                    raise RuntimeError(f"sink got {target.received} of {size} bytes{_client_said(proc)}")
             else:
                 buf = bytearray(1 << 20)
                 view = memoryview(buf)
@@ -168,7 +168,7 @@ def forward(runner, client_argv, mode, size, sample_cls):
                 while n < size:
                     k = s.recv_into(view)
                     if k == 0:
-                        raise RuntimeError(f"forward closed after {n} of {size} bytes")
+                        raise RuntimeError(f"forward closed after {n} of {size} bytes{_client_said(proc)}")
                     n += k
             wall = time.perf_counter() - start
         cpu, rss = cpu_rss(proc.pid)
@@ -176,6 +176,17 @@ def forward(runner, client_argv, mode, size, sample_cls):
     finally:
         stop(proc)
         target.close()
+
+
+def _client_said(proc):
+    """For a failed forward sample: whether the client had exited, and the end of what it wrote to stderr."""
+    time.sleep(0.5)
+    status = proc.poll()
+    if status is None:
+        stop(proc)
+    text = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
+    said = " | ".join(text.splitlines()[-3:])
+    return f" (client {'still running' if status is None else f'exited {status}'}{'; stderr: ' + said if said else ''})"
 
 
 def keystroke(runner, client_argv, samples, sample_cls, gap=0.01):
