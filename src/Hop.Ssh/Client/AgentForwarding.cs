@@ -41,7 +41,7 @@ public static class AgentForwarding
                 throw;
             }
             log?.Invoke(2, "client_input_channel_open: ctype auth-agent@openssh.com");
-            await ChannelRelay.RunAsync(channel, agent).ConfigureAwait(false);
+            await ChannelRelay.RunAsync(channel, agent, log: log).ConfigureAwait(false);
         });
     }
 }

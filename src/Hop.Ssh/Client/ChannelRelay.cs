@@ -17,8 +17,11 @@ public static class ChannelRelay
     /// </summary>
     private const int RelayBufferSize = 256 * 1024;
 
-    /// <summary>Relays between <paramref name="channel"/>'s <see cref="SshChannel.Output"/> and <paramref name="local"/>.</summary>
-    public static Task RunAsync(SshChannel channel, Stream local, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Relays between <paramref name="channel"/>'s <see cref="SshChannel.Output"/> and <paramref name="local"/>;
+    /// <paramref name="log"/> (level, line) hears at level 1 what ended a relay early.
+    /// </summary>
+    public static Task RunAsync(SshChannel channel, Stream local, CancellationToken cancellationToken = default, Action<int, string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(local);
@@ -27,6 +30,7 @@ public static class ChannelRelay
             CopyChannelToLocalAsync(channel.Output, local, cancellationToken),
             (buffer, ct) => local.ReadAsync(buffer, ct),
             () => local.DisposeAsync(),
+            log,
             cancellationToken);
     }
 
@@ -34,8 +38,9 @@ public static class ChannelRelay
     /// Relays for a channel opened with <paramref name="local"/> as its output sink: what the peer
     /// sends is already written to the sink's socket by the receive loop; this reads the socket into
     /// the channel, and half-closes the socket once the peer's data has all been written.
+    /// <paramref name="log"/> (level, line) hears at level 1 what ended a relay early.
     /// </summary>
-    public static Task RunAsync(SshChannel channel, SocketSink local, CancellationToken cancellationToken = default)
+    public static Task RunAsync(SshChannel channel, SocketSink local, CancellationToken cancellationToken = default, Action<int, string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(local);
@@ -49,10 +54,11 @@ public static class ChannelRelay
                 socket.Dispose();
                 return ValueTask.CompletedTask;
             },
+            log,
             cancellationToken);
     }
 
-    private static async Task RelayAsync(SshChannel channel, Task toLocal, Func<Memory<byte>, CancellationToken, ValueTask<int>> readLocal, Func<ValueTask> closeLocal, CancellationToken cancellationToken)
+    private static async Task RelayAsync(SshChannel channel, Task toLocal, Func<Memory<byte>, CancellationToken, ValueTask<int>> readLocal, Func<ValueTask> closeLocal, Action<int, string>? log, CancellationToken cancellationToken)
     {
         var toChannel = CopyLocalToChannelAsync(readLocal, channel, cancellationToken);
         try
@@ -62,6 +68,7 @@ public static class ChannelRelay
         catch (Exception e) when (e is IOException or SshException or ObjectDisposedException or OperationCanceledException or SocketException)
         {
             // One side went away; closing both below ends the other direction.
+            log?.Invoke(1, $"{channel.Name}: relay ended early: {e.Message}");
         }
         finally
         {
@@ -73,6 +80,7 @@ public static class ChannelRelay
             catch (Exception e) when (e is SshException or IOException or ObjectDisposedException or OperationCanceledException)
             {
             }
+            log?.Invoke(1, $"{channel.Name}: free: {channel.Description}, nchannels {channel.Connection.ChannelCount}");
         }
     }
 

@@ -40,6 +40,43 @@ public class PortForwardingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnderVerboseEachForwardedConnectionSaysWhenItEndsAndWhatEndedItEarly()
+    {
+        await using var echo = TestTcpServer.StartEcho();
+        int local = TestPaths.FreeTcpPort();
+        await using var hop = await StartHopAsync("-v", "-L", $"{P(local)}:127.0.0.1:{P(echo.Port)}");
+        await hop.WaitForPortAsync(local);
+        var data = RandomNumberGenerator.GetBytes(100_000);
+        Assert.Equal(data, await Transfer.EchoAsync(local, data, TimeSpan.FromSeconds(30)));
+        var free = new Regex(@"debug1: channel (\d+): free: direct-tcpip: listening port (\d+) for 127\.0\.0\.1 port (\d+), connect from 127\.0\.0\.1 port \d+ to 127\.0\.0\.1 port \d+, nchannels \d+");
+        string stderr = await WaitForAsync(hop, s => free.Matches(s).Count >= 2);
+        var m = free.Match(stderr);
+        Assert.Equal((P(local), P(echo.Port)), (m.Groups[2].Value, m.Groups[3].Value));
+        Assert.DoesNotContain("ended early", stderr, StringComparison.Ordinal);
+
+        // A local end that resets its connection while the echo pours back: the relay says why it ended.
+        using (var reset = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await reset.ConnectAsync(IPAddress.Loopback, local);
+            await reset.SendAsync(RandomNumberGenerator.GetBytes(4 << 20));
+            reset.LingerState = new LingerOption(true, 0);
+        }
+        stderr = await WaitForAsync(hop, s => free.Matches(s).Count >= 3);
+        Assert.Matches(@"debug1: channel \d+: relay ended early: \S", stderr);
+    }
+
+    private static async Task<string> WaitForAsync(HopProcess hop, Func<string, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!done(hop.Stderr))
+        {
+            if (hop.HasExited || DateTime.UtcNow > deadline) throw new TimeoutException($"not on hop's stderr: {hop.Stderr}");
+            await Task.Delay(50);
+        }
+        return hop.Stderr;
+    }
+
+    [Fact]
     public async Task HundredParallelConnectionsThroughOneLocalForward()
     {
         await using var echo = TestTcpServer.StartEcho();

@@ -47,7 +47,7 @@ public static class LocalForwarding
         channel.Description = spec.ConnectPath is not null
             ? Describe(ChannelTypes.DirectStreamlocal, spec, socket, spec.ConnectPath, -2)
             : Describe(ChannelTypes.DirectTcpip, spec, socket, spec.ConnectHost!, spec.ConnectPort);
-        await ChannelRelay.RunAsync(channel, sink, ct).ConfigureAwait(false);
+        await ChannelRelay.RunAsync(channel, sink, ct, log).ConfigureAwait(false);
     }
 
     private static async Task ServeSocksAsync(SshConnection connection, ForwardSpec spec, Socket socket, Action<int, string>? log, CancellationToken ct)
@@ -81,7 +81,7 @@ public static class LocalForwarding
         }
         channel.Description = Describe(ChannelTypes.DirectTcpip, spec, socket, request.Host, request.Port);
         await SocksProtocol.ReplyAsync(stream, request, true, cancellationToken: ct).ConfigureAwait(false);
-        await ChannelRelay.RunAsync(channel, sink, ct).ConfigureAwait(false);
+        await ChannelRelay.RunAsync(channel, sink, ct, log).ConfigureAwait(false);
     }
 
     private static (string Address, uint Port) Originator(Socket socket) => socket.RemoteEndPoint is IPEndPoint ip

@@ -155,7 +155,7 @@ public sealed class RemoteForwarding
             local.Dispose();
             throw;
         }
-        await ChannelRelay.RunAsync(channel, sink).ConfigureAwait(false);
+        await ChannelRelay.RunAsync(channel, sink, log: _log).ConfigureAwait(false);
     }
 
     /// <summary>Remote dynamic forwarding: the channel carries a SOCKS client; we connect locally.</summary>
@@ -186,7 +186,7 @@ public sealed class RemoteForwarding
             return;
         }
         await SocksProtocol.ReplyAsync(stream, request, true).ConfigureAwait(false);
-        await ChannelRelay.RunAsync(channel, local).ConfigureAwait(false);
+        await ChannelRelay.RunAsync(channel, local, log: _log).ConfigureAwait(false);
     }
 
     private static async Task<Socket> ConnectLocalAsync(string? host, int port, string? path)

@@ -201,7 +201,7 @@ public sealed class X11Forwarding : IDisposable
             if (setup is not null) CryptographicOperations.ZeroMemory(setup);
         }
         Interlocked.Increment(ref _connections);
-        await ChannelRelay.RunAsync(channel, local).ConfigureAwait(false);
+        await ChannelRelay.RunAsync(channel, local, log: _log).ConfigureAwait(false);
     }
 
     /// <summary>Reads the client's whole connection setup from the channel; null when the channel ends first.</summary>
