@@ -63,6 +63,11 @@ public static class ChannelRelay
         var toChannel = CopyLocalToChannelAsync(readLocal, channel, cancellationToken);
         try
         {
+            // A side that fails ends both at once: a local end reset while the peer is quiet must
+            // not hold the channel open until the peer speaks. Only a channel the peer has closed
+            // (it refuses what the local end still sends) waits for its last data to be written.
+            var first = await Task.WhenAny(toLocal, toChannel).ConfigureAwait(false);
+            if (first.IsCanceled || first.Exception?.InnerException is not null and not SshChannelException) await first.ConfigureAwait(false);
             await Task.WhenAll(toLocal, toChannel).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SshException or ObjectDisposedException or OperationCanceledException or SocketException)
@@ -72,6 +77,8 @@ public static class ChannelRelay
         }
         finally
         {
+            Observe(toLocal);
+            Observe(toChannel);
             await closeLocal().ConfigureAwait(false);
             try
             {
@@ -83,6 +90,9 @@ public static class ChannelRelay
             log?.Invoke(1, $"{channel.Name}: free: {channel.Description}, nchannels {channel.Connection.ChannelCount}");
         }
     }
+
+    /// <summary>The side still running when the relay ends fails once the local end is closed; that is expected.</summary>
+    private static void Observe(Task task) => task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private static async Task CopyChannelToLocalAsync(PipeReader from, Stream to, CancellationToken ct)
     {

@@ -65,6 +65,46 @@ public class PortForwardingTests : IAsyncLifetime
         Assert.Matches(@"debug1: channel \d+: relay ended early: \S", stderr);
     }
 
+    [Fact]
+    public async Task ALocalEndResetWhileTheTargetIsQuietEndsTheTargetsConnection()
+    {
+        using var target = new TcpListener(IPAddress.Loopback, 0);
+        target.Start();
+        int local = TestPaths.FreeTcpPort();
+        await using var hop = await StartHopAsync("-L", $"{P(local)}:127.0.0.1:{P(((IPEndPoint)target.LocalEndpoint).Port)}");
+        await hop.WaitForPortAsync(local);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, local);
+        await client.SendAsync("hello"u8.ToArray());
+
+        // The target's end of our connection is the one that says hello (the port probe's says nothing).
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var buffer = new byte[16];
+        Socket? ours = null;
+        while (ours is null)
+        {
+            var accepted = await target.AcceptSocketAsync(cts.Token);
+            if (await accepted.ReceiveAsync(buffer, SocketFlags.None, cts.Token) > 0) ours = accepted;
+            else accepted.Dispose();
+        }
+        using (ours)
+        {
+            client.LingerState = new LingerOption(true, 0);
+            client.Close();
+            // hop closes the channel, so sshd closes its connection to the target: no waiting for the target to speak.
+            int n;
+            try
+            {
+                n = await ours.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            }
+            catch (SocketException)
+            {
+                n = 0;
+            }
+            Assert.Equal(0, n);
+        }
+    }
+
     private static async Task<string> WaitForAsync(HopProcess hop, Func<string, bool> done)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
