@@ -340,7 +340,7 @@ def main():
     if wanted("forward"):
         for job, label in (("up", "local → target"), ("down", "target → local")):
             run_custom_row(f"-N -L forward {fwd_size // MIB} MiB, {label}", "MB/s", "higher", session_clients,
-                           lambda c, job=job: interactive.forward(r, r.session_argv(c), job, fwd_size, Sample),
+                           lambda c, job=job: interactive.forward(r, r.session_argv(c), job, fwd_size, Sample, log_dir=a.work),
                            group="bulk", nbytes=fwd_size)
     if wanted("keystroke"):
         keys = 20 if quick else 200

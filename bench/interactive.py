@@ -154,12 +154,22 @@ class _Target:
         self.proc.join(10)
 
 
-def forward(runner, client_argv, mode, size, sample_cls):
-    """One transfer of `size` bytes through `-N -L`; returns a Sample (value MB/s)."""
+def forward(runner, client_argv, mode, size, sample_cls, log_dir=None):
+    """One transfer of `size` bytes through `-N -L`; returns a Sample (value MB/s).
+
+    With `log_dir`, the client runs with -v and its log in a file there (-E; debug1 says nothing per
+    packet, so nothing is written while the clock runs): a failed sample quotes the end of it, where
+    the client says why the forwarded connection ended."""
     target = _Target(mode, size)
     port = _free_port()
-    argv = client_argv[:-1] + ["-N", "-o", "ExitOnForwardFailure=yes", "-L", f"{port}:127.0.0.1:{target.port}", client_argv[-1]]
+    log = None
+    extra = []
+    if log_dir is not None:
+        log = os.path.join(log_dir, f"forward-{port}.log")
+        extra = ["-v", "-E", log]
+    argv = client_argv[:-1] + extra + ["-N", "-o", "ExitOnForwardFailure=yes", "-L", f"{port}:127.0.0.1:{target.port}", client_argv[-1]]
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc.log = log
     try:
         _wait_port(port, proc)
         with socket.create_connection(("127.0.0.1", port)) as s:
@@ -190,6 +200,8 @@ def forward(runner, client_argv, mode, size, sample_cls):
     finally:
         stop(proc)
         target.close()
+        if log is not None and os.path.exists(log):
+            os.remove(log)
 
 
 def _client_said(proc):
@@ -199,7 +211,11 @@ def _client_said(proc):
     if status is None:
         stop(proc)
     text = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
-    said = " | ".join(text.splitlines()[-3:])
+    log = getattr(proc, "log", None)
+    if log is not None and os.path.exists(log):
+        with open(log, errors="replace") as f:
+            text += "\n" + f.read().strip()
+    said = " | ".join(text.splitlines()[-4:])
     return f" (client {'still running' if status is None else f'exited {status}'}{'; stderr: ' + said if said else ''})"
 
 
