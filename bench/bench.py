@@ -334,7 +334,8 @@ def main():
     fwd_size = 8 * MIB if quick else GIB
     if wanted("forward") or wanted("keystroke"):
         notes.append("Issue #7 rows: `-N -L` forward = a long-running client per sample, timed from the first byte into the "
-                     "forwarded port to the last byte out of the target on 127.0.0.1 (start-up not timed); keystroke = the client "
+                     "forwarded port to the last byte out of the target on 127.0.0.1 (start-up not timed; every client with `-v -E log`, "
+                     "which logs nothing per packet, so that a failed sample can say why it ended); keystroke = the client "
                      "in a Python pty with `-tt` running `stty raw -echo; cat`, one byte written every 10 ms, time to its echo, "
                      "median per run (CPU = the client's during the transfer or the samples, not its start-up).")
     if wanted("forward"):
