@@ -52,6 +52,7 @@ def parse_args():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--user", required=True)
     p.add_argument("--work", required=True)
+    p.add_argument("--sshd-pid", type=int, default=0, help="the bench sshd's listener, whose reaped children give the server side's CPU")
     p.add_argument("--key", required=True)
     p.add_argument("--known-hosts", required=True)
     p.add_argument("--hop", required=True)
@@ -69,6 +70,36 @@ def parse_args():
 class Sample:
     def __init__(self, value, wall, cpu, rss_kb):
         self.value, self.wall, self.cpu, self.rss_kb = value, wall, cpu, rss_kb
+        self.server_cpu = None
+
+
+class ServerCpu:
+    """CPU seconds (user+sys) of the bench sshd's connections and the commands they ran: the
+    listener's own and its reaped children's times (/proc/PID/stat utime..cstime). A connection
+    counts once it has ended and been reaped, so `after` waits for the listener to have no child."""
+
+    def __init__(self, pid):
+        self.pid = pid
+
+    def _total(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+    def before(self):
+        return self._total() if self.pid else None
+
+    def after(self, start, timeout=5.0):
+        if start is None:
+            return None
+        deadline = time.monotonic() + timeout
+        children = f"/proc/{self.pid}/task/{self.pid}/children"
+        while time.monotonic() < deadline:
+            with open(children) as f:
+                if not f.read().strip():
+                    return self._total() - start
+            time.sleep(0.02)
+        return None
 
 
 class Runner:
@@ -152,6 +183,7 @@ class Runner:
 def main():
     a = parse_args()
     r = Runner(a)
+    server = ServerCpu(a.sshd_pid)
     quick = a.quick
     rounds = 1 if quick else a.rounds
     size = 8 * MIB if quick else GIB
@@ -209,7 +241,10 @@ def main():
                 if c in row["errors"]:
                     continue
                 try:
-                    row["samples"][c].append(measure_one(c))
+                    server0 = server.before()
+                    sample = measure_one(c)
+                    sample.server_cpu = server.after(server0)
+                    row["samples"][c].append(sample)
                 except Exception as e:
                     row["errors"][c] = str(e)
                     r.failures.append(f"{name} / {c}: {e}")
@@ -238,8 +273,11 @@ def main():
                         continue
                     try:
                         argv, stdin_bytes = make(c)
+                        server0 = server.before()
                         wall, cpu, rss, text = r.measure(argv, stdin_bytes=stdin_bytes, capture=capture)
-                        row["samples"][c].append(Sample(value_of(c, wall, text), wall, cpu, rss))
+                        sample = Sample(value_of(c, wall, text), wall, cpu, rss)
+                        sample.server_cpu = server.after(server0)
+                        row["samples"][c].append(sample)
                     except Exception as e:  # a client that fails is reported, never silently dropped
                         row["errors"][c] = str(e)
                         r.failures.append(f"{name} / {c}: {e}")

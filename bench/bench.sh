@@ -116,7 +116,7 @@ rc=$(/usr/bin/ssh -F /dev/null -p "$port" -i "$work/id_ed25519" -o UserKnownHost
   -o BatchMode=yes -l "$user" 127.0.0.1 'echo "SHLVL=$SHLVL PYENV_ROOT=${PYENV_ROOT:-unset}"')
 echo "bench: sshd on 127.0.0.1:$port; remote shell: $rc"
 
-args=(--port "$port" --user "$user" --work "$work" --key "$work/id_ed25519" --known-hosts "$work/known_hosts"
+args=(--port "$port" --user "$user" --work "$work" --key "$work/id_ed25519" --known-hosts "$work/known_hosts" --sshd-pid "$(cat "$pidfile")"
       --hop "$hop" --hoplib "$hoplib" --sshnet "$sshnet" --out "$out" --rounds "$rounds")
 [ -n "$hop_aot" ] && args+=(--hop-aot "$hop_aot")
 [ "$quick" = 1 ] && args+=(--quick)

@@ -134,6 +134,22 @@ def markdown(rows, meta, notes, failures):
                 cells.append(f"{cpu * 1000:.0f} ms")
             cells.append(f"{rss:.0f}")
         out.append("| " + " | ".join(cells) + " |")
+    server_rows = [r for r in rows if r.get("bytes") and any(x.server_cpu for c in clients for x in r["samples"].get(c) or [])]
+    if server_rows:
+        out.append("\n## The server's side: CPU (user+sys) of sshd and the remote command per GiB, and in brackets the cores it kept busy (that CPU ÷ the sample's wall time; near 1.0, one core was saturated and the row measures the server as much as the client)\n")
+        out.append("| row | " + " | ".join(NAMES[c] for c in clients) + " |")
+        out.append("|---|" + "---|" * len(clients))
+        for r in server_rows:
+            cells = [r["name"]]
+            for c in clients:
+                s = [x for x in r["samples"].get(c) or [] if x.server_cpu is not None]
+                if not s:
+                    cells.append("")
+                    continue
+                cpu = statistics.median(x.server_cpu for x in s)
+                cores = statistics.median(x.server_cpu / x.wall for x in s)
+                cells.append(f"{cpu / (r['bytes'] / GIB):.2f} s/GiB ({cores:.2f})")
+            out.append("| " + " | ".join(cells) + " |")
     if notes or failures:
         out.append("\n## Notes\n")
         for n in notes:
