@@ -40,7 +40,7 @@ public class PortForwardingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UnderVerboseEachForwardedConnectionSaysWhenItEndsAndWhatEndedItEarly()
+    public async Task UnderVerboseEachForwardedConnectionSaysWhenItBeginsAndEndsAndWhatEndedItEarly()
     {
         await using var echo = TestTcpServer.StartEcho();
         int local = TestPaths.FreeTcpPort();
@@ -52,6 +52,8 @@ public class PortForwardingTests : IAsyncLifetime
         string stderr = await WaitForAsync(hop, s => free.Matches(s).Count >= 2);
         var m = free.Match(stderr);
         Assert.Equal((P(local), P(echo.Port)), (m.Groups[2].Value, m.Groups[3].Value));
+        Assert.Contains($"debug1: Connection to port {P(local)} forwarding to 127.0.0.1 port {P(echo.Port)} requested.", stderr, StringComparison.Ordinal);
+        Assert.Contains($"debug1: channel {m.Groups[1].Value}: new [direct-tcpip]", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("ended early", stderr, StringComparison.Ordinal);
 
         // A local end that resets its connection while the echo pours back: the relay says why it ended.

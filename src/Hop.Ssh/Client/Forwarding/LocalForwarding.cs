@@ -32,6 +32,8 @@ public static class LocalForwarding
         var (address, port) = Originator(socket);
         var sink = new SocketSink(socket);
         var sinks = new ChannelSinks(sink, null);
+        log?.Invoke(1, string.Create(CultureInfo.InvariantCulture,
+            $"Connection to port {ListeningPort(spec, socket)} forwarding to {spec.ConnectPath ?? spec.ConnectHost} port {(spec.ConnectPath is not null ? -2 : spec.ConnectPort)} requested."));
         SshChannel channel;
         try
         {
@@ -44,6 +46,7 @@ public static class LocalForwarding
             log?.Invoke(0, e.Message);
             return;
         }
+        log?.Invoke(1, $"{channel.Name}: new [{channel.ChannelType}]");
         channel.Description = spec.ConnectPath is not null
             ? Describe(ChannelTypes.DirectStreamlocal, spec, socket, spec.ConnectPath, -2)
             : Describe(ChannelTypes.DirectTcpip, spec, socket, spec.ConnectHost!, spec.ConnectPort);
@@ -101,10 +104,15 @@ public static class LocalForwarding
         static (string, int) End(EndPoint? e, string unix) => e is IPEndPoint ip ? (AddressText(ip.Address), ip.Port) : (unix, 0);
         var (fromHost, fromPort) = End(socket.RemoteEndPoint, "");
         var (toHost, toPort) = End(socket.LocalEndPoint, spec.ListenPath ?? "");
-        int listening = spec.ListenPath is not null ? -2 : spec.ListenPort != 0 ? spec.ListenPort : toPort;
+        int listening = ListeningPort(spec, socket);
         return string.Create(CultureInfo.InvariantCulture,
             $"{type}: listening port {listening} for {target} port {targetPort}, connect from {fromHost} port {fromPort} to {toHost} port {toPort}");
     }
+
+    /// <summary>The listening port in OpenSSH's messages: -2 (PORT_STREAMLOCAL) for a Unix socket, the bound port for port 0.</summary>
+    private static int ListeningPort(ForwardSpec spec, Socket socket) => spec.ListenPath is not null ? -2
+        : spec.ListenPort != 0 ? spec.ListenPort
+        : socket.LocalEndPoint is IPEndPoint ip ? ip.Port : 0;
 
     /// <summary>"[bind:]port" or a path, as OpenSSH's messages name a listen side.</summary>
     public static string ListenName(ForwardSpec spec)
