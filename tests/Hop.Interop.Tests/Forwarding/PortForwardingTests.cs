@@ -183,6 +183,21 @@ public class PortForwardingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnderVerboseADynamicForwardSaysWhatEachConnectionAskedFor()
+    {
+        await using var http = TestTcpServer.StartHttp();
+        int socks = TestPaths.FreeTcpPort();
+        await using var hop = await StartHopAsync("-v", "-D", P(socks));
+        await hop.WaitForPortAsync(socks);
+        var r = await ProcessRunner.RunAsync("/usr/bin/curl", ["-sS", "--max-time", "20", "--socks5", $"127.0.0.1:{P(socks)}", $"http://127.0.0.1:{P(http.Port)}/"]);
+        Assert.True(r.ExitCode == 0, r.ToString() + hop.Stderr);
+        string stderr = await WaitForAsync(hop, s => s.Contains($"for 127.0.0.1 port {P(http.Port)}, connect from", StringComparison.Ordinal));
+        Assert.Contains($"debug1: Connection to port {P(socks)} forwarding to socks port 0 requested.", stderr, StringComparison.Ordinal);
+        Assert.Matches(@"debug1: channel (\d+): new \[dynamic-tcpip\]", stderr);
+        Assert.Matches($@"debug1: channel \d+: free: direct-tcpip: listening port {P(socks)} for 127\.0\.0\.1 port {P(http.Port)}, connect from 127\.0\.0\.1 port \d+ to 127\.0\.0\.1 port {P(socks)}, nchannels \d+", stderr);
+    }
+
+    [Fact]
     public async Task CurlThroughDynamicForwardToIpv6()
     {
         if (!Socket.OSSupportsIPv6) throw new InvalidOperationException("IPv6 is needed for this test");

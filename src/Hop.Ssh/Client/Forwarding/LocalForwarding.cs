@@ -55,6 +55,7 @@ public static class LocalForwarding
 
     private static async Task ServeSocksAsync(SshConnection connection, ForwardSpec spec, Socket socket, Action<int, string>? log, CancellationToken ct)
     {
+        log?.Invoke(1, string.Create(CultureInfo.InvariantCulture, $"Connection to port {ListeningPort(spec, socket)} forwarding to socks port 0 requested."));
         var stream = new NetworkStream(socket, ownsSocket: true);
         SocksRequest request;
         try
@@ -82,6 +83,7 @@ public static class LocalForwarding
             await stream.DisposeAsync().ConfigureAwait(false);
             return;
         }
+        log?.Invoke(1, $"{channel.Name}: new [dynamic-tcpip]");
         channel.Description = Describe(ChannelTypes.DirectTcpip, spec, socket, request.Host, request.Port);
         await SocksProtocol.ReplyAsync(stream, request, true, cancellationToken: ct).ConfigureAwait(false);
         await ChannelRelay.RunAsync(channel, sink, ct, log).ConfigureAwait(false);
