@@ -249,7 +249,8 @@ public class PacketProtectorTests
         byte[] key = ProtectorTestKit.Pattern(64, 3, 1);
         using var bcl = new ChaCha20Poly1305PacketProtector(key, useBclKeystream: true);
         using var sodium = new ChaCha20Poly1305PacketProtector(key, useBclKeystream: false);
-        foreach (int size in new[] { 0, 1, 63, 64, 65, 1000, 40000 })
+        int m = ChaCha20Poly1305PacketProtector.BclKeystreamMinimum;
+        foreach (int size in new[] { 0, 1, 63, 64, 65, 1000, m - 20, m, 40000 })
         {
             byte[] a = ProtectorTestKit.BuildPacket(bcl, size), b = (byte[])a.Clone(), plain = (byte[])a.Clone();
             byte[] ta = new byte[16], tb = new byte[16];
