@@ -85,13 +85,17 @@ internal sealed class HopProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until stderr holds <paramref name="text"/>.</summary>
-    public async Task<string> WaitForStderrAsync(string text, TimeSpan? timeout = null)
+    public Task<string> WaitForStderrAsync(string text, TimeSpan? timeout = null)
+        => WaitForStderrAsync(s => s.Contains(text, StringComparison.Ordinal), $"'{text}'", timeout);
+
+    /// <summary>Waits until stderr satisfies <paramref name="done"/> (<paramref name="what"/> names it in errors).</summary>
+    public async Task<string> WaitForStderrAsync(Func<string, bool> done, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!Stderr.Contains(text, StringComparison.Ordinal))
+        while (!done(Stderr))
         {
             if (_process.HasExited) throw new InvalidOperationException($"hop exited {_process.ExitCode}: {Stderr}");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no '{text}' on stderr: {Stderr}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no {what} on stderr: {Stderr}");
             await Task.Delay(50);
         }
         return Stderr;

@@ -49,7 +49,7 @@ public class PortForwardingTests : IAsyncLifetime
         var data = RandomNumberGenerator.GetBytes(100_000);
         Assert.Equal(data, await Transfer.EchoAsync(local, data, TimeSpan.FromSeconds(30)));
         var free = new Regex(@"debug1: channel (\d+): free: direct-tcpip: listening port (\d+) for 127\.0\.0\.1 port (\d+), connect from 127\.0\.0\.1 port \d+ to 127\.0\.0\.1 port \d+, nchannels \d+");
-        string stderr = await WaitForAsync(hop, s => free.Matches(s).Count >= 2);
+        string stderr = await hop.WaitForStderrAsync(s => free.Matches(s).Count >= 2, "two 'free' lines");
         var m = free.Match(stderr);
         Assert.Equal((P(local), P(echo.Port)), (m.Groups[2].Value, m.Groups[3].Value));
         Assert.Contains($"debug1: Connection to port {P(local)} forwarding to 127.0.0.1 port {P(echo.Port)} requested.", stderr, StringComparison.Ordinal);
@@ -63,7 +63,7 @@ public class PortForwardingTests : IAsyncLifetime
             await reset.SendAsync(RandomNumberGenerator.GetBytes(4 << 20));
             reset.LingerState = new LingerOption(true, 0);
         }
-        stderr = await WaitForAsync(hop, s => free.Matches(s).Count >= 3);
+        stderr = await hop.WaitForStderrAsync(s => free.Matches(s).Count >= 3, "a third 'free' line");
         Assert.Matches(@"debug1: channel \d+: relay ended early: \S", stderr);
     }
 
@@ -105,17 +105,6 @@ public class PortForwardingTests : IAsyncLifetime
             }
             Assert.Equal(0, n);
         }
-    }
-
-    private static async Task<string> WaitForAsync(HopProcess hop, Func<string, bool> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!done(hop.Stderr))
-        {
-            if (hop.HasExited || DateTime.UtcNow > deadline) throw new TimeoutException($"not on hop's stderr: {hop.Stderr}");
-            await Task.Delay(50);
-        }
-        return hop.Stderr;
     }
 
     [Fact]
@@ -191,7 +180,7 @@ public class PortForwardingTests : IAsyncLifetime
         await hop.WaitForPortAsync(socks);
         var r = await ProcessRunner.RunAsync("/usr/bin/curl", ["-sS", "--max-time", "20", "--socks5", $"127.0.0.1:{P(socks)}", $"http://127.0.0.1:{P(http.Port)}/"]);
         Assert.True(r.ExitCode == 0, r.ToString() + hop.Stderr);
-        string stderr = await WaitForAsync(hop, s => s.Contains($"for 127.0.0.1 port {P(http.Port)}, connect from", StringComparison.Ordinal));
+        string stderr = await hop.WaitForStderrAsync($"for 127.0.0.1 port {P(http.Port)}, connect from");
         Assert.Contains($"debug1: Connection to port {P(socks)} forwarding to socks port 0 requested.", stderr, StringComparison.Ordinal);
         Assert.Matches(@"debug1: channel (\d+): new \[dynamic-tcpip\]", stderr);
         Assert.Matches($@"debug1: channel \d+: free: direct-tcpip: listening port {P(socks)} for 127\.0\.0\.1 port {P(http.Port)}, connect from 127\.0\.0\.1 port \d+ to 127\.0\.0\.1 port {P(socks)}, nchannels \d+", stderr);
