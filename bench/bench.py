@@ -76,7 +76,7 @@ class Sample:
 class ServerCpu:
     """CPU seconds (user+sys) of the bench sshd's connections and the commands they ran: the
     listener's own and its reaped children's times (/proc/PID/stat utime..cstime). A connection
-    counts once it has ended and been reaped, so `after` waits for the listener to have no child."""
+    counts once it has ended and been reaped, so `measured` waits for the listener to have no child."""
 
     def __init__(self, pid):
         self.pid = pid
@@ -86,10 +86,14 @@ class ServerCpu:
             fields = f.read().rsplit(")", 1)[1].split()
         return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
-    def before(self):
-        return self._total() if self.pid else None
+    def measured(self, take):
+        """take() -> Sample, with the server side's CPU during it as its server_cpu (None without a pid)."""
+        start = self._total() if self.pid else None
+        sample = take()
+        sample.server_cpu = self._after(start)
+        return sample
 
-    def after(self, start, timeout=5.0):
+    def _after(self, start, timeout=5.0):
         if start is None:
             return None
         deadline = time.monotonic() + timeout
@@ -241,10 +245,7 @@ def main():
                 if c in row["errors"]:
                     continue
                 try:
-                    server0 = server.before()
-                    sample = measure_one(c)
-                    sample.server_cpu = server.after(server0)
-                    row["samples"][c].append(sample)
+                    row["samples"][c].append(server.measured(lambda: measure_one(c)))
                 except Exception as e:
                     row["errors"][c] = str(e)
                     r.failures.append(f"{name} / {c}: {e}")
@@ -273,11 +274,11 @@ def main():
                         continue
                     try:
                         argv, stdin_bytes = make(c)
-                        server0 = server.before()
-                        wall, cpu, rss, text = r.measure(argv, stdin_bytes=stdin_bytes, capture=capture)
-                        sample = Sample(value_of(c, wall, text), wall, cpu, rss)
-                        sample.server_cpu = server.after(server0)
-                        row["samples"][c].append(sample)
+
+                        def take():
+                            wall, cpu, rss, text = r.measure(argv, stdin_bytes=stdin_bytes, capture=capture)
+                            return Sample(value_of(c, wall, text), wall, cpu, rss)
+                        row["samples"][c].append(server.measured(take))
                     except Exception as e:  # a client that fails is reported, never silently dropped
                         row["errors"][c] = str(e)
                         r.failures.append(f"{name} / {c}: {e}")
