@@ -159,7 +159,7 @@ public sealed partial class SftpClient
                     ArrayPool<byte>.Shared.Return(head.Buffer);
                     continue;
                 }
-                await destination.WriteAsync(head.Buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                await LocalStreamIo.WriteAsync(destination, head.Buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
                 total += n;
                 progress?.Invoke(n);
                 if (n < head.Requested)
@@ -200,77 +200,10 @@ public sealed partial class SftpClient
             using (frame) await SendAsync(frame.Written, cancellationToken).ConfigureAwait(false);
             int n = await read.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (n == 0) break;
-            await destination.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            await LocalStreamIo.WriteAsync(destination, buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
             progress?.Invoke(n);
             done += n;
         }
         return done;
-    }
-
-    /// <summary>
-    /// Writes <paramref name="source"/> from offset 0 with up to <see cref="MaxOutstandingRequests"/>
-    /// WRITEs in flight. Each chunk is read straight into its packet after the header: one copy.
-    /// </summary>
-    private async Task<long> WriteFileAsync(byte[] handle, Stream source, Action<long>? progress, CancellationToken cancellationToken)
-    {
-        int chunk = WriteChunkSize;
-        int header = 4 + 1 + 4 + 4 + handle.Length + 8 + 4;
-        var queue = new Queue<Task<bool>>();
-        byte[] packet = ArrayPool<byte>.Shared.Rent(header + chunk);
-        var frame = new FixedFrame(packet);
-        long offset = 0;
-        try
-        {
-            while (true)
-            {
-                int n = await ReadFullAsync(source, packet.AsMemory(header, chunk), cancellationToken).ConfigureAwait(false);
-                if (n == 0) break;
-                uint id = NextId();
-                var pending = new SftpPending<bool>(SftpReplies.Ok);
-                frame.Reset();
-                var w = new SshWriter(frame);
-                w.WriteUInt32((uint)(header - 4 + n));
-                new SftpWriteRequest(id, handle, (ulong)offset, packet.AsMemory(header, n)).WriteHeader(w);
-                Register(id, pending);
-                await SendAsync(packet.AsMemory(0, header + n), cancellationToken).ConfigureAwait(false);
-                queue.Enqueue(pending.Task);
-                offset += n;
-                progress?.Invoke(n);
-                while (queue.Count >= MaxOutstandingRequests || (queue.Count > 0 && queue.Peek().IsCompleted))
-                {
-                    await queue.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
-                if (n < chunk) break;
-            }
-            while (queue.Count > 0) await queue.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(packet);
-        }
-        return offset;
-    }
-
-    private static async ValueTask<int> ReadFullAsync(Stream source, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = await source.ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
-    }
-
-    /// <summary>An IBufferWriter over the front of a fixed array (the header of a WRITE packet).</summary>
-    private sealed class FixedFrame(byte[] buffer) : IBufferWriter<byte>
-    {
-        private int _count;
-
-        public void Reset() => _count = 0;
-        public void Advance(int count) => _count += count;
-        public Memory<byte> GetMemory(int sizeHint = 0) => buffer.AsMemory(_count);
-        public Span<byte> GetSpan(int sizeHint = 0) => buffer.AsSpan(_count);
     }
 }

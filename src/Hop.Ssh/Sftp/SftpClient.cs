@@ -18,6 +18,7 @@ public sealed partial class SftpClient : IAsyncDisposable
 {
     private readonly PipeReader _input;
     private readonly Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> _send;
+    private readonly Action<ReadOnlyMemory<byte>, CancellationToken> _sendBlocking;
     private readonly Func<ValueTask> _close;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ConcurrentDictionary<uint, SftpPending> _pending = new();
@@ -28,10 +29,12 @@ public sealed partial class SftpClient : IAsyncDisposable
     private int _nextId;
     private int _disposed;
 
-    private SftpClient(PipeReader input, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> send, Func<ValueTask> close)
+    private SftpClient(PipeReader input, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> send,
+        Action<ReadOnlyMemory<byte>, CancellationToken> sendBlocking, Func<ValueTask> close)
     {
         _input = input;
         _send = send;
+        _sendBlocking = sendBlocking;
         _close = close;
     }
 
@@ -76,7 +79,7 @@ public sealed partial class SftpClient : IAsyncDisposable
         }
         // The server's stderr shares the channel window: drain it so it never stalls the data.
         _ = session.ExtendedOutput.CopyToAsync(Stream.Null, CancellationToken.None).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
-        var sftp = new SftpClient(session.Output, session.WriteAsync, session.DisposeAsync);
+        var sftp = new SftpClient(session.Output, session.WriteAsync, session.Write, session.DisposeAsync);
         return await sftp.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -89,6 +92,10 @@ public sealed partial class SftpClient : IAsyncDisposable
         {
             await stream.WriteAsync(data, ct).ConfigureAwait(false);
             await stream.FlushAsync(ct).ConfigureAwait(false);
+        }, (data, _) =>
+        {
+            stream.Write(data.Span);
+            stream.Flush();
         }, stream.DisposeAsync);
         return sftp.StartAsync(cancellationToken);
     }
@@ -157,6 +164,25 @@ public sealed partial class SftpClient : IAsyncDisposable
         try
         {
             await _send(packets, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            throw new SshChannelException("Connection closed", e);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>As <see cref="SendAsync"/>, blocking the calling thread (a transfer's own) while the channel's window or the socket is full.</summary>
+    internal void SendBlocking(ReadOnlyMemory<byte> packets, CancellationToken cancellationToken)
+    {
+        if (_failure is { } failure) throw Rethrowable(failure);
+        _sendLock.Wait(cancellationToken);
+        try
+        {
+            _sendBlocking(packets, cancellationToken);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {

@@ -35,7 +35,8 @@ public class ScpCliTests : IAsyncLifetime
     [Fact]
     public async Task FileUpAndDownAndTreeWithPreserve()
     {
-        var data = RandomNumberGenerator.GetBytes(3_000_000);
+        // Over SftpClient's own-thread minimum (4 MiB): the upload runs the blocking WRITE loop.
+        var data = RandomNumberGenerator.GetBytes(6_000_003);
         await File.WriteAllBytesAsync(Path.Combine(_local, "f.bin"), data);
         var up = await ScpAsync("hop", "f.bin", Remote(_remote + "/"));
         Assert.True(up.ExitCode == 0, up.ToString());

@@ -57,15 +57,59 @@ public class SftpClientUnitTests
         }
     }
 
-    [Fact]
-    public async Task UploadIsIntact()
+    // Below SftpClient.OwnThreadUploadMinimum the WRITE loop is awaited; from it, it runs on a thread of its own.
+    [Theory]
+    [InlineData(1_000_003)]
+    [InlineData(5_000_003)]
+    public async Task UploadIsIntact(int size)
     {
-        var data = RandomNumberGenerator.GetBytes(1_000_003);
+        var data = RandomNumberGenerator.GetBytes(size);
         var (sftp, server, _) = await StartAsync([]);
         await using (sftp)
         {
             Assert.Equal(data.Length, await sftp.UploadAsync(new MemoryStream(data), "/f").WaitAsync(Timeout));
             Assert.Equal(data, server.Written);
+        }
+    }
+
+    [Theory]
+    [InlineData(1_000_003, 31)] // the last of 31 WRITEs (32 KiB each)
+    [InlineData(5_000_003, 153)] // the last of 153
+    [InlineData(5_000_003, 3)]
+    public async Task AFailedWriteFailsTheUpload(int size, int failed)
+    {
+        int writes = 0;
+        var (sftp, _, _) = await StartAsync([], hostile: (type, id) => type == SftpPacketType.Write && ++writes == failed
+            ? InMemorySftpServer.Frame(w => new SftpStatus(id, SftpStatusCode.Failure, "No space left on device", "").Write(w))
+            : null);
+        await using (sftp)
+        {
+            var e = await Assert.ThrowsAsync<SftpException>(() => sftp.UploadAsync(new MemoryStream(RandomNumberGenerator.GetBytes(size)), "/f").WaitAsync(Timeout));
+            Assert.Equal(SftpStatusCode.Failure, e.Code);
+        }
+    }
+
+    // Cancelled once the client has sent all it may (all 31 WRITEs; 64, the most in flight): it is waiting for replies.
+    [Theory]
+    [InlineData(1_000_003, 31)]
+    [InlineData(5_000_003, 64)]
+    public async Task AnUploadToAServerThatNeverAnswersCanBeCancelled(int size, int sent)
+    {
+        int writes = 0;
+        var allSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (sftp, _, _) = await StartAsync([], hostile: (type, _) =>
+        {
+            if (type != SftpPacketType.Write) return null;
+            if (++writes == sent) allSent.SetResult();
+            return [];
+        });
+        await using (sftp)
+        {
+            using var cts = new CancellationTokenSource();
+            var upload = sftp.UploadAsync(new MemoryStream(RandomNumberGenerator.GetBytes(size)), "/f", cancellationToken: cts.Token);
+            await allSent.Task.WaitAsync(Timeout);
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => upload.WaitAsync(Timeout));
         }
     }
 
