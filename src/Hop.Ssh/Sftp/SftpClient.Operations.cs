@@ -143,7 +143,7 @@ public sealed partial class SftpClient
     /// <summary>One SSH_FXP_READ of at most <paramref name="buffer"/>.Length bytes at <paramref name="offset"/>; 0 at end of file.</summary>
     public async Task<int> ReadAsync(byte[] handle, long offset, byte[] buffer, CancellationToken cancellationToken = default)
     {
-        var read = StartRead(handle, offset, buffer, Math.Min(buffer.Length, ReadChunkSize), out var frame);
+        var read = StartRead(handle, offset, buffer, Math.Min(buffer.Length, ReadChunkSize), SftpTransferWaits.Awaiting, out var frame);
         using (frame)
         {
             await SendAsync(frame.Written, cancellationToken).ConfigureAwait(false);

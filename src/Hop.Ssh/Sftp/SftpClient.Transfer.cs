@@ -5,7 +5,8 @@ namespace Hop.Ssh.Sftp;
 
 /// <summary>
 /// Pipelined whole-file transfers. A download keeps many READs in flight and writes their data to
-/// the destination in order; an upload keeps many WRITEs in flight and checks every status.
+/// the destination in order; an upload (SftpClient.Upload.cs) keeps many WRITEs in flight and checks
+/// every status. A large one runs on a thread of its own (<see cref="SftpTransferWaits"/>).
 /// </summary>
 public sealed partial class SftpClient
 {
@@ -47,7 +48,8 @@ public sealed partial class SftpClient
         long total;
         try
         {
-            total = await ReadFileAsync(handle, size, destination, progress, cancellationToken).ConfigureAwait(false);
+            total = await SftpTransferWaits.RunAsync(waits => ReadFileAsync(handle, size, destination, progress, waits, cancellationToken),
+                size >= OwnThreadTransferMinimum, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -104,20 +106,20 @@ public sealed partial class SftpClient
     }
 
     /// <summary>Queues an SSH_FXP_READ into <paramref name="frames"/> (sent by the caller) and registers its reply.</summary>
-    private SftpPendingRead QueueRead(byte[] handle, long offset, byte[] buffer, int length, SftpFrameBuffer frames)
+    private SftpPendingRead QueueRead(byte[] handle, long offset, byte[] buffer, int length, SftpFrameBuffer frames, SftpTransferWaits waits)
     {
         uint id = NextId();
-        var read = new SftpPendingRead(buffer, length) { Offset = offset };
+        var read = new SftpPendingRead(buffer, length) { Offset = offset, Answered = waits.Answered };
         new SftpReadRequest(id, handle, (ulong)offset, (uint)length).Write(frames.Begin());
         frames.End();
         Register(id, read);
         return read;
     }
 
-    private SftpPendingRead StartRead(byte[] handle, long offset, byte[] buffer, int length, out SftpFrameBuffer frame)
+    private SftpPendingRead StartRead(byte[] handle, long offset, byte[] buffer, int length, SftpTransferWaits waits, out SftpFrameBuffer frame)
     {
         frame = new SftpFrameBuffer(64);
-        return QueueRead(handle, offset, buffer, length, frame);
+        return QueueRead(handle, offset, buffer, length, frame, waits);
     }
 
     /// <summary>
@@ -125,7 +127,7 @@ public sealed partial class SftpClient
     /// flight. Without a known size the window starts at 2 and grows by one per full reply (so a
     /// small file costs one round trip, not 64 requests).
     /// </summary>
-    private async Task<long> ReadFileAsync(byte[] handle, long? size, Stream destination, Action<long>? progress, CancellationToken cancellationToken)
+    private async Task<long> ReadFileAsync(byte[] handle, long? size, Stream destination, Action<long>? progress, SftpTransferWaits waits, CancellationToken cancellationToken)
     {
         int chunk = ReadChunkSize;
         int max = Math.Max(1, MaxOutstandingRequests);
@@ -145,12 +147,12 @@ public sealed partial class SftpClient
                 while (!eof && queue.Count < window && (size is null || next <= size))
                 {
                     int length = size is long s && next < s ? (int)Math.Min(chunk, s - next) : chunk;
-                    queue.Enqueue(QueueRead(handle, next, ArrayPool<byte>.Shared.Rent(chunk), length, frames));
+                    queue.Enqueue(QueueRead(handle, next, ArrayPool<byte>.Shared.Rent(chunk), length, frames, waits));
                     next += length;
                 }
-                if (frames.Length > 0) await SendAsync(frames.Written, cancellationToken).ConfigureAwait(false);
+                if (frames.Length > 0) await waits.SendAsync(this, frames.Written, cancellationToken).ConfigureAwait(false);
                 if (!queue.TryPeek(out var head)) break;
-                int n = await head.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                int n = await waits.ReplyAsync(head.Task, cancellationToken).ConfigureAwait(false);
                 queue.Dequeue();
                 if (eof || n == 0)
                 {
@@ -159,7 +161,7 @@ public sealed partial class SftpClient
                     ArrayPool<byte>.Shared.Return(head.Buffer);
                     continue;
                 }
-                await LocalStreamIo.WriteAsync(destination, head.Buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                await waits.WriteAsync(destination, head.Buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
                 total += n;
                 progress?.Invoke(n);
                 if (n < head.Requested)
@@ -169,7 +171,7 @@ public sealed partial class SftpClient
                     else
                     {
                         // A short read before the end: fetch the hole before anything after it.
-                        long filled = await FillHoleAsync(handle, end, head.Requested - n, head.Buffer, destination, progress, cancellationToken).ConfigureAwait(false);
+                        long filled = await FillHoleAsync(handle, end, head.Requested - n, head.Buffer, destination, progress, waits, cancellationToken).ConfigureAwait(false);
                         total += filled;
                         if (filled < head.Requested - n) eof = true;
                     }
@@ -191,16 +193,16 @@ public sealed partial class SftpClient
         return total;
     }
 
-    private async Task<long> FillHoleAsync(byte[] handle, long offset, int length, byte[] buffer, Stream destination, Action<long>? progress, CancellationToken cancellationToken)
+    private async Task<long> FillHoleAsync(byte[] handle, long offset, int length, byte[] buffer, Stream destination, Action<long>? progress, SftpTransferWaits waits, CancellationToken cancellationToken)
     {
         long done = 0;
         while (done < length)
         {
-            var read = StartRead(handle, offset + done, buffer, (int)(length - done), out var frame);
-            using (frame) await SendAsync(frame.Written, cancellationToken).ConfigureAwait(false);
-            int n = await read.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var read = StartRead(handle, offset + done, buffer, (int)(length - done), waits, out var frame);
+            using (frame) await waits.SendAsync(this, frame.Written, cancellationToken).ConfigureAwait(false);
+            int n = await waits.ReplyAsync(read.Task, cancellationToken).ConfigureAwait(false);
             if (n == 0) break;
-            await LocalStreamIo.WriteAsync(destination, buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            await waits.WriteAsync(destination, buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
             progress?.Invoke(n);
             done += n;
         }

@@ -3,31 +3,23 @@ using Hop.Ssh.Wire;
 
 namespace Hop.Ssh.Sftp;
 
-/// <summary>The WRITE loop of an upload: awaited for a small or unsized source, on a thread of its own for a large one.</summary>
+/// <summary>The WRITE loop of an upload (awaited for a small or unsized source, on a thread of its own for a large one).</summary>
 public sealed partial class SftpClient
 {
     /// <summary>
-    /// A source with at least this much left (and a known length) is uploaded on a thread of its
-    /// own (see <see cref="SftpWritesInFlight"/>); a smaller one is a few round trips, not worth a thread.
+    /// A transfer of at least this much (a source with a known length, a file with a known size)
+    /// runs on a thread of its own (see <see cref="SftpTransferWaits"/>).
     /// </summary>
-    internal const long OwnThreadUploadMinimum = 4 * 1024 * 1024;
+    internal const long OwnThreadTransferMinimum = 4 * 1024 * 1024;
 
-    /// <summary>
-    /// Writes <paramref name="source"/> from offset 0 with up to <see cref="MaxOutstandingRequests"/>
-    /// WRITEs in flight. Each chunk is read straight into its packet after the header: one copy.
-    /// </summary>
     private Task<long> WriteFileAsync(byte[] handle, Stream source, Action<long>? progress, CancellationToken cancellationToken)
-    {
-        if (!IsLarge(source)) return WriteFileAwaitingAsync(handle, source, progress, cancellationToken);
-        return Task.Factory.StartNew(() => WriteFileBlocking(handle, source, progress, cancellationToken),
-            cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-    }
+        => SftpTransferWaits.RunAsync(waits => WriteFileAsync(handle, source, progress, waits, cancellationToken), IsLarge(source), cancellationToken);
 
     private static bool IsLarge(Stream source)
     {
         try
         {
-            return source.CanSeek && source.Length - source.Position >= OwnThreadUploadMinimum;
+            return source.CanSeek && source.Length - source.Position >= OwnThreadTransferMinimum;
         }
         catch (Exception e) when (e is IOException or NotSupportedException)
         {
@@ -35,78 +27,43 @@ public sealed partial class SftpClient
         }
     }
 
-    private async Task<long> WriteFileAwaitingAsync(byte[] handle, Stream source, Action<long>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes <paramref name="source"/> from offset 0 with up to <see cref="MaxOutstandingRequests"/>
+    /// WRITEs in flight. Each chunk is read straight into its packet after the header: one copy.
+    /// </summary>
+    private async Task<long> WriteFileAsync(byte[] handle, Stream source, Action<long>? progress, SftpTransferWaits waits, CancellationToken cancellationToken)
     {
         using var packet = new WritePacket(handle, WriteChunkSize);
         var queue = new Queue<Task<bool>>();
         long offset = 0;
         while (true)
         {
-            int n = await ReadFullAsync(source, packet.Data, cancellationToken).ConfigureAwait(false);
+            int n = await ReadFullAsync(source, packet.Data, waits, cancellationToken).ConfigureAwait(false);
             if (n == 0) break;
             uint id = NextId();
-            var pending = new SftpPending<bool>(SftpReplies.Ok);
+            var pending = new SftpPending<bool>(SftpReplies.Ok) { Answered = waits.Answered };
             var frame = packet.Seal(id, offset, n);
             Register(id, pending);
-            await SendAsync(frame, cancellationToken).ConfigureAwait(false);
+            await waits.SendAsync(this, frame, cancellationToken).ConfigureAwait(false);
             queue.Enqueue(pending.Task);
             offset += n;
             progress?.Invoke(n);
             while (queue.Count >= MaxOutstandingRequests || (queue.Count > 0 && queue.Peek().IsCompleted))
             {
-                await queue.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
+                await waits.ReplyAsync(queue.Dequeue(), cancellationToken).ConfigureAwait(false);
             }
             if (n < packet.Data.Length) break;
         }
-        while (queue.Count > 0) await queue.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
+        while (queue.Count > 0) await waits.ReplyAsync(queue.Dequeue(), cancellationToken).ConfigureAwait(false);
         return offset;
     }
 
-    /// <summary>
-    /// The same loop on a thread of its own: the source is read in place, the channel's blocking
-    /// write waits for WINDOW_ADJUST, and the receive loop wakes this thread directly for each status.
-    /// </summary>
-    private long WriteFileBlocking(byte[] handle, Stream source, Action<long>? progress, CancellationToken cancellationToken)
-    {
-        using var packet = new WritePacket(handle, WriteChunkSize);
-        var inFlight = new SftpWritesInFlight();
-        int max = MaxOutstandingRequests;
-        long offset = 0;
-        while (true)
-        {
-            int n = ReadFull(source, packet.Data.Span);
-            if (n == 0) break;
-            uint id = NextId();
-            var frame = packet.Seal(id, offset, n);
-            Register(id, inFlight.Add());
-            SendBlocking(frame, cancellationToken);
-            offset += n;
-            progress?.Invoke(n);
-            inFlight.WaitBelow(max, cancellationToken);
-            if (n < packet.Data.Length) break;
-        }
-        inFlight.WaitBelow(0, cancellationToken);
-        return offset;
-    }
-
-    private static async ValueTask<int> ReadFullAsync(Stream source, Memory<byte> buffer, CancellationToken cancellationToken)
+    private static async ValueTask<int> ReadFullAsync(Stream source, Memory<byte> buffer, SftpTransferWaits waits, CancellationToken cancellationToken)
     {
         int total = 0;
         while (total < buffer.Length)
         {
-            int n = await LocalStreamIo.ReadAsync(source, buffer[total..], cancellationToken).ConfigureAwait(false);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
-    }
-
-    private static int ReadFull(Stream source, Span<byte> buffer)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = source.Read(buffer[total..]);
+            int n = await waits.ReadAsync(source, buffer[total..], cancellationToken).ConfigureAwait(false);
             if (n == 0) break;
             total += n;
         }

@@ -14,6 +14,12 @@ internal abstract class SftpPending
 
     /// <summary>The session failed before the reply came.</summary>
     public abstract void Fail(Exception error);
+
+    /// <summary>
+    /// Called on the receive loop once the reply (or the failure) is in the task: wakes a transfer
+    /// blocked on a thread of its own (<see cref="SftpTransferWaits"/>) without a thread-pool hop.
+    /// </summary>
+    public Action? Answered { get; init; }
 }
 
 /// <summary>A reply parsed by <see cref="SftpReplyParser{T}"/> into a task's result.</summary>
@@ -34,12 +40,18 @@ internal sealed class SftpPending<T>(SftpReplyParser<T> parser) : SftpPending
         catch (SftpException e)
         {
             _reply.TrySetException(e);
+            Answered?.Invoke();
             return;
         }
         _reply.TrySetResult(value);
+        Answered?.Invoke();
     }
 
-    public override void Fail(Exception error) => _reply.TrySetException(error);
+    public override void Fail(Exception error)
+    {
+        _reply.TrySetException(error);
+        Answered?.Invoke();
+    }
 }
 
 /// <summary>
@@ -61,6 +73,7 @@ internal sealed class SftpPendingRead(byte[] buffer, int length) : SftpPending
         if (data.Length > Requested) throw new SshProtocolException($"sftp: DATA of {data.Length} bytes for a read of {Requested}");
         data.CopyTo(Buffer);
         _reply.TrySetResult((int)data.Length);
+        Answered?.Invoke();
     }
 
     public override void Complete(byte type, uint id, ReadOnlySpan<byte> body)
@@ -76,9 +89,14 @@ internal sealed class SftpPendingRead(byte[] buffer, int length) : SftpPending
         var status = SftpReplies.ExpectStatus(type, id, ref reader, "READ");
         if (status.Code == SftpStatusCode.Eof) _reply.TrySetResult(0);
         else _reply.TrySetException(status.ToException());
+        Answered?.Invoke();
     }
 
-    public override void Fail(Exception error) => _reply.TrySetException(error);
+    public override void Fail(Exception error)
+    {
+        _reply.TrySetException(error);
+        Answered?.Invoke();
+    }
 }
 
 /// <summary>The parsers for each kind of reply.</summary>

@@ -57,7 +57,7 @@ public class SftpClientUnitTests
         }
     }
 
-    // Below SftpClient.OwnThreadUploadMinimum the WRITE loop is awaited; from it, it runs on a thread of its own.
+    // Below SftpClient.OwnThreadTransferMinimum the WRITE loop is awaited; from it, it runs on a thread of its own.
     [Theory]
     [InlineData(1_000_003)]
     [InlineData(5_000_003)]
@@ -110,6 +110,48 @@ public class SftpClientUnitTests
             await allSent.Task.WaitAsync(Timeout);
             cts.Cancel();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => upload.WaitAsync(Timeout));
+        }
+    }
+
+    // Below SftpClient.OwnThreadTransferMinimum (a file of known size) the READ loop is awaited; from it, it runs on a thread of its own.
+    [Theory]
+    [InlineData(1_000_003, 31)] // the last READ of data (32 KiB each)
+    [InlineData(5_000_003, 153)]
+    [InlineData(5_000_003, 3)]
+    public async Task AFailedReadFailsTheDownload(int size, int failed)
+    {
+        int reads = 0;
+        var (sftp, _, _) = await StartAsync(RandomNumberGenerator.GetBytes(size), hostile: (type, id) => type == SftpPacketType.Read && ++reads == failed
+            ? InMemorySftpServer.Frame(w => new SftpStatus(id, SftpStatusCode.PermissionDenied, "Permission denied", "").Write(w))
+            : null);
+        await using (sftp)
+        {
+            var e = await Assert.ThrowsAsync<SftpException>(() => sftp.DownloadAsync("/f", new MemoryStream()).WaitAsync(Timeout));
+            Assert.Equal(SftpStatusCode.PermissionDenied, e.Code);
+        }
+    }
+
+    // Cancelled once the client has sent all the READs it may (31 and the probe at the end; 64, the most in flight).
+    [Theory]
+    [InlineData(1_000_003, 32)]
+    [InlineData(5_000_003, 64)]
+    public async Task ADownloadFromAServerThatNeverAnswersCanBeCancelled(int size, int sent)
+    {
+        int reads = 0;
+        var allSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (sftp, _, _) = await StartAsync(RandomNumberGenerator.GetBytes(size), hostile: (type, _) =>
+        {
+            if (type != SftpPacketType.Read) return null;
+            if (++reads == sent) allSent.SetResult();
+            return [];
+        });
+        await using (sftp)
+        {
+            using var cts = new CancellationTokenSource();
+            var download = sftp.DownloadAsync("/f", new MemoryStream(), cancellationToken: cts.Token);
+            await allSent.Task.WaitAsync(Timeout);
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => download.WaitAsync(Timeout));
         }
     }
 
