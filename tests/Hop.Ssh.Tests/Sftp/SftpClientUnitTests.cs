@@ -72,88 +72,63 @@ public class SftpClientUnitTests
         }
     }
 
+    // Below SftpClient.OwnThreadTransferMinimum (a file of known size) a transfer is awaited; from it,
+    // it runs on a thread of its own. Either way a failed WRITE or READ (the last of the 31 or 153
+    // for data, 32 KiB each, or an early one) fails the transfer.
     [Theory]
-    [InlineData(1_000_003, 31)] // the last of 31 WRITEs (32 KiB each)
-    [InlineData(5_000_003, 153)] // the last of 153
-    [InlineData(5_000_003, 3)]
-    public async Task AFailedWriteFailsTheUpload(int size, int failed)
+    [InlineData(true, 1_000_003, 31)]
+    [InlineData(true, 5_000_003, 153)]
+    [InlineData(true, 5_000_003, 3)]
+    [InlineData(false, 1_000_003, 31)]
+    [InlineData(false, 5_000_003, 153)]
+    [InlineData(false, 5_000_003, 3)]
+    public async Task AFailedRequestFailsTheTransfer(bool upload, int size, int failed)
     {
-        int writes = 0;
-        var (sftp, _, _) = await StartAsync([], hostile: (type, id) => type == SftpPacketType.Write && ++writes == failed
-            ? InMemorySftpServer.Frame(w => new SftpStatus(id, SftpStatusCode.Failure, "No space left on device", "").Write(w))
-            : null);
-        await using (sftp)
-        {
-            var e = await Assert.ThrowsAsync<SftpException>(() => sftp.UploadAsync(new MemoryStream(RandomNumberGenerator.GetBytes(size)), "/f").WaitAsync(Timeout));
-            Assert.Equal(SftpStatusCode.Failure, e.Code);
-        }
-    }
-
-    // Cancelled once the client has sent all it may (all 31 WRITEs; 64, the most in flight): it is waiting for replies.
-    [Theory]
-    [InlineData(1_000_003, 31)]
-    [InlineData(5_000_003, 64)]
-    public async Task AnUploadToAServerThatNeverAnswersCanBeCancelled(int size, int sent)
-    {
-        int writes = 0;
-        var allSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (sftp, _, _) = await StartAsync([], hostile: (type, _) =>
-        {
-            if (type != SftpPacketType.Write) return null;
-            if (++writes == sent) allSent.SetResult();
-            return [];
-        });
-        await using (sftp)
-        {
-            using var cts = new CancellationTokenSource();
-            var upload = sftp.UploadAsync(new MemoryStream(RandomNumberGenerator.GetBytes(size)), "/f", cancellationToken: cts.Token);
-            await allSent.Task.WaitAsync(Timeout);
-            cts.Cancel();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => upload.WaitAsync(Timeout));
-        }
-    }
-
-    // Below SftpClient.OwnThreadTransferMinimum (a file of known size) the READ loop is awaited; from it, it runs on a thread of its own.
-    [Theory]
-    [InlineData(1_000_003, 31)] // the last READ of data (32 KiB each)
-    [InlineData(5_000_003, 153)]
-    [InlineData(5_000_003, 3)]
-    public async Task AFailedReadFailsTheDownload(int size, int failed)
-    {
-        int reads = 0;
-        var (sftp, _, _) = await StartAsync(RandomNumberGenerator.GetBytes(size), hostile: (type, id) => type == SftpPacketType.Read && ++reads == failed
+        byte type = upload ? SftpPacketType.Write : SftpPacketType.Read;
+        int requests = 0;
+        var data = RandomNumberGenerator.GetBytes(size);
+        var (sftp, _, _) = await StartAsync(data, hostile: (t, id) => t == type && ++requests == failed
             ? InMemorySftpServer.Frame(w => new SftpStatus(id, SftpStatusCode.PermissionDenied, "Permission denied", "").Write(w))
             : null);
         await using (sftp)
         {
-            var e = await Assert.ThrowsAsync<SftpException>(() => sftp.DownloadAsync("/f", new MemoryStream()).WaitAsync(Timeout));
+            var e = await Assert.ThrowsAsync<SftpException>(() => Transfer(sftp, upload, data).WaitAsync(Timeout));
             Assert.Equal(SftpStatusCode.PermissionDenied, e.Code);
         }
     }
 
-    // Cancelled once the client has sent all the READs it may (31 and the probe at the end; 64, the most in flight).
+    // Cancelled once the client has sent all the requests it may, and waits for replies: all 31
+    // WRITEs, or 31 READs and the probe at the end; 64, the most in flight.
     [Theory]
-    [InlineData(1_000_003, 32)]
-    [InlineData(5_000_003, 64)]
-    public async Task ADownloadFromAServerThatNeverAnswersCanBeCancelled(int size, int sent)
+    [InlineData(true, 1_000_003, 31)]
+    [InlineData(true, 5_000_003, 64)]
+    [InlineData(false, 1_000_003, 32)]
+    [InlineData(false, 5_000_003, 64)]
+    public async Task ATransferWithAServerThatNeverAnswersCanBeCancelled(bool upload, int size, int sent)
     {
-        int reads = 0;
+        byte type = upload ? SftpPacketType.Write : SftpPacketType.Read;
+        int requests = 0;
         var allSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (sftp, _, _) = await StartAsync(RandomNumberGenerator.GetBytes(size), hostile: (type, _) =>
+        var data = RandomNumberGenerator.GetBytes(size);
+        var (sftp, _, _) = await StartAsync(data, hostile: (t, _) =>
         {
-            if (type != SftpPacketType.Read) return null;
-            if (++reads == sent) allSent.SetResult();
+            if (t != type) return null;
+            if (++requests == sent) allSent.SetResult();
             return [];
         });
         await using (sftp)
         {
             using var cts = new CancellationTokenSource();
-            var download = sftp.DownloadAsync("/f", new MemoryStream(), cancellationToken: cts.Token);
+            var transfer = Transfer(sftp, upload, data, cts.Token);
             await allSent.Task.WaitAsync(Timeout);
             cts.Cancel();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => download.WaitAsync(Timeout));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => transfer.WaitAsync(Timeout));
         }
     }
+
+    private static Task<long> Transfer(SftpClient sftp, bool upload, byte[] data, CancellationToken cancellationToken = default) => upload
+        ? sftp.UploadAsync(new MemoryStream(data), "/f", cancellationToken: cancellationToken)
+        : sftp.DownloadAsync("/f", new MemoryStream(), cancellationToken: cancellationToken);
 
     [Fact]
     public async Task MissingFileIsNoSuchFile()
