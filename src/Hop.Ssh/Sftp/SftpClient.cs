@@ -94,6 +94,7 @@ public sealed partial class SftpClient : IAsyncDisposable
             await stream.FlushAsync(ct).ConfigureAwait(false);
         }, (data, _) =>
         {
+            // A stream's blocking write takes no token: a transfer sees cancellation between packets.
             stream.Write(data.Span);
             stream.Flush();
         }, stream.DisposeAsync);
