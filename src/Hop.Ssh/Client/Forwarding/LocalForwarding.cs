@@ -32,8 +32,11 @@ public static class LocalForwarding
         var (address, port) = Originator(socket);
         var sink = new SocketSink(socket);
         var sinks = new ChannelSinks(sink, null);
+        // The target as OpenSSH's messages name it: a Unix socket's path with port -2 (PORT_STREAMLOCAL).
+        string target = spec.ConnectPath ?? spec.ConnectHost!;
+        int targetPort = spec.ConnectPath is not null ? -2 : spec.ConnectPort;
         log?.Invoke(1, string.Create(CultureInfo.InvariantCulture,
-            $"Connection to port {ListeningPort(spec, socket)} forwarding to {spec.ConnectPath ?? spec.ConnectHost} port {(spec.ConnectPath is not null ? -2 : spec.ConnectPort)} requested."));
+            $"Connection to port {ListeningPort(spec, socket)} forwarding to {target} port {targetPort} requested."));
         SshChannel channel;
         try
         {
@@ -47,9 +50,7 @@ public static class LocalForwarding
             return;
         }
         log?.Invoke(1, $"{channel.Name}: new [{channel.ChannelType}]");
-        channel.Description = spec.ConnectPath is not null
-            ? Describe(ChannelTypes.DirectStreamlocal, spec, socket, spec.ConnectPath, -2)
-            : Describe(ChannelTypes.DirectTcpip, spec, socket, spec.ConnectHost!, spec.ConnectPort);
+        channel.Description = Describe(channel.ChannelType, spec, socket, target, targetPort);
         await ChannelRelay.RunAsync(channel, sink, ct, log).ConfigureAwait(false);
     }
 
