@@ -77,8 +77,9 @@ public static class ChannelRelay
         }
         finally
         {
-            Observe(toLocal);
-            Observe(toChannel);
+            // The side still running fails once the local end is closed; that is expected.
+            TaskFaults.Observe(toLocal);
+            TaskFaults.Observe(toChannel);
             await closeLocal().ConfigureAwait(false);
             try
             {
@@ -90,9 +91,6 @@ public static class ChannelRelay
             log?.Invoke(1, $"{channel.Name}: free: {channel.Description}, nchannels {channel.Connection.ChannelCount}");
         }
     }
-
-    /// <summary>The side still running when the relay ends fails once the local end is closed; that is expected.</summary>
-    private static void Observe(Task task) => task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private static async Task CopyChannelToLocalAsync(PipeReader from, Stream to, CancellationToken ct)
     {

@@ -128,7 +128,6 @@ internal static class ChannelBackground
     public static void Run(ValueTask pending)
     {
         if (pending.IsCompletedSuccessfully) return;
-        _ = pending.AsTask().ContinueWith(static t => _ = t.Exception, CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        TaskFaults.Observe(pending.AsTask());
     }
 }

@@ -23,7 +23,7 @@ public sealed class SessionChannel : SshChannel
     internal SessionChannel(SshConnection connection, uint localChannelId, ChannelSinks? sinks = null)
         : base(connection, localChannelId, ChannelTypes.Session, sinks)
     {
-        _exit.Task.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        TaskFaults.Observe(_exit.Task);
     }
 
     /// <summary>Completes when the channel closes, with the exit status or signal the server reported; faults if the connection fails first.</summary>

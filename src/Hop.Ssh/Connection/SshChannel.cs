@@ -37,7 +37,7 @@ public partial class SshChannel : IAsyncDisposable
         _localMaxPacket = connection.Options.MaximumPacketSize;
         _stdout = new InboundStream(this, sinks?.Output);
         _stderr = new InboundStream(this, sinks?.ExtendedOutput);
-        _closed.Task.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        TaskFaults.Observe(_closed.Task);
     }
 
     public SshConnection Connection { get; }

@@ -36,8 +36,7 @@ public sealed partial class SshConnection
                     return;
                 }
                 // The reply (or the failure of the connection) is seen by the receive loop.
-                _ = SendGlobalRequestAsync(Messages.GlobalRequestMessage.KeepaliveOpenSsh, ReadOnlyMemory<byte>.Empty, true, CancellationToken.None)
-                    .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                TaskFaults.Observe(SendGlobalRequestAsync(Messages.GlobalRequestMessage.KeepaliveOpenSsh, ReadOnlyMemory<byte>.Empty, true, CancellationToken.None));
             }
         }
         catch (OperationCanceledException)

@@ -48,7 +48,7 @@ public sealed partial class SshConnection : IAsyncDisposable
         {
             throw new ArgumentException("window and packet sizes must be at least 1024 bytes", nameof(options));
         }
-        _completion.Task.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        TaskFaults.Observe(_completion.Task);
         // Readers get received data when the transport runs out of packets and turns to the
         // socket: one consumer wake-up (one stdout write) per socket read, not per packet, and the
         // read after it more often finds data waiting instead of parking the loop.

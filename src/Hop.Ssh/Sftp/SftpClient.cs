@@ -78,7 +78,7 @@ public sealed partial class SftpClient : IAsyncDisposable
             throw;
         }
         // The server's stderr shares the channel window: drain it so it never stalls the data.
-        _ = session.ExtendedOutput.CopyToAsync(Stream.Null, CancellationToken.None).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        TaskFaults.Observe(session.ExtendedOutput.CopyToAsync(Stream.Null, CancellationToken.None));
         var sftp = new SftpClient(session.Output, session.WriteAsync, session.Write, session.DisposeAsync);
         return await sftp.StartAsync(cancellationToken).ConfigureAwait(false);
     }
