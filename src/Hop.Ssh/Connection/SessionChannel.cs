@@ -17,12 +17,16 @@ public sealed record ExitSignal(string SignalName, bool CoreDumped, string Error
 public sealed class SessionChannel : SshChannel
 {
     private readonly TaskCompletionSource<SessionExit> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string? _commandOnOpen;
     private int? _exitStatus;
     private ExitSignal? _exitSignal;
+    private volatile bool _commandRefused;
 
-    internal SessionChannel(SshConnection connection, uint localChannelId, ChannelSinks? sinks = null)
+    /// <param name="commandOnOpen">A command to exec the moment the server confirms the channel (see <see cref="SshConnection.StartCommandAsync"/>).</param>
+    internal SessionChannel(SshConnection connection, uint localChannelId, ChannelSinks? sinks = null, string? commandOnOpen = null)
         : base(connection, localChannelId, ChannelTypes.Session, sinks)
     {
+        _commandOnOpen = commandOnOpen;
         TaskFaults.Observe(_exit.Task);
     }
 
@@ -93,6 +97,18 @@ public sealed class SessionChannel : SshChannel
         }
     }
 
+    private protected override void OnOpenConfirmed()
+    {
+        if (_commandOnOpen is null) return;
+        // As OpenSSH's client does, a refused command closes the channel; Exit then says why.
+        SendRequestInBackground(ChannelRequestTypes.Exec, new CommandRequestDetails(_commandOnOpen), accepted =>
+        {
+            if (accepted) return;
+            _commandRefused = true;
+            CloseInBackground();
+        });
+    }
+
     protected override bool OnRequest(ChannelRequestMessage request)
     {
         switch (request.Details)
@@ -110,7 +126,8 @@ public sealed class SessionChannel : SshChannel
 
     protected override void OnClosed(Exception? error)
     {
-        if (error is null) _exit.TrySetResult(new SessionExit(_exitStatus, _exitSignal));
+        if (error is null && _commandRefused) _exit.TrySetException(new SshChannelException($"exec request failed on channel {LocalChannelId}"));
+        else if (error is null) _exit.TrySetResult(new SessionExit(_exitStatus, _exitSignal));
         else _exit.TrySetException(error);
     }
 }

@@ -126,16 +126,7 @@ public partial class SshChannel : IAsyncDisposable
     public async Task<bool> SendRequestAsync(string requestType, ChannelRequestDetails? details, bool wantReply, CancellationToken cancellationToken = default)
     {
         ThrowIfNotOpen();
-        var message = new ChannelRequestMessage
-        {
-            RecipientChannel = RemoteChannelId,
-            RequestType = requestType,
-            WantReply = wantReply,
-            Details = details,
-        };
-        using var buffer = new SshBuffer();
-        var writer = buffer.Writer;
-        message.Write(ref writer);
+        using var buffer = EncodeRequest(requestType, details, wantReply);
         if (!wantReply)
         {
             await Connection.SendAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
@@ -154,6 +145,55 @@ public partial class SshChannel : IAsyncDisposable
         await sending.ConfigureAwait(false);
         return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Sends a request that wants a reply, with no caller waiting for it: <paramref name="onReply"/>
+    /// runs on the receive thread, where the reply is read, with the peer's answer (and not at all
+    /// when the channel ends first). For requests the receive loop itself sends, such as a command
+    /// sent the moment the channel opens.
+    /// </summary>
+    internal void SendRequestInBackground(string requestType, ChannelRequestDetails? details, Action<bool> onReply)
+    {
+        byte[] payload;
+        using (var buffer = EncodeRequest(requestType, details, wantReply: true)) payload = buffer.ToArray();
+        // Not RunContinuationsAsynchronously: the continuation is ours and short, and runs inline.
+        var reply = new TaskCompletionSource<bool>();
+        reply.Task.ContinueWith(static (t, state) =>
+        {
+            if (t.IsCompletedSuccessfully) ((Action<bool>)state!)(t.Result);
+            else _ = t.Exception;
+        }, onReply, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        lock (_requestLock)
+        {
+            ThrowIfNotOpen();
+            _pendingRequests.Enqueue(reply);
+            Connection.SendInBackground(payload);
+        }
+    }
+
+    private SshBuffer EncodeRequest(string requestType, ChannelRequestDetails? details, bool wantReply)
+    {
+        var message = new ChannelRequestMessage
+        {
+            RecipientChannel = RemoteChannelId,
+            RequestType = requestType,
+            WantReply = wantReply,
+            Details = details,
+        };
+        var buffer = new SshBuffer();
+        var writer = buffer.Writer;
+        message.Write(ref writer);
+        return buffer;
+    }
+
+    /// <summary>
+    /// Called on the receive thread when the peer confirms the channel we opened, before the opener
+    /// learns of it: what is sent here goes out with no round trip to the opener's thread.
+    /// </summary>
+    private protected virtual void OnOpenConfirmed() { }
+
+    /// <summary>Sends CLOSE (if not yet sent) without waiting for anything.</summary>
+    internal void CloseInBackground() => ChannelBackground.Run(SendCloseAsync(CancellationToken.None));
 
     /// <summary>
     /// Handles a request from the peer; returns whether it succeeded. The base refuses everything
@@ -202,7 +242,7 @@ public partial class SshChannel : IAsyncDisposable
             }
         }
         // The confirmation won the race: nobody will use the channel, so close it.
-        if (_state == State.Open) ChannelBackground.Run(SendCloseAsync(CancellationToken.None));
+        if (_state == State.Open) CloseInBackground();
     }
 
     internal void OnOpenConfirmation(ChannelOpenConfirmationMessage message)
@@ -225,6 +265,7 @@ public partial class SshChannel : IAsyncDisposable
             Connection.SendInBackground(ChannelSignalMessage.Close(RemoteChannelId).ToArray());
             return;
         }
+        OnOpenConfirmed();
         _opened.TrySetResult();
     }
 

@@ -51,6 +51,22 @@ public class ExecInteropTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunCommandKeepsOutputAndExitStatusOfOneCommandAfterAnother()
+    {
+        await using var client = await ClientHarness.ConnectAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
+        for (int i = 0; i < 20; i++)
+        {
+            var result = await client.Connection.RunCommandAsync($"echo out {i}; echo err >&2; head -c 300000 /dev/zero; exit {i}")
+                .WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(i, result.ExitStatus);
+            Assert.Equal($"out {i}\n", System.Text.Encoding.UTF8.GetString(result.Output, 0, result.Output.Length - 300_000));
+            Assert.True(result.Output.AsSpan(result.Output.Length - 300_000).IndexOfAnyExcept((byte)0) < 0);
+            Assert.Equal("err\n", result.ErrorOutputText);
+        }
+        Assert.Equal(0, client.Connection.ChannelCount);
+    }
+
+    [Fact]
     public async Task OutputThatHadToBeWaitedForIsDeliveredOnTheConnectionsReadThread()
     {
         // The receive loop runs on the thread that waits in poll(2) for the socket, so data reaches
