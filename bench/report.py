@@ -89,8 +89,9 @@ def markdown(rows, meta, notes, failures):
     out.append("- Figures: median (min–max). Ratios are Hop ÷ other on medians; **bold** where Hop is ahead "
                "(MB/s, sig/s: higher is better; ms, s: lower is better).")
     out.append("- Hop = the Release (JIT) build of the `hop` CLI; Hop AOT = the NativeAOT binary; Hop.Ssh lib = "
-               "bench/HopBench (in-process: download bytes dropped in memory, upload sent from memory); "
-               "SSH.NET = bench/SshNetBench.")
+               "bench/HopBench (in-process: download bytes dropped in memory, upload sent from memory; commands "
+               "through SshConnection.RunCommandAsync); SSH.NET = bench/SshNetBench (commands through "
+               "SshClient.RunCommand).")
     wins = {id(r): paired_wins(r, "hop-aot", "ssh") for r in rows}
     win_header = ["AOT beat OpenSSH"] if any(w is not None for w in wins.values()) else []
     if win_header:

@@ -79,11 +79,8 @@ static async Task<SshClient> ConnectAsync(string[] a)
 
 static async Task<int> RunAsync(SshClient client, string command)
 {
-    await using var channel = await client.Connection.OpenSessionAsync();
-    await channel.ExecAsync(command);
-    await DrainAsync(channel.Output);
-    var exit = await channel.Exit;
-    return exit.ExitStatus ?? 255;
+    var result = await client.Connection.RunCommandAsync(command);
+    return result.ExitStatus ?? 255;
 }
 
 static async Task<long> DownloadAsync(SshClient client, long bytes)
