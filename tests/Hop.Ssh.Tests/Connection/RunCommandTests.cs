@@ -57,7 +57,7 @@ public sealed class RunCommandTests
         var e = await Assert.ThrowsAsync<SshChannelException>(() => h.Client.RunCommandAsync("yes", outputLimit: 250_000).WaitAsync(Limit));
         Assert.EndsWith("output of 'yes' passed 250000 bytes", e.Message);
         Assert.Equal(0, h.Client.ChannelCount);
-        Assert.True(h.Server.ClosesReceived >= 1);
+        Assert.True(Volatile.Read(ref h.Server.ClosesReceived) >= 1);
         Assert.Empty(h.Server.Violations);
     }
 
@@ -68,7 +68,7 @@ public sealed class RunCommandTests
         var e = await Assert.ThrowsAsync<SshChannelException>(() => h.Client.RunCommandAsync("fail").WaitAsync(Limit));
         Assert.Matches("^exec request failed on channel [0-9]+$", e.Message);
         Assert.Equal(0, h.Client.ChannelCount);
-        Assert.Equal(1, h.Server.ClosesReceived);
+        Assert.Equal(1, Volatile.Read(ref h.Server.ClosesReceived));
         Assert.Empty(h.Server.Violations);
     }
 
@@ -83,7 +83,7 @@ public sealed class RunCommandTests
         Assert.False(run.IsCompleted);
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(Limit));
-        await WaitForAsync(() => h.Server.ClosesReceived == 1 && h.Client.ChannelCount == 0);
+        await WaitForAsync(() => Volatile.Read(ref h.Server.ClosesReceived) == 1 && h.Client.ChannelCount == 0);
     }
 
     [Fact]
