@@ -152,6 +152,7 @@ internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
         {
             while (!rest.IsEmpty) rest = rest[await _socket.SendAsync(rest, SocketFlags.None, ct).ConfigureAwait(false)..];
             _sentSinceQuickAck = true;
+            _receivedSinceSend = false;
         }
         catch (SocketException e)
         {
@@ -176,7 +177,11 @@ internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
             if (error != SocketError.Success) throw TransportError("write", error, null);
             total += n;
         }
-        if (total > 0) _sentSinceQuickAck = true;
+        if (total > 0)
+        {
+            _sentSinceQuickAck = true;
+            _receivedSinceSend = false;
+        }
         return total;
     }
 
@@ -186,6 +191,7 @@ internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
         received = _socket.Receive(buffer, SocketFlags.None, out var error);
         if (error == SocketError.Success)
         {
+            if (received > 0) _receivedSinceSend = true;
             if (received >= BulkReadBytes && _sentSinceQuickAck) AckPromptly();
             return true;
         }
@@ -202,6 +208,7 @@ internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
     private int ReceiveWaiting(Span<byte> buffer, CancellationToken ct)
     {
         using var wake = ct.UnsafeRegister(static state => ((PolledSocketStream)state!).ShutdownReceiving(), this);
+        AckBeforeWaiting();
         while (true)
         {
             ct.ThrowIfCancellationRequested();

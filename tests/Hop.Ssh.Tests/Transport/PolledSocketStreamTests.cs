@@ -202,6 +202,49 @@ public sealed class PolledSocketStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task WhatArrivedSinceTheLastSendIsAcknowledgedBeforeTheNextWait()
+    {
+        // sshd, Nagle on, holds a small reply behind an unacknowledged small message (hostkeys-00
+        // before the session's open confirmation): our ACK must not wait for the delayed-ACK timer.
+        Assert.True(OperatingSystem.IsLinux(), "TCP_QUICKACK is Linux's");
+        var (stream, peer) = await ConnectPairAsync();
+        using var _ = peer;
+        await using var __ = stream;
+        const int QuickAck = 12;
+        int PromptAcks()
+        {
+            var value = new byte[4];
+            stream.Socket.GetRawSocketOption((int)SocketOptionLevel.Tcp, QuickAck, value);
+            return BitConverter.ToInt32(value);
+        }
+        var buffer = new byte[4096];
+
+        // A request, then a message that is not its answer: the socket holds its ACK back...
+        await stream.WriteAsync(new byte[52]);
+        stream.Socket.SetRawSocketOption((int)SocketOptionLevel.Tcp, QuickAck, BitConverter.GetBytes(0));
+        peer.Send(new byte[264]);
+        int got = 0;
+        while (got < 264) got += await stream.ReadAsync(buffer).AsTask().WaitAsync(Guard);
+        Assert.Equal(0, stream.AcksBeforeWaiting);
+
+        // ...until the reader waits for the answer: then it is sent at once.
+        var answer = stream.ReadAsync(buffer).AsTask();
+        var deadline = DateTime.UtcNow + Guard;
+        while (stream.AcksBeforeWaiting == 0 && DateTime.UtcNow < deadline) await Task.Delay(5);
+        Assert.Equal(1, stream.AcksBeforeWaiting);
+        Assert.Equal(1, PromptAcks());
+        peer.Send(new byte[52]);
+        Assert.Equal(52, await answer.WaitAsync(Guard));
+
+        // A send carries the ACK of what came before it: the next wait has nothing to acknowledge.
+        await stream.WriteAsync(new byte[36]);
+        var next = stream.ReadAsync(buffer).AsTask();
+        peer.Send(new byte[36]);
+        Assert.Equal(36, await next.WaitAsync(Guard));
+        Assert.Equal(1, stream.AcksBeforeWaiting);
+    }
+
+    [Fact]
     public async Task CancellingAWaitingReadEndsIt()
     {
         var (stream, peer) = await ConnectPairAsync();
