@@ -211,7 +211,7 @@ public partial class SshChannel
         Connection.SendInBackground(buffer.WrittenMemory.ToArray());
     }
 
-    /// <summary>The consumer took <paramref name="count"/> bytes: grant them back once half the window is used.</summary>
+    /// <summary>The consumer took <paramref name="count"/> bytes: grant them back once an eighth of the window is used, so a fast sender never waits for WINDOW_ADJUST.</summary>
     internal void OnConsumed(long count)
     {
         long pending = Interlocked.Add(ref _unacknowledged, count);
