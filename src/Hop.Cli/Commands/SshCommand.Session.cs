@@ -51,17 +51,29 @@ internal static partial class SshCommand
         foreach (var (name, value) in EnvironmentToSend(c)) await session.SetEnvAsync(name, value).ConfigureAwait(false);
         string command = string.Join(' ', a.Command);
         using var x11 = await SessionSetup.RequestX11Async(session, c, log).ConfigureAwait(false);
-        bool wantTty = SessionSetup.WantTty(a, c, command.Length > 0, log);
-        using var terminal = wantTty ? await InteractiveTerminal.StartAsync(session, client.Transport, log, c.EscapeChar).ConfigureAwait(false) : null;
+        bool wantTty = SessionSetup.WantTty(a, c, command.Length > 0, log, out bool ttyRequired);
+        using var terminal = wantTty ? InteractiveTerminal.Start(session, client.Transport, log, c.EscapeChar) : null;
         if (terminal is not null)
         {
             terminal.CommandLineEnabled = c.EnableEscapeCommandline;
             terminal.CommandLine = line => SshForwardingCommandLine.RunAsync(forwarding, line);
+            // A PTY asked for with -t/-tt is needed before the command may run: refused, ssh gives up.
+            if (ttyRequired && !await terminal.PtyGranted.ConfigureAwait(false))
+            {
+                log.Write(0, $"PTY allocation request failed on channel {session.LocalChannelId}");
+                return 255;
+            }
         }
-        if (a.Subsystem) await session.SubsystemAsync(command).ConfigureAwait(false);
-        else if (command.Length > 0) await session.ExecAsync(command).ConfigureAwait(false);
-        else await session.ShellAsync().ConfigureAwait(false);
+        // Otherwise the shell or command follows the pty-req at once, as ssh sends them, not a round trip later.
         log.Write(1, command.Length > 0 ? $"Sending command: {command}" : "Requesting shell.");
+        var started = a.Subsystem ? session.SubsystemAsync(command)
+            : command.Length > 0 ? session.ExecAsync(command)
+            : session.ShellAsync();
+        if (terminal is not null && !await terminal.PtyGranted.ConfigureAwait(false))
+        {
+            log.Write(0, $"PTY allocation request failed on channel {session.LocalChannelId}");
+        }
+        await started.ConfigureAwait(false);
 
         if (a.StdinNull) await session.SendEofAsync().ConfigureAwait(false);
         else StartStdinPump(session, terminal);

@@ -79,18 +79,24 @@ internal sealed class InteractiveTerminal : IDisposable
         _ = SendWindowSizeAsync();
     }
 
-    /// <summary>Sends pty-req (TERM, size, modes) and puts the local terminal in raw mode.</summary>
-    public static async Task<InteractiveTerminal> StartAsync(SessionChannel session, SshTransport? transport, DiagnosticLog log, int escapeChar = '~')
+    /// <summary>
+    /// Sends pty-req (TERM, size, modes) and puts the local terminal in raw mode, without waiting
+    /// for the server's answer (<see cref="PtyGranted"/>): as ssh does, the shell or command request
+    /// can follow at once, and no output of it meets a terminal not yet raw.
+    /// </summary>
+    public static InteractiveTerminal Start(SessionChannel session, SshTransport? transport, DiagnosticLog log, int escapeChar = '~')
     {
         string term = Environment.GetEnvironmentVariable("TERM") ?? "vt100";
         var size = RawTerminal.WindowSize(1) ?? RawTerminal.WindowSize(0) ?? (80, 24, 0, 0);
         var current = RawTerminal.GetAttributes(0);
         log.Write(2, $"pty-req: {term} {size.Cols}x{size.Rows}");
-        bool ok = await session.RequestPtyAsync(term, size.Cols, size.Rows, size.Width, size.Height, TerminalModeEncoder.From(current)).ConfigureAwait(false);
-        if (!ok) log.Write(0, $"PTY allocation request failed on channel {session.LocalChannelId}");
+        var granted = session.RequestPtyAsync(term, size.Cols, size.Rows, size.Width, size.Height, TerminalModeEncoder.From(current));
         var saved = RawTerminal.EnterRaw(0);
-        return new InteractiveTerminal(session, transport, log, saved, escapeChar);
+        return new InteractiveTerminal(session, transport, log, saved, escapeChar) { PtyGranted = granted };
     }
+
+    /// <summary>The server's answer to pty-req: false when it refused (ssh then says "PTY allocation request failed").</summary>
+    public Task<bool> PtyGranted { get; private init; } = Task.FromResult(true);
 
     /// <summary>Our stdin as raw bytes from fd 0 (never Console's line reader), or Console's stream when stdin is not a terminal.</summary>
     public static Stream OpenInput() => RawTerminal.OpenTerminalStream(0) ?? Console.OpenStandardInput();

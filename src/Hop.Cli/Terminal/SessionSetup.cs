@@ -12,8 +12,10 @@ internal static class SessionSetup
     /// Whether to ask for a PTY: -T never; -tt (RequestTTY force) always; -t (RequestTTY yes) when
     /// stdin is a terminal; otherwise (auto) when there is no command and stdin is a terminal.
     /// Says "Pseudo-terminal will not be allocated because stdin is not a terminal." as ssh does.
+    /// <paramref name="required"/>: asked for with -t/-tt or RequestTTY yes/force, so that the
+    /// server refusing it is fatal, as in ssh (client_status_confirm).
     /// </summary>
-    public static bool WantTty(SshArguments a, ResolvedConfig c, bool hasCommand, DiagnosticLog log)
+    public static bool WantTty(SshArguments a, ResolvedConfig c, bool hasCommand, DiagnosticLog log, out bool required)
     {
         var mode = a.DisableTty ? RequestTty.No
             : a.ForceTty >= 2 ? RequestTty.Force
@@ -30,6 +32,7 @@ internal static class SessionSetup
             log.Write(0, "Pseudo-terminal will not be allocated because stdin is not a terminal.");
             want = false;
         }
+        required = want && mode is RequestTty.Force or RequestTty.Yes;
         return want;
     }
 
