@@ -35,8 +35,9 @@ public sealed class SshdServer : IAsyncDisposable
     /// Starts sshd. <paramref name="extraConfig"/> lines (KexAlgorithms, Ciphers, MACs, ...) come
     /// before the defaults, so they win (sshd takes the first value). <paramref name="hostKeys"/>
     /// names the host key types to serve (default: all of <see cref="TestKeys.HostKeyTypes"/>).
+    /// Without <paramref name="sftpSubsystem"/> the server refuses the "sftp" subsystem.
     /// </summary>
-    public static async Task<SshdServer> StartAsync(IEnumerable<string>? extraConfig = null, IEnumerable<string>? hostKeys = null, string? user = null)
+    public static async Task<SshdServer> StartAsync(IEnumerable<string>? extraConfig = null, IEnumerable<string>? hostKeys = null, string? user = null, bool sftpSubsystem = true)
     {
         await TestUser.EnsureAsync();
         user ??= TestUser.Name;
@@ -66,6 +67,7 @@ public sealed class SshdServer : IAsyncDisposable
         cfg.Add($"Port {port}");
         cfg.Add("ListenAddress 127.0.0.1");
         foreach (var t in types) cfg.Add($"HostKey {Path.Combine(keys, "host_" + t)}");
+        if (sftpSubsystem) cfg.Add("Subsystem sftp internal-sftp");
         cfg.AddRange(
         [
             $"PidFile {Path.Combine(dir, "sshd.pid")}",
@@ -74,7 +76,6 @@ public sealed class SshdServer : IAsyncDisposable
             $"AuthorizedKeysFile {Path.Combine(dir, "authorized_keys")}",
             "PermitRootLogin yes",
             "PasswordAuthentication yes",
-            "Subsystem sftp internal-sftp",
             "X11Forwarding yes",
             "XAuthLocation /usr/bin/xauth",
             "AllowTcpForwarding yes",

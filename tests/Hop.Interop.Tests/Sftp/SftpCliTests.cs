@@ -33,6 +33,28 @@ public class SftpCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AServerWithoutSftpIsReportedAsOpenSshReportsIt()
+    {
+        // The INIT goes out right behind the subsystem request: the refusal still ends it cleanly.
+        await using var plain = await SshdServer.StartAsync(sftpSubsystem: false);
+        var results = new Dictionary<string, ProcessResult>();
+        foreach (var tool in new[] { "hop", "openssh" })
+        {
+            string file = Path.Combine(_local, "batch-" + tool);
+            await File.WriteAllTextAsync(file, "pwd\n");
+            var args = await SftpHarness.OptionsAsync(plain);
+            args.AddRange(["-b", file, SftpHarness.Destination(plain)]);
+            results[tool] = tool == "hop" ? await SftpHarness.HopAsync("sftp", args, _local) : await SftpHarness.OpenSshAsync("sftp", args, _local);
+        }
+        foreach (var r in results.Values)
+        {
+            Assert.True(r.ExitCode == 255, r.ToString());
+            Assert.Contains("subsystem request failed on channel 0", r.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("Remote working directory", r.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task ErrorsAndEchoMatchOpenSshLineForLine()
     {
         string batch = string.Join('\n',
