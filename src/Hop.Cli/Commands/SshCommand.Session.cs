@@ -50,7 +50,7 @@ internal static partial class SshCommand
         }
         foreach (var (name, value) in EnvironmentToSend(c)) await session.SetEnvAsync(name, value).ConfigureAwait(false);
         string command = string.Join(' ', a.Command);
-        using var x11 = await SessionSetup.RequestX11Async(session, c, log).ConfigureAwait(false);
+        using var x11 = await SessionSetup.StartX11Async(session, c, log).ConfigureAwait(false);
         bool wantTty = SessionSetup.WantTty(a, c, command.Length > 0, log, out bool ttyRequired);
         using var terminal = wantTty ? InteractiveTerminal.Start(session, client.Transport, log, c.EscapeChar) : null;
         if (terminal is not null)
@@ -64,11 +64,13 @@ internal static partial class SshCommand
                 return 255;
             }
         }
-        // Otherwise the shell or command follows the pty-req at once, as ssh sends them, not a round trip later.
+        // Otherwise the shell or command follows x11-req and pty-req at once, as ssh sends them, not
+        // a round trip after each; their answers come in the same order.
         log.Write(1, command.Length > 0 ? $"Sending command: {command}" : "Requesting shell.");
         var started = a.Subsystem ? session.SubsystemAsync(command)
             : command.Length > 0 ? session.ExecAsync(command)
             : session.ShellAsync();
+        if (x11 is not null) await x11.Granted.ConfigureAwait(false);
         if (terminal is not null && !await terminal.PtyGranted.ConfigureAwait(false))
         {
             log.Write(0, $"PTY allocation request failed on channel {session.LocalChannelId}");

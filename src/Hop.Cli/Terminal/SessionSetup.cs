@@ -36,11 +36,15 @@ internal static class SessionSetup
         return want;
     }
 
-    /// <summary>-X/-Y (ForwardX11, ForwardX11Trusted, ForwardX11Timeout, XAuthLocation): sends x11-req; null (after one line) when X11 cannot be forwarded.</summary>
-    public static async Task<X11Forwarding?> RequestX11Async(SessionChannel session, ResolvedConfig c, DiagnosticLog log)
+    /// <summary>
+    /// -X/-Y (ForwardX11, ForwardX11Trusted, ForwardX11Timeout, XAuthLocation): sends x11-req
+    /// without waiting for the answer (<see cref="X11Forwarding.Granted"/>); null (after one line)
+    /// when X11 cannot be forwarded.
+    /// </summary>
+    public static async Task<X11Forwarding?> StartX11Async(SessionChannel session, ResolvedConfig c, DiagnosticLog log)
     {
         if (!c.ForwardX11) return null;
-        return await X11Forwarding.RequestAsync(session, new X11ForwardingOptions
+        return await X11Forwarding.StartAsync(session, new X11ForwardingOptions
         {
             Display = Environment.GetEnvironmentVariable("DISPLAY"),
             Trusted = c.ForwardX11Trusted,

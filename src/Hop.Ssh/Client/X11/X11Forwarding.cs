@@ -62,6 +62,18 @@ public sealed class X11Forwarding : IDisposable
     /// </summary>
     public static async Task<X11Forwarding?> RequestAsync(SessionChannel session, X11ForwardingOptions options, CancellationToken cancellationToken = default)
     {
+        var forwarding = await StartAsync(session, options, cancellationToken).ConfigureAwait(false);
+        if (forwarding is null) return null;
+        return await forwarding.Granted.ConfigureAwait(false) ? forwarding : null;
+    }
+
+    /// <summary>
+    /// As <see cref="RequestAsync"/>, without waiting for the server's answer (<see cref="Granted"/>):
+    /// the session's other requests can follow x11-req at once, as ssh sends them. A refusal
+    /// withdraws the forwarding and says so through the log, when the answer comes.
+    /// </summary>
+    public static async Task<X11Forwarding?> StartAsync(SessionChannel session, X11ForwardingOptions options, CancellationToken cancellationToken = default)
+    {
         var log = options.Log;
         if (string.IsNullOrEmpty(options.Display))
         {
@@ -82,28 +94,49 @@ public sealed class X11Forwarding : IDisposable
         if (cookie is null) return null;
         DateTime? refuseAfter = !options.Trusted && options.Timeout > TimeSpan.Zero ? DateTime.UtcNow + options.Timeout : null;
         var forwarding = new X11Forwarding(display, cookie.Value.Protocol, cookie.Value.Cookie, refuseAfter, log);
-        var connection = session.Connection;
-        connection.SetChannelOpenHandler(ChannelTypes.X11, forwarding.OnOpenAsync);
+        session.Connection.SetChannelOpenHandler(ChannelTypes.X11, forwarding.OnOpenAsync);
         log?.Invoke(1, $"Requesting X11 forwarding with authentication spoofing.");
-        bool ok;
+        Task<bool> reply;
         try
         {
-            ok = await session.RequestX11Async(false, forwarding._protocol, Convert.ToHexStringLower(forwarding._fakeCookie), display.Screen, cancellationToken).ConfigureAwait(false);
+            reply = session.RequestX11Async(false, forwarding._protocol, Convert.ToHexStringLower(forwarding._fakeCookie), display.Screen, cancellationToken);
         }
         catch
         {
-            connection.SetChannelOpenHandler(ChannelTypes.X11, null);
-            forwarding.Dispose();
+            forwarding.Withdraw(session);
+            throw;
+        }
+        forwarding.Granted = forwarding.ConfirmAsync(session, reply);
+        return forwarding;
+    }
+
+    /// <summary>The server's answer to x11-req; false when it refused (the forwarding is then withdrawn).</summary>
+    public Task<bool> Granted { get; private set; } = Task.FromResult(true);
+
+    private async Task<bool> ConfirmAsync(SessionChannel session, Task<bool> reply)
+    {
+        bool ok;
+        try
+        {
+            ok = await reply.ConfigureAwait(false);
+        }
+        catch
+        {
+            Withdraw(session);
             throw;
         }
         if (!ok)
         {
-            connection.SetChannelOpenHandler(ChannelTypes.X11, null);
-            forwarding.Dispose();
-            log?.Invoke(0, $"X11 forwarding request failed on channel {session.LocalChannelId}");
-            return null;
+            Withdraw(session);
+            _log?.Invoke(0, $"X11 forwarding request failed on channel {session.LocalChannelId}");
         }
-        return forwarding;
+        return ok;
+    }
+
+    private void Withdraw(SessionChannel session)
+    {
+        session.Connection.SetChannelOpenHandler(ChannelTypes.X11, null);
+        Dispose();
     }
 
     private static async Task<(string Protocol, byte[] Cookie)?> GetCookieAsync(X11Display display, X11ForwardingOptions options, CancellationToken ct)
