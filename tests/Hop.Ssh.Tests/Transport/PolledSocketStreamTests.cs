@@ -152,6 +152,17 @@ public sealed class PolledSocketStreamTests : IDisposable
         Assert.Equal("tail", System.Text.Encoding.ASCII.GetString(buffer, 0, 4));
     }
 
+    /// <summary>TCP_QUICKACK in Linux's netinet/tcp.h.</summary>
+    private const int QuickAck = 12;
+
+    /// <summary>The socket's TCP_QUICKACK: 1 while the kernel acknowledges at once, 0 in its request/response mode.</summary>
+    private static int QuickAckMode(Socket socket)
+    {
+        var value = new byte[4];
+        socket.GetRawSocketOption((int)SocketOptionLevel.Tcp, QuickAck, value);
+        return BitConverter.ToInt32(value);
+    }
+
     [Fact]
     public async Task ABulkReadAfterASendPutsTheSocketBackToPromptAcksAndASmallReadDoesNot()
     {
@@ -159,13 +170,7 @@ public sealed class PolledSocketStreamTests : IDisposable
         var (stream, peer) = await ConnectPairAsync();
         using var _ = peer;
         await using var __ = stream;
-        const int QuickAck = 12;
-        int PromptAcks()
-        {
-            var value = new byte[4];
-            stream.Socket.GetRawSocketOption((int)SocketOptionLevel.Tcp, QuickAck, value);
-            return BitConverter.ToInt32(value);
-        }
+        int PromptAcks() => QuickAckMode(stream.Socket);
         // Flushes any ACK held back (so no delayed-ACK timer can end the mode on its own), then
         // enters the kernel's request/response mode, as a reply sent soon after data does.
         void HoldBackAcks()
@@ -210,13 +215,7 @@ public sealed class PolledSocketStreamTests : IDisposable
         var (stream, peer) = await ConnectPairAsync();
         using var _ = peer;
         await using var __ = stream;
-        const int QuickAck = 12;
-        int PromptAcks()
-        {
-            var value = new byte[4];
-            stream.Socket.GetRawSocketOption((int)SocketOptionLevel.Tcp, QuickAck, value);
-            return BitConverter.ToInt32(value);
-        }
+        int PromptAcks() => QuickAckMode(stream.Socket);
         var buffer = new byte[4096];
 
         // A request, then a message that is not its answer: the socket holds its ACK back...
