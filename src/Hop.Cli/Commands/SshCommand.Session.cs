@@ -58,11 +58,7 @@ internal static partial class SshCommand
             terminal.CommandLineEnabled = c.EnableEscapeCommandline;
             terminal.CommandLine = line => SshForwardingCommandLine.RunAsync(forwarding, line);
             // A PTY asked for with -t/-tt is needed before the command may run: refused, ssh gives up.
-            if (ttyRequired && !await terminal.PtyGranted.ConfigureAwait(false))
-            {
-                log.Write(0, $"PTY allocation request failed on channel {session.LocalChannelId}");
-                return 255;
-            }
+            if (ttyRequired && !await terminal.PtyGranted.ConfigureAwait(false)) return 255;
         }
         // Otherwise the shell or command follows x11-req and pty-req at once, as ssh sends them, not
         // a round trip after each; their answers come in the same order.
@@ -71,10 +67,7 @@ internal static partial class SshCommand
             : command.Length > 0 ? session.ExecAsync(command)
             : session.ShellAsync();
         if (x11 is not null) await x11.Granted.ConfigureAwait(false);
-        if (terminal is not null && !await terminal.PtyGranted.ConfigureAwait(false))
-        {
-            log.Write(0, $"PTY allocation request failed on channel {session.LocalChannelId}");
-        }
+        if (terminal is not null) await terminal.PtyGranted.ConfigureAwait(false);
         await started.ConfigureAwait(false);
 
         if (a.StdinNull) await session.SendEofAsync().ConfigureAwait(false);

@@ -92,11 +92,18 @@ internal sealed class InteractiveTerminal : IDisposable
         log.Write(2, $"pty-req: {term} {size.Cols}x{size.Rows}");
         var granted = session.RequestPtyAsync(term, size.Cols, size.Rows, size.Width, size.Height, TerminalModeEncoder.From(current));
         var saved = RawTerminal.EnterRaw(0);
-        return new InteractiveTerminal(session, transport, log, saved, escapeChar) { PtyGranted = granted };
+        return new InteractiveTerminal(session, transport, log, saved, escapeChar) { PtyGranted = ConfirmPtyAsync(granted, session, log) };
     }
 
-    /// <summary>The server's answer to pty-req: false when it refused (ssh then says "PTY allocation request failed").</summary>
+    /// <summary>The server's answer to pty-req: false when it refused, said once as ssh says it.</summary>
     public Task<bool> PtyGranted { get; private init; } = Task.FromResult(true);
+
+    private static async Task<bool> ConfirmPtyAsync(Task<bool> reply, SessionChannel session, DiagnosticLog log)
+    {
+        bool ok = await reply.ConfigureAwait(false);
+        if (!ok) log.Write(0, $"PTY allocation request failed on channel {session.LocalChannelId}");
+        return ok;
+    }
 
     /// <summary>Our stdin as raw bytes from fd 0 (never Console's line reader), or Console's stream when stdin is not a terminal.</summary>
     public static Stream OpenInput() => RawTerminal.OpenTerminalStream(0) ?? Console.OpenStandardInput();
