@@ -20,13 +20,20 @@ internal static class AtomicFile
             device.Write(Encoding.UTF8.GetBytes(text));
             return;
         }
-        byte[] old = File.Exists(path) ? File.ReadAllBytes(path) : [];
-        var bytes = new List<byte>(old.Length + text.Length + 1);
-        bytes.AddRange(old);
-        if (old.Length > 0 && old[^1] != (byte)'\n') bytes.Add((byte)'\n');
-        bytes.AddRange(Encoding.UTF8.GetBytes(text));
-        Write(path, [.. bytes], oldCopy: null);
+        // Read, add, rename over: two appends at once in this process (`hop run` learning the keys
+        // of many hosts) would each keep only their own line, so they take turns.
+        lock (AppendGate)
+        {
+            byte[] old = File.Exists(path) ? File.ReadAllBytes(path) : [];
+            var bytes = new List<byte>(old.Length + text.Length + 1);
+            bytes.AddRange(old);
+            if (old.Length > 0 && old[^1] != (byte)'\n') bytes.Add((byte)'\n');
+            bytes.AddRange(Encoding.UTF8.GetBytes(text));
+            Write(path, [.. bytes], oldCopy: null);
+        }
     }
+
+    private static readonly Lock AppendGate = new();
 
     /// <summary>Replaces a file's content; with <paramref name="oldCopy"/> the previous content is kept there first.</summary>
     public static void Write(string path, byte[] content, string? oldCopy)

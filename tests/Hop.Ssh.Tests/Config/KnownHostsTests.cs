@@ -177,6 +177,25 @@ public class KnownHostsTests : ConfigTestBase
     }
 
     [Fact]
+    public void Adds_from_many_threads_at_once_all_land()
+    {
+        // `hop run` learns the keys of many hosts at once (accept-new) in one process: each
+        // append reads the file and renames a new one over it, so two at once must not lose a line.
+        string f = Path.Combine(Dir, "concurrent", "known_hosts");
+        const int Threads = 8, Each = 16;
+        using var start = new Barrier(Threads);
+        var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            start.SignalAndWait();
+            for (int i = 0; i < Each; i++) KnownHosts.Add(f, $"host{t * Each + i}", 22, Ed1, hash: false);
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        var hosts = File.ReadAllLines(f).Select(l => l.Split(' ')[0]).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(Enumerable.Range(0, Threads * Each).Select(i => $"host{i}").Order(StringComparer.Ordinal), hosts);
+    }
+
+    [Fact]
     public void UpdateHostKeys_replaces_the_hosts_keys_and_keeps_the_rest()
     {
         string f = Write("kh", $"# keep\nhost {L(Ed1)}\nhost,10.9.9.9 {L(Ec384)}\nother {L(Ed1)}\n@revoked host {L(Ed2)}\n{HashedHostName.Hash("host")} {L(Ec)}\n");
