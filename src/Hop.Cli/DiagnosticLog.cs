@@ -7,6 +7,7 @@ namespace Hop.Cli;
 internal sealed class DiagnosticLog : IDisposable
 {
     private readonly TextWriter _writer;
+    private readonly TextWriter _messages;
     private readonly bool _ownsWriter;
     private readonly object _gate = new();
 
@@ -23,6 +24,16 @@ internal sealed class DiagnosticLog : IDisposable
         {
             _writer = Console.Error;
         }
+        _messages = Console.Error;
+    }
+
+    /// <summary>A log that writes everything, messages too, to <paramref name="writer"/> (one host's stderr in `hop run`).</summary>
+    public DiagnosticLog(int verbosity, bool quiet, TextWriter writer)
+    {
+        Verbosity = verbosity;
+        Quiet = quiet;
+        _writer = writer;
+        _messages = writer;
     }
 
     public int Verbosity { get; private set; }
@@ -48,6 +59,15 @@ internal sealed class DiagnosticLog : IDisposable
         if (level == 0 ? Quiet : level > Verbosity) return;
         string prefix = level switch { 0 => "", 1 => "debug1: ", 2 => "debug2: ", _ => "debug3: " };
         lock (_gate) _writer.WriteLine(prefix + message);
+    }
+
+    /// <summary>
+    /// A line ssh writes to stderr whatever the log level and -E (host key warnings, a key file it
+    /// cannot load, a banner): stderr, or the one host's stderr of `hop run`.
+    /// </summary>
+    public void Say(string message)
+    {
+        lock (_gate) _messages.WriteLine(message);
     }
 
     /// <summary>Raises or lowers the level by <paramref name="delta"/> (~V / ~v); returns the new level, -1 for quiet.</summary>

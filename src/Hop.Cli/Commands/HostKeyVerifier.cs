@@ -70,14 +70,14 @@ internal sealed partial class HostKeyVerifier
                 PrintRevoked(key, shown);
                 if (_config.StrictHostKeyChecking is not StrictHostKeyChecking.No)
                 {
-                    Console.Error.WriteLine($"{KeyFingerprint.TypeLabel(key.KeyType)} host key for {shown} was revoked and you have requested strict checking.");
+                    _log.Say($"{KeyFingerprint.TypeLabel(key.KeyType)} host key for {shown} was revoked and you have requested strict checking.");
                     return false;
                 }
                 return ContinueUnsafe();
             case KnownHostStatus.Changed:
                 PrintChanged(key, shown, result);
                 if (_config.StrictHostKeyChecking is StrictHostKeyChecking.No) return ContinueUnsafe();
-                Console.Error.WriteLine($"Host key for {shown} has changed and you have requested strict checking.");
+                _log.Say($"Host key for {shown} has changed and you have requested strict checking.");
                 return false;
         }
         // Unknown host.
@@ -88,12 +88,12 @@ internal sealed partial class HostKeyVerifier
                 Learn(host, key);
                 return true;
             case StrictHostKeyChecking.Yes:
-                Console.Error.WriteLine($"No {KeyFingerprint.TypeLabel(key.KeyType)} host key is known for {shown} and you have requested strict checking.");
+                _log.Say($"No {KeyFingerprint.TypeLabel(key.KeyType)} host key is known for {shown} and you have requested strict checking.");
                 return false;
         }
         if (_prompter is null)
         {
-            Console.Error.WriteLine($"No {KeyFingerprint.TypeLabel(key.KeyType)} host key is known for {shown} and you have requested strict checking.");
+            _log.Say($"No {KeyFingerprint.TypeLabel(key.KeyType)} host key is known for {shown} and you have requested strict checking.");
             return false;
         }
         string fp = key.Fingerprint();
@@ -139,7 +139,7 @@ internal sealed partial class HostKeyVerifier
                 PrintRevoked(certificate, shown);
                 return false;
             case HostCertificateStatus.Invalid:
-                Console.Error.WriteLine(result.Reason);
+                _log.Say(result.Reason ?? "invalid host certificate");
                 break;
         }
         _log.Write(1, "No matching CA found. Retry with plain key");
@@ -163,7 +163,7 @@ internal sealed partial class HostKeyVerifier
     private bool ContinueUnsafe()
     {
         var disabled = _config.DisableForChangedHostKey(out bool cancelled);
-        foreach (var message in disabled) Console.Error.WriteLine(message);
+        foreach (var message in disabled) _log.Say(message);
         DisabledByChangedKey = true;
         if (cancelled && _config.ExitOnForwardFailure)
             throw new SshConnectionException("Error: forwarding disabled due to host key check failure");
@@ -182,39 +182,39 @@ internal sealed partial class HostKeyVerifier
             string? ip = CheckHostIPActive ? RemoteAddress!.ToString() : null;
             KnownHosts.Add(file, host, KnownHostsPort, key, _config.HashKnownHosts, ip);
             string shown = (KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}") + (ip is null ? "" : "," + AddressShown);
-            Console.Error.WriteLine($"Warning: Permanently added '{shown}' ({KeyFingerprint.TypeLabel(key.KeyType)}) to the list of known hosts.");
+            _log.Say($"Warning: Permanently added '{shown}' ({KeyFingerprint.TypeLabel(key.KeyType)}) to the list of known hosts.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshException)
         {
-            Console.Error.WriteLine($"Failed to add the host to the list of known hosts ({file}): {e.Message}");
+            _log.Say($"Failed to add the host to the list of known hosts ({file}): {e.Message}");
         }
     }
 
-    private static void PrintRevoked(Hop.Ssh.Keys.SshPublicKey key, string shown)
+    private void PrintRevoked(Hop.Ssh.Keys.SshPublicKey key, string shown)
     {
-        Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-        Console.Error.WriteLine("@       WARNING: REVOKED HOST KEY DETECTED!               @");
-        Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-        Console.Error.WriteLine($"The {KeyFingerprint.TypeLabel(key.KeyType)} host key for {shown} is marked as revoked.");
-        Console.Error.WriteLine("This could mean that a stolen key is being used to");
-        Console.Error.WriteLine("impersonate this host.");
+        _log.Say("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+        _log.Say("@       WARNING: REVOKED HOST KEY DETECTED!               @");
+        _log.Say("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+        _log.Say($"The {KeyFingerprint.TypeLabel(key.KeyType)} host key for {shown} is marked as revoked.");
+        _log.Say("This could mean that a stolen key is being used to");
+        _log.Say("impersonate this host.");
     }
 
-    private static void PrintChanged(Hop.Ssh.Keys.SshPublicKey key, string shown, KnownHostsResult result)
+    private void PrintChanged(Hop.Ssh.Keys.SshPublicKey key, string shown, KnownHostsResult result)
     {
-        Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-        Console.Error.WriteLine("@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @");
-        Console.Error.WriteLine("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-        Console.Error.WriteLine("IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!");
-        Console.Error.WriteLine("Someone could be eavesdropping on you right now (man-in-the-middle attack)!");
-        Console.Error.WriteLine("It is also possible that a host key has just been changed.");
-        Console.Error.WriteLine($"The fingerprint for the {KeyFingerprint.TypeLabel(key.KeyType)} key sent by the remote host is");
-        Console.Error.WriteLine($"{key.Fingerprint()}.");
-        Console.Error.WriteLine("Please contact your system administrator.");
+        _log.Say("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+        _log.Say("@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @");
+        _log.Say("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+        _log.Say("IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!");
+        _log.Say("Someone could be eavesdropping on you right now (man-in-the-middle attack)!");
+        _log.Say("It is also possible that a host key has just been changed.");
+        _log.Say($"The fingerprint for the {KeyFingerprint.TypeLabel(key.KeyType)} key sent by the remote host is");
+        _log.Say($"{key.Fingerprint()}.");
+        _log.Say("Please contact your system administrator.");
         var old = result.Entry!;
-        Console.Error.WriteLine($"Add correct host key in {old.File} to get rid of this message.");
-        Console.Error.WriteLine($"Offending {KeyFingerprint.TypeLabel(old.KeyType)} key in {old.File}:{old.Line}");
-        Console.Error.WriteLine("  remove with:");
-        Console.Error.WriteLine($"  hop keygen -f \"{old.File}\" -R \"{shown}\"");
+        _log.Say($"Add correct host key in {old.File} to get rid of this message.");
+        _log.Say($"Offending {KeyFingerprint.TypeLabel(old.KeyType)} key in {old.File}:{old.Line}");
+        _log.Say("  remove with:");
+        _log.Say($"  hop keygen -f \"{old.File}\" -R \"{shown}\"");
     }
 }

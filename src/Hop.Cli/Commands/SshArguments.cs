@@ -31,6 +31,12 @@ internal sealed class SshArguments
     public bool DisableTty { get; private set; }
     public string? StdioForward { get; private set; }
 
+    /// <summary>
+    /// Set by `hop run`, whose many connections share one terminal: authentication asks only this
+    /// (the password given once with -A, or nothing), and an unknown host key is never asked about.
+    /// </summary>
+    public Hop.Ssh.Auth.IAuthPrompter? UnattendedPrompter { get; set; }
+
     /// <summary>What ssh says and exits 255 for at once: a -c or -m list it does not know ("Unknown cipher type '...'").</summary>
     public string? FlagError { get; private set; }
 

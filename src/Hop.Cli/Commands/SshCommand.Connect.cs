@@ -19,6 +19,15 @@ internal static partial class SshCommand
         return ResolveConfig(a, host, user, port);
     }
 
+    /// <summary>Who answers authentication prompts and who confirms an unknown host key: the terminal, nobody under BatchMode, or `hop run`'s prompter and nobody.</summary>
+    internal static (IAuthPrompter? Auth, IAuthPrompter? HostKey) PromptersFor(SshArguments a, ResolvedConfig c)
+    {
+        if (c.BatchMode) return (null, null);
+        if (a.UnattendedPrompter is { } unattended) return (unattended, null);
+        var terminal = new Prompter(a.Quiet);
+        return (terminal, terminal);
+    }
+
     /// <summary>Connects and authenticates to <paramref name="c"/>'s host as `hop ssh` would; the agent is used only while authenticating.</summary>
     internal static Task<SshClient> ConnectAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log, CancellationToken cancellationToken = default)
         => ConnectAsync(a, c, log, static _ => null, cancellationToken);
@@ -27,12 +36,12 @@ internal static partial class SshCommand
     internal static async Task<SshClient> ConnectAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log,
         Func<HostKeyVerifier, HostKeyUpdater?> updaterFor, CancellationToken cancellationToken = default)
     {
-        IAuthPrompter? prompter = c.BatchMode ? null : new Prompter(a.Quiet);
+        var (prompter, hostKeyPrompter) = PromptersFor(a, c);
         await using var agent = SshAgentUse.For(c, log);
         var files = await LoadIdentitiesAsync(c, prompter, log, agent.AddKeysHook(c)).ConfigureAwait(false);
         var identities = c.PubkeyAuthentication ? await agent.CombineAsync(files, c.IdentitiesOnly).ConfigureAwait(false) : files;
         identities = SshCertificates.Attach(identities, c, log);
-        var verifier = new HostKeyVerifier(c, prompter, log);
+        var verifier = new HostKeyVerifier(c, hostKeyPrompter, log);
         var settings = SshClientSettingsFor.Build(c, identities, prompter, verifier, agent, ProxyStream(a, c, log), log, updaterFor(verifier));
         try
         {

@@ -161,7 +161,7 @@ internal static partial class SshCommand
     private static T Wait<T>(Task<T> pending) => pending.GetAwaiter().GetResult();
 
     /// <summary>SetEnv values, then environment variables matching SendEnv patterns.</summary>
-    private static IEnumerable<(string, string)> EnvironmentToSend(ResolvedConfig c)
+    internal static IEnumerable<(string, string)> EnvironmentToSend(ResolvedConfig c)
     {
         foreach (var kv in c.SetEnv)
         {
@@ -203,8 +203,8 @@ internal static partial class SshCommand
             catch (SshKeyFormatException e)
             {
                 // OpenSSH warns about an unusable key file and goes on with the others.
-                Console.Error.WriteLine(e.Message);
-                Console.Error.WriteLine($"Load key \"{path}\": {(e.Message.Contains("UNPROTECTED", StringComparison.Ordinal) ? "bad permissions" : "invalid format")}");
+                log.Say(e.Message);
+                log.Say($"Load key \"{path}\": {(e.Message.Contains("UNPROTECTED", StringComparison.Ordinal) ? "bad permissions" : "invalid format")}");
             }
         }
         return list;

@@ -76,11 +76,11 @@ internal static partial class SshCommand
             Algorithms = HopAlgorithms.Defaults,
         });
         log.Write(1, $"Connecting to jump host {c.HostName} port {c.Port.ToString(CultureInfo.InvariantCulture)} as {c.User}");
-        IAuthPrompter? prompter = c.BatchMode ? null : new Prompter(a.Quiet);
+        var (prompter, hostKeyPrompter) = PromptersFor(a, c);
         await using var agent = SshAgentUse.For(c, log);
         var files = await LoadIdentitiesAsync(c, prompter, log, null).ConfigureAwait(false);
         var identities = c.PubkeyAuthentication ? await agent.CombineAsync(files, c.IdentitiesOnly).ConfigureAwait(false) : files;
-        var verifier = new HostKeyVerifier(c, prompter, log);
+        var verifier = new HostKeyVerifier(c, hostKeyPrompter, log);
         var settings = SshClientSettingsFor.Build(c, identities, prompter, verifier, agent, ProxyStream(a, c, log, depth), log);
         return await SshClient.ConnectAsync(settings, ct).ConfigureAwait(false);
     }
