@@ -14,6 +14,7 @@ internal static class CommandTable
         ("copy-id", "install a public key in a host's authorized_keys (ssh-copy-id)", CopyIdCommand.RunAsync),
         ("sftp", "interactive or batch file transfer over SFTP (OpenSSH sftp)", SftpCommand.RunAsync),
         ("scp", "copy files to and from a host over SFTP (OpenSSH scp)", ScpCommand.RunAsync),
+        ("run", "run a command on many hosts at once (parallel-ssh)", RunCommand.RunAsync),
     ];
 
     public static async Task<int> RunAsync(string[] args)

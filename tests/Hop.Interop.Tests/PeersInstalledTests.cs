@@ -14,5 +14,6 @@ public class PeersInstalledTests
     [InlineData("/usr/bin/Xvfb")]
     [InlineData("/usr/bin/xauth")]
     [InlineData("/usr/bin/strace")]
+    [InlineData("/usr/bin/parallel-ssh")]
     public void PeerIsInstalled(string path) => Assert.True(File.Exists(path), $"{path} is missing: ./test.sh installs it with apt-get");
 }
