@@ -63,7 +63,7 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--ciphers", default="", help="comma-separated subset of the bulk ciphers")
-    p.add_argument("--only", default="", help="comma-separated row groups to run: connect, keys, bulk, forward, keystroke, agent, sftp")
+    p.add_argument("--only", default="", help="comma-separated row groups to run: connect, fleet, keys, bulk, forward, keystroke, agent, sftp")
     return p.parse_args()
 
 
@@ -318,6 +318,34 @@ def main():
         return float(m.group(1))
     run_row(f"channel+exec `true` on one open connection (x{many_count})", "ms", "lower",
             ["hoplib", "sshnet"], make_many, per_command, group="connect", capture=True)
+
+    # Many hosts at once: `hop run` (one process) vs parallel-ssh (pssh, an OpenSSH ssh per host), the
+    # same sshd reached as N hosts, all N at once (-p N).
+    if wanted("fleet"):
+        fleet = 5 if quick else 50
+        hosts_file = os.path.join(a.work, "fleet-hosts")
+        with open(hosts_file, "w") as f:
+            f.write("".join(f"{r.host}:{a.port}\n" for _ in range(fleet)))
+        fleet_opts = ["-h", hosts_file, "-p", str(fleet), "-l", a.user, "-x", "-F /dev/null"]
+        for opt in ("IdentityFile=" + a.key, "UserKnownHostsFile=" + a.known_hosts, "GlobalKnownHostsFile=/dev/null",
+                    "StrictHostKeyChecking=yes", "BatchMode=yes", "IdentitiesOnly=yes", "KexAlgorithms=" + kex0,
+                    "Ciphers=aes128-gcm@openssh.com"):
+            fleet_opts += ["-O", opt]
+
+        def make_fleet(c):
+            exe = {"hop": [a.hop, "run"], "hop-aot": [a.hop_aot, "run"], "ssh": ["/usr/bin/parallel-ssh"]}[c]
+            return exe + fleet_opts + ["true"], None
+
+        def fleet_ms(c, wall, text):
+            done = len(re.findall(r"\[SUCCESS\]", text or ""))
+            if done != fleet:
+                raise RuntimeError(f"{done} of {fleet} hosts reported SUCCESS")
+            return wall * 1000
+        notes.append(f"Fleet row: `hop run` beside parallel-ssh 2.3 (the OpenSSH column: pssh, which starts an OpenSSH `ssh` "
+                     f"per host), both with `-p {fleet}` on a hosts file naming the bench's sshd {fleet} times; CPU counts "
+                     "parallel-ssh's ssh processes too.")
+        run_row(f"run `true` on {fleet} hosts at once (hop run / parallel-ssh)", "ms", "lower",
+                [c for c in cli if c != "sshnet"], make_fleet, fleet_ms, group="fleet", capture=True)
 
     # Key generation and decryption.
     keydir = os.path.join(a.work, "keys")

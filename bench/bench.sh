@@ -12,7 +12,7 @@
 #   bench/bench.sh --no-aot        skip the NativeAOT publish (HOP_AOT_BIN=path uses a binary you have)
 #   bench/bench.sh --out DIR       where the report goes
 #   bench/bench.sh --ciphers LIST  bulk rows for these ciphers only (comma-separated)
-#   bench/bench.sh --only GROUPS   only these row groups (comma-separated: connect, keys, bulk, forward, keystroke,
+#   bench/bench.sh --only GROUPS   only these row groups (comma-separated: connect, fleet, keys, bulk, forward, keystroke,
 #                                  agent, sftp)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,8 +35,8 @@ while [ $# -gt 0 ]; do
 done
 if [ "$quick" = 1 ]; then aot=0; fi
 
-for tool in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /usr/bin/ssh-keyscan /usr/bin/ssh-agent /usr/bin/ssh-add; do
-  [ -x "$tool" ] || { echo "bench: $tool is missing (apt-get install openssh-server openssh-client)" >&2; exit 1; }
+for tool in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /usr/bin/ssh-keyscan /usr/bin/ssh-agent /usr/bin/ssh-add /usr/bin/parallel-ssh; do
+  [ -x "$tool" ] || { echo "bench: $tool is missing (apt-get install openssh-server openssh-client pssh)" >&2; exit 1; }
 done
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3)
