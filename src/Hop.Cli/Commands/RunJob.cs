@@ -103,6 +103,9 @@ internal sealed class RunJob(RunHost host, string fileName, RunSettings settings
             stderr.Write(a.FlagError + "\n");
             return 255;
         }
+        // ssh's -v and -q among -x's arguments: debug lines, or none, in this host's stderr.
+        if (a.Quiet) log.AdjustVerbosity(-1);
+        else if (a.Verbose > 0) log.AdjustVerbosity(a.Verbose);
         a.UnattendedPrompter = new RunPrompter(settings.Password, log);
         var c = SshCommand.ResolveDestination(a);
         log = log.WithLogLevel(c.LogLevel);
