@@ -56,6 +56,7 @@ def parse_args():
     p.add_argument("--key", required=True)
     p.add_argument("--known-hosts", required=True)
     p.add_argument("--hop", required=True)
+    p.add_argument("--hop-kind", default="jit", choices=["jit", "r2r"], help="what --hop is: the plain build, or the tool's ReadyToRun publish")
     p.add_argument("--hop-aot", default="")
     p.add_argument("--hoplib", required=True)
     p.add_argument("--sshnet", required=True)
@@ -504,6 +505,7 @@ def machine_facts(a, rounds, size, many_count, connect_per_round):
         "load": current_load(),
         "openssh": version(["/usr/bin/ssh", "-V"]),
         "dotnet": version(["dotnet", "--version"]),
+        "hop_kind": a.hop_kind,
         "rounds": rounds,
         "size": size,
         "many": many_count,

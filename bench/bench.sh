@@ -53,6 +53,15 @@ if [ "$build" = 1 ]; then
     dotnet build "$p" -c Release -nologo -v quiet -clp:ErrorsOnly
   done
 fi
+# The `hop` column: the CLI as `dotnet tool install` installs it (framework-dependent, ReadyToRun for
+# this platform, see src/Hop.Cli/Hop.Cli.csproj); a --quick run takes the plain build (JIT) instead.
+hop_kind=jit
+if [ "$quick" = 0 ]; then
+  echo "bench: publishing hop as the .NET tool package holds it (ReadyToRun)"
+  dotnet publish src/Hop.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$root/bench/.tool" -nologo -v quiet -clp:ErrorsOnly
+  hop="$root/bench/.tool/hop"
+  hop_kind=r2r
+fi
 if [ "$aot" = 1 ] && [ -z "$hop_aot" ]; then
   echo "bench: publishing the NativeAOT binary"
   dotnet publish src/Hop.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$aotdir" -nologo -v quiet -clp:ErrorsOnly
@@ -117,7 +126,7 @@ rc=$(/usr/bin/ssh -F /dev/null -p "$port" -i "$work/id_ed25519" -o UserKnownHost
 echo "bench: sshd on 127.0.0.1:$port; remote shell: $rc"
 
 args=(--port "$port" --user "$user" --work "$work" --key "$work/id_ed25519" --known-hosts "$work/known_hosts" --sshd-pid "$(cat "$pidfile")"
-      --hop "$hop" --hoplib "$hoplib" --sshnet "$sshnet" --out "$out" --rounds "$rounds")
+      --hop "$hop" --hop-kind "$hop_kind" --hoplib "$hoplib" --sshnet "$sshnet" --out "$out" --rounds "$rounds")
 [ -n "$hop_aot" ] && args+=(--hop-aot "$hop_aot")
 [ "$quick" = 1 ] && args+=(--quick)
 [ -n "$ciphers" ] && args+=(--ciphers "$ciphers")

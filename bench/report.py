@@ -88,7 +88,9 @@ def markdown(rows, meta, notes, failures):
                f"MB = 10^6 bytes")
     out.append("- Figures: median (min–max). Ratios are Hop ÷ other on medians; **bold** where Hop is ahead "
                "(MB/s, sig/s: higher is better; ms, s: lower is better).")
-    out.append("- Hop = the Release (JIT) build of the `hop` CLI; Hop AOT = the NativeAOT binary; Hop.Ssh lib = "
+    hop_is = ("the `hop` CLI as `dotnet tool install` installs it (framework-dependent, ReadyToRun for linux-x64)"
+              if meta.get("hop_kind") == "r2r" else "the Release (JIT) build of the `hop` CLI")
+    out.append(f"- Hop = {hop_is}; Hop AOT = the NativeAOT binary; Hop.Ssh lib = "
                "bench/HopBench (in-process: download bytes dropped in memory, upload sent from memory; commands "
                "through SshConnection.RunCommandAsync); SSH.NET = bench/SshNetBench (commands through "
                "SshClient.RunCommand).")
