@@ -151,9 +151,15 @@ internal static class RunCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
+        // As parallel-ssh: the hosts that never started are reported after the interrupted ones.
+        foreach (var job in jobs.Where(j => j.Cancelled)) job.ReportCancelled();
     }
 
-    /// <summary>parallel-ssh's: 3 when a host was killed, else 4 when ssh failed (255), else 5 when a command failed, else 0.</summary>
+    /// <summary>
+    /// parallel-ssh's, as its manual gives them: 3 when a host was killed (timed out or interrupted),
+    /// else 4 when ssh failed (255), else 5 when a command failed (or a host never started), else 0.
+    /// (parallel-ssh 2.3 itself exits 5 after Ctrl-C, as it never records the interrupted hosts' status.)
+    /// </summary>
     internal static int ExitStatus(IReadOnlyList<RunJob> jobs)
     {
         if (jobs.Any(j => j.Killed)) return 3;

@@ -26,8 +26,17 @@ internal sealed class RunJob(RunHost host, string fileName, RunSettings settings
 
     public List<string> Failures { get; } = [];
 
-    /// <summary>Not started: interrupted while waiting for its turn.</summary>
-    public void Cancel() => Failures.Add("Cancelled");
+    /// <summary>Never started: interrupted while waiting for its turn.</summary>
+    public bool Cancelled { get; private set; }
+
+    public void Cancel()
+    {
+        Cancelled = true;
+        Failures.Add("Cancelled");
+    }
+
+    /// <summary>Reports a job that <see cref="Cancel"/> ended.</summary>
+    public void ReportCancelled() => settings.Console.Report(Name, Failures, null, null);
 
     public async Task RunAsync(int nodeNumber, CancellationToken interrupt)
     {

@@ -130,6 +130,44 @@ public partial class RunCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InterruptEndsTheRunningHostsAndCancelsTheWaitingOnes()
+    {
+        // Two hosts at a time (-p 2) of three: once both print, Ctrl-C (SIGINT) reaches hop.
+        var psi = new System.Diagnostics.ProcessStartInfo(TestPaths.HopBinary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in (List<string>)["run", "-H", $"{Host} {Host} {Host}", "-p", "2", "-t", "0", "-P", .. Common(), "echo started; exec sleep 60"])
+            psi.ArgumentList.Add(a);
+        foreach (var (k, v) in HopCli.IsolatedEnvironment()) psi.Environment.Remove(k);
+        using var hop = System.Diagnostics.Process.Start(psi)!;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var stderr = hop.StandardError.ReadToEndAsync(deadline.Token);
+        var lines = new List<string>();
+        try
+        {
+            while (lines.Count(l => l.EndsWith(": started", StringComparison.Ordinal)) < 2)
+                lines.Add(await hop.StandardOutput.ReadLineAsync(deadline.Token) ?? throw new Xunit.Sdk.XunitException($"hop ended early: {string.Join('\n', lines)} {await stderr}"));
+            await ProcessRunner.RunAsync("/bin/kill", ["-INT", hop.Id.ToString(CultureInfo.InvariantCulture)]);
+            lines.AddRange((await hop.StandardOutput.ReadToEndAsync(deadline.Token)).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            await hop.WaitForExitAsync(deadline.Token);
+        }
+        finally
+        {
+            if (!hop.HasExited) hop.Kill(entireProcessTree: true);
+        }
+
+        Assert.True(hop.ExitCode == 3, $"exit {hop.ExitCode}: {string.Join('\n', lines)} {await stderr}");
+        // As parallel-ssh reports them: the interrupted hosts, then the one that never started.
+        Assert.Equal(
+            [$"[1] [FAILURE] {Host} Interrupted", $"[2] [FAILURE] {Host} Interrupted", $"[3] [FAILURE] {Host} Cancelled"],
+            lines.Select(l => StatusLine().Match(l)).Where(m => m.Success).Select(m => $"[{m.Groups[1].Value}] [{m.Groups[2].Value}] {m.Groups[3].Value}"));
+    }
+
+    [Fact]
     public async Task SendInputGivesEveryHostAllOfStandardInput()
     {
         var data = RandomNumberGenerator.GetBytes(300 * 1024 + 7);
