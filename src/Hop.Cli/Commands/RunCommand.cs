@@ -105,10 +105,15 @@ internal static class RunCommand
         return jobs;
     }
 
-    /// <summary>A host name as a file name in -o/-e: no folder separators, never "." or "..".</summary>
+    /// <summary>
+    /// A host name as a file name in -o/-e: no folder separators, never "." or "..". On Windows,
+    /// also none of the characters a file name may not hold there (the ":" before a port would
+    /// name an alternate data stream).
+    /// </summary>
     internal static string SafeFileName(string name)
     {
-        name = name.Replace('/', '_').Replace('\\', '_').Replace('\0', '_');
+        var invalid = OperatingSystem.IsWindows() ? [.. Path.GetInvalidFileNameChars(), ':'] : new[] { '/', '\0' };
+        foreach (char c in invalid) name = name.Replace(c, '_');
         return name is "." or ".." ? name.Replace('.', '_') : name;
     }
 

@@ -116,6 +116,18 @@ public partial class RunCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHostNameCannotWriteOutsideTheOutputFolder()
+    {
+        var dir = TestPaths.NewTempDir();
+        string outDir = Path.Combine(dir, "out");
+        var hop = await HopRunAsync(["-H", "../escaped", "-o", outDir, "-e", outDir, .. Common(), "true"]);
+
+        Assert.True(hop.ExitCode == 4, hop.ToString());
+        Assert.Equal(["out"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
+        Assert.Equal([".._escaped"], Directory.GetFiles(outDir).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task TimeoutKillsEachHostAsParallelSshDoes()
     {
         List<string> args = ["-H", $"{Host} {Host}", "-t", "1", "-i", .. Common(), "echo started; sleep 30"];
