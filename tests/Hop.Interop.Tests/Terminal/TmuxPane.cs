@@ -17,9 +17,12 @@ internal sealed class TmuxPane : IAsyncDisposable
     public static async Task<TmuxPane> StartAsync(string shellCommand, int columns = 100, int rows = 30)
     {
         var pane = new TmuxPane();
+        // remain-on-exit in the same command sequence as new-session: the server runs both before it
+        // looks at its children, so a command that ends at once (hop connects in ~30 ms) still
+        // leaves its pane, and the server, to be read. Set by a second tmux call, it came too late.
         await pane.RunAsync("new-session", "-d", "-s", "t", "-x", columns.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-y", rows.ToString(System.Globalization.CultureInfo.InvariantCulture), shellCommand);
-        await pane.RunAsync("set-option", "-t", "t", "remain-on-exit", "on");
+            "-y", rows.ToString(System.Globalization.CultureInfo.InvariantCulture), shellCommand,
+            ";", "set-option", "-t", "t", "remain-on-exit", "on");
         return pane;
     }
 
