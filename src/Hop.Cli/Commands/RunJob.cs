@@ -15,7 +15,6 @@ internal sealed record RunSettings(RunArguments Arguments, int HostCount, byte[]
 /// </summary>
 internal sealed class RunJob(RunHost host, string fileName, RunSettings settings)
 {
-    public RunHost Host => host;
     public string Name { get; } = host.PrettyName(settings.Arguments.User);
 
     /// <summary>What ssh would have exited with: the command's status, 255 for ssh's own failures; null when never started.</summary>
