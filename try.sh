@@ -55,6 +55,7 @@ StrictModes no
 AuthorizedKeysFile $work/authorized_keys
 PermitRootLogin yes
 SetEnv SHLVL=1
+AcceptEnv PSSH_*
 CFG
 mkdir -p /run/sshd
 /usr/sbin/sshd -f "$work/sshd_config" -E "$work/sshd.log"
@@ -82,6 +83,10 @@ hop ssh "${agentargs[@]}" "$(id -un)@127.0.0.1" 'echo "logged in through the age
 
 say "hop ssh -A: the agent is forwarded, so the server can use your keys without holding them"
 hop ssh -A "${agentargs[@]}" "$(id -un)@127.0.0.1" 'ssh-add -l'
+
+say "hop run: one command on many hosts at once (here the same server three times), as parallel-ssh"
+hop run -H "127.0.0.1:$port 127.0.0.1:$port 127.0.0.1:$port" -l "$(id -un)" -x "-F /dev/null" \
+  -O "UserKnownHostsFile=$work/known_hosts" -O BatchMode=yes -i 'echo "host $PSSH_NODENUM of $PSSH_NUMNODES: $(uname -sr)"'
 
 say "a PuTTY .ppk key: made by hop keygen, served by hop agent to hop ssh (and to OpenSSH's ssh)"
 hop keygen -q -t ed25519 -m PPK -N "ppk-pass" -C "ppk-tour" -f "$work/tour.ppk"
