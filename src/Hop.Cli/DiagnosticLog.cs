@@ -70,6 +70,16 @@ internal sealed class DiagnosticLog : IDisposable
         lock (_gate) _messages.WriteLine(message);
     }
 
+    /// <summary>
+    /// The server's banner, as ssh shows it: on stderr as it came (BatchMode or not), unless the
+    /// log level is below INFO (-q, LogLevel QUIET, FATAL or ERROR).
+    /// </summary>
+    public void ShowBanner(string text)
+    {
+        if (Quiet) return;
+        lock (_gate) _messages.Write(text);
+    }
+
     /// <summary>Raises or lowers the level by <paramref name="delta"/> (~V / ~v); returns the new level, -1 for quiet.</summary>
     public int AdjustVerbosity(int delta)
     {

@@ -36,6 +36,7 @@ internal static class SshClientSettingsFor
         PubkeyAcceptedAlgorithms = c.PubkeyAcceptedAlgorithms,
         NumberOfPasswordPrompts = c.NumberOfPasswordPrompts,
         Prompter = prompter,
+        Banner = log.ShowBanner,
         InteractiveMethodsAllowed = () => !verifier.DisabledByChangedKey,
         VerifyHostKey = verifier.VerifyAsync,
         ServerAliveInterval = c.ServerAliveInterval,

@@ -44,7 +44,8 @@ public sealed record AuthBannerMessage(string Message)
     {
         var r = new SshReader(payload);
         r.ReadByte();
-        var m = new AuthBannerMessage(r.ReadUtf8(64 * 1024));
+        // As long as the packet allows: sshd sends a Banner file of any size in one message.
+        var m = new AuthBannerMessage(r.ReadUtf8(payload.Length));
         if (!r.IsAtEnd) r.ReadString(256);
         return m;
     }

@@ -27,6 +27,13 @@ public sealed class UserAuthOptions
     public IAuthPrompter? Prompter { get; init; }
 
     /// <summary>
+    /// Shows the server's banner (SSH_MSG_USERAUTH_BANNER, control characters removed), also in
+    /// batch mode, where there is no <see cref="Prompter"/>; when null, the prompter's
+    /// <see cref="IAuthPrompter.ShowBanner"/> does.
+    /// </summary>
+    public Action<string>? Banner { get; init; }
+
+    /// <summary>
     /// Consulted before password and keyboard-interactive are tried; false turns them off (as OpenSSH
     /// does after StrictHostKeyChecking=no let a changed host key through).
     /// </summary>

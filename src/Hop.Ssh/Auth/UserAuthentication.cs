@@ -142,7 +142,9 @@ public sealed partial class UserAuthentication
             if (n == AuthMessageNumbers.Banner)
             {
                 var banner = AuthBannerMessage.Read(m.Span);
-                _options.Prompter?.ShowBanner(CleanBanner(banner.Message));
+                string text = CleanBanner(banner.Message);
+                if (_options.Banner is { } show) show(text);
+                else _options.Prompter?.ShowBanner(text);
                 continue;
             }
             if (n is AuthMessageNumbers.Success or AuthMessageNumbers.Failure or AuthMessageNumbers.MethodSpecific60)

@@ -62,6 +62,7 @@ public sealed class SshClient : IAsyncDisposable
                 PubkeyAcceptedAlgorithms = settings.PubkeyAcceptedAlgorithms ?? defaults.PubkeyAcceptedAlgorithms,
                 NumberOfPasswordPrompts = settings.NumberOfPasswordPrompts,
                 Prompter = settings.Prompter,
+                Banner = settings.Banner,
                 InteractiveMethodsAllowed = settings.InteractiveMethodsAllowed,
                 Log = settings.Log,
             };

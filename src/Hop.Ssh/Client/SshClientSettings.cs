@@ -39,6 +39,9 @@ public sealed class SshClientSettings
     public int NumberOfPasswordPrompts { get; init; } = 3;
     public IAuthPrompter? Prompter { get; init; }
 
+    /// <summary>See <see cref="UserAuthOptions.Banner"/>.</summary>
+    public Action<string>? Banner { get; init; }
+
     /// <summary>See <see cref="UserAuthOptions.InteractiveMethodsAllowed"/>.</summary>
     public Func<bool>? InteractiveMethodsAllowed { get; init; }
 
