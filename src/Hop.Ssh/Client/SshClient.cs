@@ -68,6 +68,7 @@ public sealed class SshClient : IAsyncDisposable
             };
             var t = transport;
             string method = await UserAuthentication.AuthenticateAsync(t, authOptions, () => t.ServerSignatureAlgorithms, cancellationToken).ConfigureAwait(false);
+            transport.OnUserAuthenticated();
             var connection = new SshConnection(transport, new SshConnectionOptions
             {
                 ServerAliveInterval = settings.ServerAliveInterval,

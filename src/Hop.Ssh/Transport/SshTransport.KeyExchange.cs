@@ -62,10 +62,20 @@ public sealed partial class SshTransport
         }
     }
 
-    /// <summary>True when the bytes or time since the last key exchange call for a new one.</summary>
+    /// <summary>
+    /// Marks user authentication as done. As in OpenSSH's packet layer, our own limits (RekeyBytes,
+    /// RekeyInterval) start a key re-exchange only from then on: during authentication no receive
+    /// loop runs yet to read the answer to a KEXINIT, so a sender that waited for it waited for
+    /// ever. A KEXINIT from the peer is answered at any time.
+    /// </summary>
+    public void OnUserAuthenticated() => _userAuthenticated = true;
+
+    private volatile bool _userAuthenticated;
+
+    /// <summary>True when the bytes or time since the last key exchange call for a new one (after authentication).</summary>
     private bool RekeyDue()
     {
-        if (KeyExchangeCount == 0 || _outgoingKex is not null || _peerKexInit is not null) return false;
+        if (!_userAuthenticated || KeyExchangeCount == 0 || _outgoingKex is not null || _peerKexInit is not null) return false;
         if (_writer.BytesSinceRekey >= _rekeyLimitBytes || _reader.BytesSinceRekey >= _rekeyLimitBytes) return true;
         return _options.RekeyInterval > TimeSpan.Zero && DateTime.UtcNow - _lastKex >= _options.RekeyInterval;
     }

@@ -26,6 +26,32 @@ public class ServerRekeyTests
     }
 
     /// <summary>
+    /// A client limit smaller than the packets of authentication (OpenSSH's regress/rekey.sh goes
+    /// down to RekeyLimit=16): as OpenSSH, no rekey before authentication is done (a KEXINIT sent
+    /// then waited for a reply that only the not-yet-running receive loop would have read), and
+    /// after it a rekey as soon as the limit is passed.
+    /// </summary>
+    [Fact]
+    public async Task ATinyClientRekeyLimitWaitsForAuthenticationThenRekeys()
+    {
+        await using var sshd = await SshdServer.StartAsync();
+        var connect = ClientHarness.ConnectAsync(sshd.Port, sshd.User, sshd.KnownHostsPath,
+            ciphers: ["aes128-gcm@openssh.com"], rekeyBytes: 16);
+        await using var client = await connect.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, client.Transport.KeyExchangeCount);
+        var data = RandomNumberGenerator.GetBytes(64 * 1024);
+        await using var session = await client.Connection.OpenSessionAsync();
+        await session.ExecAsync("cat");
+        var ms = new MemoryStream();
+        var echoed = session.Output.CopyToAsync(ms);
+        await session.GetInputStream().WriteAsync(data);
+        await session.SendEofAsync();
+        await echoed.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(ms.ToArray()));
+        Assert.True(client.Transport.KeyExchangeCount > 1, $"only {client.Transport.KeyExchangeCount} key exchange(s)");
+    }
+
+    /// <summary>
     /// Both sides rekey on small limits, so their KEXINITs cross: a rekey started by a sender while
     /// the server's KEXINIT is being handled must not send a second KEXINIT (that broke the exchange
     /// hash about once in 260 connections before the fix).

@@ -41,6 +41,8 @@ internal static class TransportHarness
             Identities = [new PrivateKeyIdentity(key, "test key")],
             PubkeyAcceptedAlgorithms = pubkeyAlgorithms ?? new UserAuthOptions { User = "", Host = "" }.PubkeyAcceptedAlgorithms,
         };
-        return await UserAuthentication.AuthenticateAsync(t, options, () => t.ServerSignatureAlgorithms);
+        string method = await UserAuthentication.AuthenticateAsync(t, options, () => t.ServerSignatureAlgorithms);
+        t.OnUserAuthenticated();
+        return method;
     }
 }
