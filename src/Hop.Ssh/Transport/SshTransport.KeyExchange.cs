@@ -66,11 +66,41 @@ public sealed partial class SshTransport
     /// Marks user authentication as done. As in OpenSSH's packet layer, our own limits (RekeyBytes,
     /// RekeyInterval) start a key re-exchange only from then on: during authentication no receive
     /// loop runs yet to read the answer to a KEXINIT, so a sender that waited for it waited for
-    /// ever. A KEXINIT from the peer is answered at any time.
+    /// ever. A KEXINIT from the peer is answered at any time. With a time limit, a timer starts
+    /// the re-exchange when it is due, as OpenSSH's client loop does, also on a connection that
+    /// carries nothing.
     /// </summary>
-    public void OnUserAuthenticated() => _userAuthenticated = true;
+    public void OnUserAuthenticated()
+    {
+        _userAuthenticated = true;
+        if (_options.RekeyInterval > TimeSpan.Zero)
+            _rekeyTimer = new Timer(static state => ((SshTransport)state!).OnRekeyTimer(), this, NextRekeyCheck(), Timeout.InfiniteTimeSpan);
+    }
 
     private volatile bool _userAuthenticated;
+    private Timer? _rekeyTimer;
+
+    /// <summary>When the time limit falls due; while a re-exchange runs, a short while later.</summary>
+    private TimeSpan NextRekeyCheck()
+    {
+        var left = _lastKex + _options.RekeyInterval - DateTime.UtcNow;
+        return left > TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100);
+    }
+
+    private void OnRekeyTimer()
+    {
+        if (_disposed || _failure is not null) return;
+        // A failed send fails the transport; the receive loop reports it.
+        if (RekeyDue()) TaskFaults.Observe(RekeyAsync().AsTask());
+        try
+        {
+            _rekeyTimer?.Change(NextRekeyCheck(), Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed with the transport meanwhile.
+        }
+    }
 
     /// <summary>True when the bytes or time since the last key exchange call for a new one (after authentication).</summary>
     private bool RekeyDue()

@@ -370,6 +370,7 @@ public sealed partial class SshTransport : IPacketConnection
         {
             _disposed = true;
             _failure ??= new SshConnectionException("connection closed");
+            _rekeyTimer?.Dispose();
             foreach (var (_, keys) in _speculativeKex ?? [])
                 _ = keys.ContinueWith(static t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
             _speculativeKex = null;

@@ -52,6 +52,21 @@ public class ServerRekeyTests
     }
 
     /// <summary>
+    /// RekeyLimit's time limit also rekeys a connection that carries nothing (OpenSSH's
+    /// regress/rekey.sh, "client rekeylimit default 5 no data"): a timer, not the next send, starts it.
+    /// </summary>
+    [Fact]
+    public async Task ATimeLimitRekeysAnIdleConnection()
+    {
+        await using var sshd = await SshdServer.StartAsync();
+        var args = await Cli.HopCli.SshArgsAsync(sshd.Port, sshd.User, sshd.KnownHostsPath);
+        var r = await Cli.HopCli.RunAsync([.. args, "-v", "-o", "RekeyLimit=default 1", "sleep 3.5"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        int newKeys = r.Stderr.Split('\n').Count(l => l.Contains("SSH2_MSG_NEWKEYS sent", StringComparison.Ordinal));
+        Assert.True(newKeys >= 3, $"{newKeys} NEWKEYS sent (the first key exchange and at least two re-exchanges expected):\n{r.Stderr}");
+    }
+
+    /// <summary>
     /// Both sides rekey on small limits, so their KEXINITs cross: a rekey started by a sender while
     /// the server's KEXINIT is being handled must not send a second KEXINIT (that broke the exchange
     /// hash about once in 260 connections before the fix).
