@@ -37,6 +37,19 @@ internal sealed class SshArguments
     /// </summary>
     public Hop.Ssh.Auth.IAuthPrompter? UnattendedPrompter { get; set; }
 
+    /// <summary>
+    /// Which of -l, -o User and the destination's user@ came first: ssh keeps that one and ignores
+    /// the others (they only fill a user not yet set), whatever the order of the kinds.
+    /// </summary>
+    public UserSource FirstUser { get; private set; }
+
+    /// <summary>-o User=x, -o "User x": a line whose keyword is User.</summary>
+    internal static bool IsUserOption(string line)
+    {
+        string keyword = line.TrimStart().Split([' ', '\t', '='], 2)[0];
+        return keyword.Equals("User", StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>What ssh says and exits 255 for at once: a -c or -m list it does not know ("Unknown cipher type '...'").</summary>
     public string? FlagError { get; private set; }
 
@@ -51,6 +64,7 @@ internal sealed class SshArguments
             if (a.Destination is null)
             {
                 a.Destination = args[g.Index];
+                if (a.FirstUser == UserSource.None && a.Destination.Contains('@', StringComparison.Ordinal)) a.FirstUser = UserSource.Destination;
                 g.Reset(g.Index + 1);
                 continue;
             }
@@ -114,13 +128,20 @@ internal sealed class SshArguments
             case 'i': FlagOptions.Add($"IdentityFile \"{v}\""); break;
             case 'I': Set("PKCS11Provider", v!); break;
             case 'J': FlagOptions.Add($"ProxyJump {v}"); break;
-            case 'l': User = v; break;
+            case 'l':
+                // As ssh: the first -l counts, and only if no -o User or user@ came before it.
+                User ??= v;
+                if (FirstUser == UserSource.None) FirstUser = UserSource.Flag;
+                break;
             case 'p':
                 if (!int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
                     throw new UsageException($"Bad port '{v}'");
                 Port = port;
                 break;
-            case 'o': Options.Add(v!); break;
+            case 'o':
+                Options.Add(v!);
+                if (FirstUser == UserSource.None && IsUserOption(v!)) FirstUser = UserSource.Option;
+                break;
             case 'O': FlagOptions.Add($"ControlCommand {v}"); break;
             case 'Q': Query = v; break;
             case 'S': Set("ControlPath", v!); break;
@@ -174,3 +195,6 @@ internal sealed class SshArguments
         "           [-R address] [-S ctl_path] [-W host:port] [-w local_tun[:remote_tun]]\n" +
         "           destination [command [argument ...]]";
 }
+
+/// <summary>Where the user named on ssh's command line came from (see <see cref="SshArguments.FirstUser"/>).</summary>
+internal enum UserSource { None, Flag, Option, Destination }

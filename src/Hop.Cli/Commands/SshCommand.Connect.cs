@@ -15,7 +15,7 @@ internal static partial class SshCommand
     /// <summary>Resolves the config for <paramref name="a"/>'s destination (ssh's -p/-l/-o/-F rules).</summary>
     internal static ResolvedConfig ResolveDestination(SshArguments a)
     {
-        var (host, user, port) = ParseDestination(a.Destination!, a.User, a.Port);
+        var (host, user, port) = ParseDestination(a.Destination!, a.FirstUser == UserSource.Destination ? null : a.User, a.Port);
         return ResolveConfig(a, host, user, port);
     }
 

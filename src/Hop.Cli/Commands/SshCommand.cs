@@ -36,7 +36,7 @@ internal static partial class SshCommand
                 return 0;
             }
             if (a.Query is not null) return QueryCommand.Run(a.Query);
-            var (host, user, port) = ParseDestination(a.Destination!, a.User, a.Port);
+            var (host, user, port) = ParseDestination(a.Destination!, a.FirstUser == UserSource.Destination ? null : a.User, a.Port);
             var config = ResolveConfig(a, host, user, port);
             log = log.WithLogLevel(config.LogLevel);
             if (a.PrintConfig)
@@ -111,7 +111,8 @@ internal static partial class SshCommand
         CheckCommandLineNames(a, host, user);
         var options = new List<string>(a.FlagOptions.Count + a.Options.Count);
         options.AddRange(a.FlagOptions);
-        options.AddRange(a.Options);
+        // A -l or user@ that came before any -o User wins over it (ssh keeps the first).
+        options.AddRange(a.FirstUser is UserSource.Flag or UserSource.Destination ? a.Options.Where(o => !SshArguments.IsUserOption(o)) : a.Options);
         return SshConfig.Resolve(host, new ResolveOptions
         {
             User = user,

@@ -38,6 +38,33 @@ public sealed class SshFlagPrecedenceTests
         Assert.Equal(Keywords.Length, Pick(hop.Stdout).Count);
     }
 
+    /// <summary>
+    /// The user: the first of -l, -o User and the destination's user@ on the command line wins, in
+    /// the order they come (OpenSSH's regress/sshcfgparse.sh "user first match"), then the config's.
+    /// </summary>
+    [Theory]
+    [InlineData("-o user=foo -l bar baz@host")]
+    [InlineData("-lbar baz@host")]
+    [InlineData("baz@host -o user=foo -l bar")]
+    [InlineData("baz@host -l bar")]
+    [InlineData("-l bar -l foo host")]
+    [InlineData("-o User=foo -o User=bar host")]
+    [InlineData("ssh://baz@host -l bar")]
+    [InlineData("-l bar -o User=foo host")]
+    [InlineData("-o User=foo baz@host")]
+    public async Task TheFirstUserOnTheCommandLineWinsAsInSsh(string args)
+    {
+        string config = Path.Combine(Fixtures.TestPaths.NewTempDir(), "config");
+        File.WriteAllText(config, "Host *\n  User fromconfig\n");
+        string[] words = args.Split(' ');
+        var ssh = Peer.Run("/usr/bin/ssh", ["-G", "-F", config, .. words]);
+        Assert.True(ssh.ExitCode == 0, ssh.ToString());
+        var hop = await HopCli.RunAsync(["ssh", "-G", "-F", config, .. words]);
+        Assert.True(hop.ExitCode == 0, hop.ToString());
+        static string User(string dump) => dump.Split('\n').Single(l => l.StartsWith("user ", StringComparison.Ordinal)).Trim();
+        Assert.Equal(User(ssh.Stdout), User(hop.Stdout));
+    }
+
     [Theory]
     [InlineData("Ciphers=nonsense")]
     [InlineData("MACs=nonsense")]
