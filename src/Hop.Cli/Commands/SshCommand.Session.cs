@@ -20,6 +20,7 @@ internal static partial class SshCommand
             try
             {
                 await using var forwarding = await SshForwarding.StartAsync(c, client, log).ConfigureAwait(false);
+                SshLocalCommand.RunIfPermitted(c, log);
                 if (a.StdioForward is not null) return await SshForwarding.StdioForwardAsync(a.StdioForward, client, log).ConfigureAwait(false);
                 if (a.Background) SshForwardingBackground.Detach();
                 if (a.NoCommand)

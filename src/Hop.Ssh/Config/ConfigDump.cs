@@ -14,10 +14,10 @@ public static class ConfigDump
     {
         "host", "user", "hostname", "port", "addressfamily", "batchmode", "checkhostip", "compression", "controlmaster",
         "clearallforwardings", "exitonforwardfailure", "forwardx11", "forwardx11trusted", "gatewayports", "hashknownhosts",
-        "identitiesonly", "kbdinteractiveauthentication", "passwordauthentication", "pubkeyauthentication", "requesttty",
+        "identitiesonly", "kbdinteractiveauthentication", "passwordauthentication", "permitlocalcommand", "pubkeyauthentication", "requesttty",
         "stricthostkeychecking", "visualhostkey", "updatehostkeys", "enableescapecommandline", "forwardx11timeout", "numberofpasswordprompts",
         "serveralivecountmax", "serveraliveinterval", "bindaddress", "ciphers", "controlpath", "hostkeyalgorithms",
-        "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "loglevel", "macs", "preferredauthentications",
+        "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "localcommand", "loglevel", "macs", "preferredauthentications",
         "pubkeyacceptedalgorithms", "xauthlocation", "dynamicforward", "localforward", "remoteforward", "identityfile",
         "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "addkeystoagent",
         "forwardagent", "connecttimeout", "escapechar", "rekeylimit", "proxyjump", "proxycommand",
@@ -50,6 +50,7 @@ public static class ConfigDump
         W("identitiesonly", YesNo(c.IdentitiesOnly));
         W("kbdinteractiveauthentication", YesNo(c.KbdInteractiveAuthentication));
         W("passwordauthentication", YesNo(c.PasswordAuthentication));
+        W("permitlocalcommand", YesNo(c.PermitLocalCommand));
         W("pubkeyauthentication", c.PubkeyAuthenticationMode);
         W("requesttty", c.RequestTty switch { RequestTty.Yes => "true", RequestTty.No => "false", RequestTty.Force => "force", _ => "auto" });
         W("stricthostkeychecking", c.StrictHostKeyChecking switch
@@ -74,6 +75,7 @@ public static class ConfigDump
         if (c.IdentityAgent is not null) W("identityagent", c.IdentityAgent);
         if (c.IgnoreUnknown is not null) W("ignoreunknown", c.IgnoreUnknown);
         W("kexalgorithms", string.Join(',', c.KexAlgorithms));
+        if (c.LocalCommand is not null) W("localcommand", c.LocalCommand);
         W("loglevel", c.LogLevel);
         W("macs", string.Join(',', c.Macs));
         if (c.PreferredAuthenticationsConfigured) W("preferredauthentications", string.Join(',', c.PreferredAuthentications));

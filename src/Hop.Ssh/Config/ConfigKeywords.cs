@@ -123,6 +123,8 @@ internal static class ConfigKeywords
         S("exitonforwardfailure", ValueShape.Flag);
         S("proxyjump", ValueShape.Text);
         S("proxycommand", ValueShape.Command);
+        S("localcommand", ValueShape.Command);
+        S("permitlocalcommand", ValueShape.Flag);
         S("addkeystoagent", ValueShape.Special);
         S("escapechar", ValueShape.Special);
         S("enableescapecommandline", ValueShape.Flag);
@@ -142,8 +144,8 @@ internal static class ConfigKeywords
           "forkafterauthentication", "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",
-          "ipqos", "kbdinteractivedevices", "knownhostscommand", "localcommand", "logverbose",
-          "nohostauthenticationforlocalhost", "permitlocalcommand", "permitremoteopen", "pkcs11provider",
+          "ipqos", "kbdinteractivedevices", "knownhostscommand", "logverbose",
+          "nohostauthenticationforlocalhost", "permitremoteopen", "pkcs11provider",
           "smartcarddevice", "proxyusefdpass", "remotecommand", "requiredrsasize", "revokedhostkeys",
           "securitykeyprovider", "sessiontype", "stdinnull", "streamlocalbindmask", "streamlocalbindunlink",
           "syslogfacility", "tcpkeepalive", "keepalive", "tunnel", "tunneldevice", "verifyhostkeydns");

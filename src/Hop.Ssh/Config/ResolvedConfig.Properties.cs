@@ -98,6 +98,12 @@ public sealed partial class ResolvedConfig
 
     /// <summary>ProxyJump as written; null when unset or "none".</summary>
     public string? ProxyJump { get; private set; }
+    /// <summary>LocalCommand as written (tokens unexpanded, see <see cref="ExpandedLocalCommand"/>); null when unset or "none".</summary>
+    public string? LocalCommand { get; private set; }
+
+    /// <summary>PermitLocalCommand: whether LocalCommand (and the ~! escape) may run.</summary>
+    public bool PermitLocalCommand { get; private set; }
+
     /// <summary>ProxyCommand as written (tokens unexpanded, see <see cref="ExpandedProxyCommand"/>); null when unset or "none".</summary>
     public string? ProxyCommand { get; private set; }
 
@@ -226,6 +232,8 @@ public sealed partial class ResolvedConfig
 
         ProxyJump = Raw("proxyjump") is string pj && !string.Equals(pj, "none", StringComparison.OrdinalIgnoreCase) ? pj : null;
         ProxyCommand = Raw("proxycommand") is string pc && pc != "none" ? pc : null;
+        LocalCommand = Raw("localcommand") is string lc && lc != "none" ? lc : null;
+        PermitLocalCommand = Flag("permitlocalcommand", false);
 
         if (Entries("addkeystoagent") is { Count: > 0 } ak && ConfigValueParser.AddKeysToAgent(ak[0].Arguments, out string mode, out long life))
         {

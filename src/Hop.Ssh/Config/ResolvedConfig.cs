@@ -62,6 +62,13 @@ public sealed partial class ResolvedConfig
         return TokenExpander.ExpandPercentAndEnvironment(s, Tokens, _options.Environment);
     }
 
+    /// <summary>
+    /// LocalCommand with its tokens expanded: %C %d %h %i %k %L %l %n %p %r %u, %j (the ProxyJump,
+    /// or empty) and %T (the tunnel device: "NONE", Hop opens none); null when there is none.
+    /// </summary>
+    public string? ExpandedLocalCommand => LocalCommand is null ? null : TokenExpander.ExpandPercent(LocalCommand,
+        new Dictionary<char, string>(Tokens) { ['j'] = ProxyJump ?? "", ['T'] = "NONE" });
+
     /// <summary>ProxyCommand with %h %n %p %r expanded (null when there is none).</summary>
     public string? ExpandedProxyCommand => ProxyCommand is null ? null : TokenExpander.ExpandPercent(ProxyCommand,
         new Dictionary<char, string> { ['h'] = HostName, ['n'] = OriginalHost, ['p'] = Port.ToString(CultureInfo.InvariantCulture), ['r'] = User });
