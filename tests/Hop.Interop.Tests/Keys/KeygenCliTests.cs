@@ -36,6 +36,34 @@ public class KeygenCliTests
         Assert.Contains("Your identification has been saved in " + path + "\n", r.Stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The passphrase of an encrypted key, as ssh-keygen asks for it (OpenSSH's regress/keygen-convert.sh):
+    /// through SSH_ASKPASS when SSH_ASKPASS_REQUIRE=force, even with stdin open on endless NULs; without
+    /// askpass, such a stdin is a wrong passphrase, not a line read for ever.
+    /// </summary>
+    [Fact]
+    public void PassphraseComesFromAskpassWhenForcedAndAnEndlessStdinIsRefused()
+    {
+        using var dir = new TempDir();
+        string path = dir["k"];
+        Tool.Ok(Tool.SshKeygen("-q", "-t", "ed25519", "-N", "hunter2", "-C", "c", "-f", path), "ssh-keygen");
+        string askpass = dir["askpass"];
+        File.WriteAllText(askpass, "#!/bin/sh\necho hunter2\n");
+        File.SetUnixFileMode(askpass, (UnixFileMode)0b111_000_000);
+        var env = new Dictionary<string, string> { ["SSH_ASKPASS"] = askpass, ["SSH_ASKPASS_REQUIRE"] = "force" };
+        string zeros = new('\0', 256 * 1024);
+        var ssh = Tool.Run("/usr/bin/ssh-keygen", ["-y", "-f", path], zeros, env: env);
+        var hop = Tool.Run(Tool.Hop, ["keygen", "-y", "-f", path], zeros, env: env);
+        Assert.True(ssh.ExitCode == 0, ssh.Stderr);
+        Assert.True(hop.ExitCode == 0, hop.Stderr);
+        Assert.Equal(ssh.Stdout, hop.Stdout);
+
+        var noAskpass = Tool.Run(Tool.Hop, ["keygen", "-y", "-f", path], zeros);
+        Assert.Equal(255, noAskpass.ExitCode);
+        Assert.Contains("incorrect passphrase", noAskpass.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", noAskpass.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("ed25519", "")]
     [InlineData("ecdsa", "-b 521")]

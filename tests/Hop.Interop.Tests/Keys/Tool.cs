@@ -26,8 +26,15 @@ internal static class Tool
         using var p = Process.Start(psi)!;
         var so = p.StandardOutput.ReadToEndAsync();
         var se = p.StandardError.ReadToEndAsync();
-        if (stdin is not null) p.StandardInput.Write(stdin);
-        p.StandardInput.Close();
+        try
+        {
+            if (stdin is not null) p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The tool exited, or stopped reading, before taking all of its input; its exit code says the rest.
+        }
         if (!p.WaitForExit(timeoutMs))
         {
             p.Kill(true);
