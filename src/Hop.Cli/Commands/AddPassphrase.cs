@@ -92,7 +92,12 @@ internal static partial class AddPassphrase
         }
     }
 
-    /// <summary>Reads bytes to CR or LF (backspace edits, ^C or ^D on an empty line ends); null at end of input.</summary>
+    /// <summary>
+    /// Reads bytes to CR or LF (backspace edits, ^C or ^D on an empty line ends); null at end of input.
+    /// As ssh-add's readpassphrase, the first 1023 bytes are kept. A line with no end in sight
+    /// (stdin on /dev/zero) is given up after 64 KiB, as the end of input: ssh-add's loop of "Bad
+    /// passphrase, try again" then stops, instead of a line that grows, or asks, for ever.
+    /// </summary>
     private static char[]? ReadLine(Stream input, Stream? echo)
     {
         _ = echo;
@@ -101,8 +106,9 @@ internal static partial class AddPassphrase
         bool any = false;
         try
         {
-            while (true)
+            for (int read = 0; ; read++)
             {
+                if (read >= 64 * 1024) return null;
                 int n = input.Read(one, 0, 1);
                 if (n == 0) return any ? Decode(bytes) : null;
                 any = true;
@@ -115,7 +121,7 @@ internal static partial class AddPassphrase
                     if (bytes.Count > 0) bytes.RemoveAt(bytes.Count - 1);
                     continue;
                 }
-                bytes.Add(b);
+                if (bytes.Count < 1023) bytes.Add(b);
             }
         }
         finally

@@ -55,8 +55,15 @@ internal static class AgentTools
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (stdin is not null) await p.StandardInput.WriteAsync(stdin);
-        p.StandardInput.Close();
+        try
+        {
+            if (stdin is not null) await p.StandardInput.WriteAsync(stdin);
+            p.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The program stopped reading (or exited) before it took all of its input.
+        }
         using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
         try
         {

@@ -55,6 +55,25 @@ public class HopAddAgainstSshAgentTests
         Assert.Equal("The agent has no identities.\n", empty.Stdout);
     }
 
+    /// <summary>
+    /// A stdin with no line end in sight (/dev/zero) is the end of input, after 64 KiB: hop add gives
+    /// up on the key (exit 1) instead of growing a line, or asking "Bad passphrase, try again", for ever.
+    /// </summary>
+    [Fact]
+    public async Task AnEndlessStdinIsNoPassphrase()
+    {
+        using var dir = new TempDir();
+        string key = dir["enc"];
+        var gen = await RunAsync("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "hunter2", "-C", "enc", "-f", key]);
+        Assert.True(gen.ExitCode == 0, gen.All);
+        await using var agent = await AgentProcess.StartAsync(hop: false, dir["sock"]);
+
+        var add = await RunAsync("/bin/sh", ["-c", "exec \"$0\" add \"$1\" < /dev/zero", HopPath, key], agent.Env, timeout: TimeSpan.FromSeconds(30));
+        Assert.Equal(1, add.ExitCode);
+        Assert.DoesNotContain("internal error", add.All, StringComparison.Ordinal);
+        Assert.Equal("The agent has no identities.\n", (await RunAsync(SshAdd, ["-l"], agent.Env)).Stdout);
+    }
+
     [Fact]
     public async Task PassphraseIsAskedOnceAndReused()
     {
