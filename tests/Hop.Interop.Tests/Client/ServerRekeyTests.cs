@@ -7,20 +7,26 @@ namespace Hop.Interop.Tests.Client;
 /// <summary>Key re-exchange started by the server (sshd's RekeyLimit), with data flowing both ways.</summary>
 public class ServerRekeyTests
 {
-    [Fact]
-    public async Task ServerStartedRekeysKeepDataIntact()
+    /// <summary>Sends <paramref name="size"/> random bytes through `cat` on a new session and checks they all come back.</summary>
+    private static async Task AssertEchoedIntactAsync(Hop.Ssh.Client.SshClient client, int size, TimeSpan timeout)
     {
-        await using var sshd = await SshdServer.StartAsync(["RekeyLimit 512K"]);
-        await using var client = await ClientHarness.ConnectAsync(sshd.Port, sshd.User, sshd.KnownHostsPath, ciphers: ["aes128-gcm@openssh.com"]);
-        var data = RandomNumberGenerator.GetBytes(8 * 1024 * 1024);
+        var data = RandomNumberGenerator.GetBytes(size);
         await using var session = await client.Connection.OpenSessionAsync();
         await session.ExecAsync("cat");
         var ms = new MemoryStream();
         var echoed = session.Output.CopyToAsync(ms);
         await session.GetInputStream().WriteAsync(data);
         await session.SendEofAsync();
-        await echoed.WaitAsync(TimeSpan.FromSeconds(120));
+        await echoed.WaitAsync(timeout);
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(ms.ToArray()));
+    }
+
+    [Fact]
+    public async Task ServerStartedRekeysKeepDataIntact()
+    {
+        await using var sshd = await SshdServer.StartAsync(["RekeyLimit 512K"]);
+        await using var client = await ClientHarness.ConnectAsync(sshd.Port, sshd.User, sshd.KnownHostsPath, ciphers: ["aes128-gcm@openssh.com"]);
+        await AssertEchoedIntactAsync(client, 8 * 1024 * 1024, TimeSpan.FromSeconds(120));
         Assert.True(client.Transport.KeyExchangeCount > 10, $"only {client.Transport.KeyExchangeCount} key exchanges");
         Assert.Contains("rekeying", sshd.Log, StringComparison.OrdinalIgnoreCase);
     }
@@ -39,15 +45,7 @@ public class ServerRekeyTests
             ciphers: ["aes128-gcm@openssh.com"], rekeyBytes: 16);
         await using var client = await connect.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(1, client.Transport.KeyExchangeCount);
-        var data = RandomNumberGenerator.GetBytes(64 * 1024);
-        await using var session = await client.Connection.OpenSessionAsync();
-        await session.ExecAsync("cat");
-        var ms = new MemoryStream();
-        var echoed = session.Output.CopyToAsync(ms);
-        await session.GetInputStream().WriteAsync(data);
-        await session.SendEofAsync();
-        await echoed.WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.Equal(SHA256.HashData(data), SHA256.HashData(ms.ToArray()));
+        await AssertEchoedIntactAsync(client, 64 * 1024, TimeSpan.FromSeconds(60));
         Assert.True(client.Transport.KeyExchangeCount > 1, $"only {client.Transport.KeyExchangeCount} key exchange(s)");
     }
 
@@ -77,15 +75,7 @@ public class ServerRekeyTests
         await using var sshd = await SshdServer.StartAsync(["RekeyLimit 128K"]);
         await using var client = await ClientHarness.ConnectAsync(sshd.Port, sshd.User, sshd.KnownHostsPath,
             ciphers: ["chacha20-poly1305@openssh.com"], rekeyBytes: 128 * 1024);
-        var data = RandomNumberGenerator.GetBytes(12 * 1024 * 1024);
-        await using var session = await client.Connection.OpenSessionAsync();
-        await session.ExecAsync("cat");
-        var ms = new MemoryStream();
-        var echoed = session.Output.CopyToAsync(ms);
-        await session.GetInputStream().WriteAsync(data);
-        await session.SendEofAsync();
-        await echoed.WaitAsync(TimeSpan.FromSeconds(180));
-        Assert.Equal(SHA256.HashData(data), SHA256.HashData(ms.ToArray()));
+        await AssertEchoedIntactAsync(client, 12 * 1024 * 1024, TimeSpan.FromSeconds(180));
         Assert.True(client.Transport.KeyExchangeCount > 50, $"only {client.Transport.KeyExchangeCount} key exchanges");
     }
 }
