@@ -11,21 +11,32 @@ namespace Hop.Cli.Commands;
 /// </summary>
 internal static partial class AddPassphrase
 {
+    /// <summary>readpassphrase's buffer is 1024 bytes: at most this much of a line is kept.</summary>
+    internal const int MaxPassphraseLength = 1023;
+
+    /// <summary>How much of a line from stdin is read before its missing end counts as the end of input.</summary>
+    internal const int MaxLineRead = 64 * 1024;
+
     public static async Task<char[]?> ReadAsync(string prompt)
     {
-        string require = Askpass.Require;
-        bool useAskpass = require switch
+        if (UsesAskpass()) return await AskpassAsync(prompt).ConfigureAwait(false);
+        return ReadFromTerminal(prompt);
+    }
+
+    /// <summary>Whether read_passphrase(RP_ALLOW_STDIN) would run the askpass program (ssh-add's and ssh-keygen's rule).</summary>
+    internal static bool UsesAskpass()
+    {
+        bool useAskpass = Askpass.Require switch
         {
             "force" => true,
             "prefer" => Askpass.IsAllowed,
             _ => Console.IsInputRedirected,
         };
-        if (useAskpass && Askpass.IsAllowed)
-        {
-            return await Askpass.AskAsync(prompt, confirm: false, TimeSpan.FromMinutes(5), CancellationToken.None).ConfigureAwait(false);
-        }
-        return ReadFromTerminal(prompt);
+        return useAskpass && Askpass.IsAllowed;
     }
+
+    internal static Task<char[]?> AskpassAsync(string prompt) =>
+        Askpass.AskAsync(prompt, confirm: false, TimeSpan.FromMinutes(5), CancellationToken.None);
 
     private static char[]? ReadFromTerminal(string prompt)
     {
@@ -94,8 +105,9 @@ internal static partial class AddPassphrase
 
     /// <summary>
     /// Reads bytes to CR or LF (backspace edits, ^C or ^D on an empty line ends); null at end of input.
-    /// As ssh-add's readpassphrase, the first 1023 bytes are kept. A line with no end in sight
-    /// (stdin on /dev/zero) is given up after 64 KiB, as the end of input: ssh-add's loop of "Bad
+    /// As ssh-add's readpassphrase, the first <see cref="MaxPassphraseLength"/> bytes are kept. A
+    /// line with no end in sight (stdin on /dev/zero) is given up after <see cref="MaxLineRead"/>
+    /// bytes, as the end of input: ssh-add's loop of "Bad
     /// passphrase, try again" then stops, instead of a line that grows, or asks, for ever.
     /// </summary>
     private static char[]? ReadLine(Stream input, Stream? echo)
@@ -108,7 +120,7 @@ internal static partial class AddPassphrase
         {
             for (int read = 0; ; read++)
             {
-                if (read >= 64 * 1024) return null;
+                if (read >= MaxLineRead) return null;
                 int n = input.Read(one, 0, 1);
                 if (n == 0) return any ? Decode(bytes) : null;
                 any = true;
@@ -121,7 +133,7 @@ internal static partial class AddPassphrase
                     if (bytes.Count > 0) bytes.RemoveAt(bytes.Count - 1);
                     continue;
                 }
-                if (bytes.Count < 1023) bytes.Add(b);
+                if (bytes.Count < MaxPassphraseLength) bytes.Add(b);
             }
         }
         finally

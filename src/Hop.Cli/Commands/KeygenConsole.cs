@@ -17,21 +17,16 @@ internal static class KeygenConsole
         return Console.In.ReadLine();
     }
 
-    /// <summary>ssh-keygen keeps at most this much of a passphrase line (readpassphrase's buffer, 1024 bytes).</summary>
-    internal const int MaxPassphraseChars = 1023;
-
-    /// <summary>How much of a line from a non-terminal stdin is read before giving up on its newline.</summary>
-    private const int MaxLineChars = 64 * 1024;
-
     /// <summary>
-    /// Reads a passphrase without echo, as ssh-keygen's read_passphrase(RP_ALLOW_STDIN): through
-    /// SSH_ASKPASS when SSH_ASKPASS_REQUIRE says force or prefer, or when stdin is not a terminal
-    /// and there is a display; else from the terminal, or one line of stdin. The caller zeroes the
-    /// returned array.
+    /// Reads a passphrase without echo, as ssh-keygen's read_passphrase(RP_ALLOW_STDIN): through the
+    /// askpass program when ssh-add would use it (<see cref="AddPassphrase.UsesAskpass"/>); else from
+    /// the terminal, or one line of stdin (through Console.In, which the file-name questions read
+    /// too). The caller zeroes the returned array.
     /// </summary>
     public static char[] AskPassphrase(string prompt)
     {
-        if (UseAskpass()) return Terminal.Prompter.ReadSecret(prompt)?.ToCharArray() ?? [];
+        // A short-lived process with no synchronisation context: waiting here blocks nothing else.
+        if (AddPassphrase.UsesAskpass()) return AddPassphrase.AskpassAsync(prompt).GetAwaiter().GetResult() ?? [];
         Console.Error.Write(prompt);
         Console.Error.Flush();
         if (Console.IsInputRedirected) return ReadLineBounded(Console.In);
@@ -62,25 +57,16 @@ internal static class KeygenConsole
         }
     }
 
-    private static bool UseAskpass()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SSH_ASKPASS"))) return false;
-        string? require = Environment.GetEnvironmentVariable("SSH_ASKPASS_REQUIRE");
-        if (require is "force" or "prefer") return true;
-        if (require == "never" || !Console.IsInputRedirected) return false;
-        return !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
-    }
-
     /// <summary>
-    /// One line of <paramref name="input"/>, of which the first <see cref="MaxPassphraseChars"/>
-    /// characters are kept; a line with no newline in sight (/dev/zero) ends after
-    /// <see cref="MaxLineChars"/>, instead of growing without end.
+    /// One line of <paramref name="input"/>, bounded as ssh-add's (<see cref="AddPassphrase.MaxPassphraseLength"/>
+    /// characters kept; a line with no newline in sight, /dev/zero, ends after <see cref="AddPassphrase.MaxLineRead"/>)
+    /// instead of growing without end.
     /// </summary>
     internal static char[] ReadLineBounded(TextReader input)
     {
-        var kept = new char[MaxPassphraseChars];
+        var kept = new char[AddPassphrase.MaxPassphraseLength];
         int length = 0;
-        for (int read = 0; read < MaxLineChars; read++)
+        for (int read = 0; read < AddPassphrase.MaxLineRead; read++)
         {
             int c = input.Read();
             if (c is -1 or '\n') break;

@@ -18,5 +18,6 @@ internal sealed class RunPrompter(string? password, DiagnosticLog log) : IAuthPr
         return ValueTask.FromResult<IReadOnlyList<string>?>([.. prompts.Select(_ => password)]);
     }
 
-    public void ShowBanner(string text) => log.Say(text.TrimEnd('\n'));
+    /// <summary>Not reached from `hop run` (its settings show banners through the log); the same here.</summary>
+    public void ShowBanner(string text) => log.ShowBanner(text);
 }
