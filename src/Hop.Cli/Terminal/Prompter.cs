@@ -100,7 +100,25 @@ internal sealed class Prompter : IAuthPrompter
         }
     }
 
+    /// <summary>The most of a terminal line kept (bytes).</summary>
+    private const int MaxLine = 4096;
+
     private static string? ReadFromTty(string prompt, bool echo)
+    {
+        if (ReadLineFromTty(prompt, echo, out _) is not { } chars) return null;
+        var s = new string(chars);
+        Array.Clear(chars);
+        return s;
+    }
+
+    /// <summary>
+    /// One line from the controlling terminal after writing <paramref name="prompt"/> to it, as
+    /// OpenSSH's readpassphrase: echo off unless <paramref name="echo"/>, the line discipline's own
+    /// editing, and the terminal put back even when a signal ends the process meanwhile. Null when
+    /// there is no terminal (<paramref name="noTerminal"/>), or at its end with nothing typed. The
+    /// caller zeroes the result.
+    /// </summary>
+    public static char[]? ReadLineFromTty(string prompt, bool echo, out bool noTerminal)
     {
         FileStream tty;
         try
@@ -109,35 +127,38 @@ internal sealed class Prompter : IAuthPrompter
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            noTerminal = true;
             return null;
         }
+        noTerminal = false;
         using (tty)
         {
             int fd = (int)tty.SafeFileHandle.DangerousGetHandle();
-            var outBytes = Encoding.UTF8.GetBytes(prompt);
-            tty.Write(outBytes);
+            tty.Write(Encoding.UTF8.GetBytes(prompt));
             tty.Flush();
-            byte[]? saved = echo ? null : TerminalEcho.Disable(fd);
+            var line = new List<byte>(MaxLine); // never grows, so no copy of a secret is left unzeroed
+            var echoOff = echo ? null : TerminalEcho.Off(fd);
             try
             {
-                var line = new List<byte>();
                 var one = new byte[1];
-                while (line.Count < 4096)
+                while (line.Count < MaxLine)
                 {
                     int n = tty.Read(one, 0, 1);
-                    if (n == 0) return line.Count == 0 ? null : Encoding.UTF8.GetString(line.ToArray());
-                    if (one[0] == '\n' || one[0] == '\r') break;
+                    if (n == 0 && line.Count == 0) return null;
+                    if (n == 0 || one[0] == '\n' || one[0] == '\r') break;
                     line.Add(one[0]);
                 }
-                var s = Encoding.UTF8.GetString(line.ToArray());
-                System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line));
-                return s;
+                var bytes = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line);
+                var chars = new char[Encoding.UTF8.GetCharCount(bytes)];
+                Encoding.UTF8.GetChars(bytes, chars);
+                return chars;
             }
             finally
             {
-                if (saved is not null)
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line));
+                if (echoOff is not null)
                 {
-                    TerminalEcho.Restore(fd, saved);
+                    echoOff.Dispose();
                     tty.Write("\n"u8);
                 }
             }
