@@ -14,6 +14,7 @@ internal static class Program
         // agent) keep the thread pool.
         if (args is ["ssh" or "sftp" or "scp", ..] && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        Terminal.RawTerminal.UseRawStandardStreams();
         try
         {
             return await CommandTable.RunAsync(args).ConfigureAwait(false);

@@ -5,7 +5,7 @@ namespace Hop.Cli.Commands;
 /// <summary>
 /// The questions `hop keygen` asks. As ssh-keygen without a terminal, answers come from stdin; file
 /// questions are printed on stdout, passphrase prompts on stderr, and passphrases are read without echo
-/// when stdin is a terminal.
+/// when stdin is a terminal (on Unix from the controlling terminal, prompt included).
 /// </summary>
 internal static class KeygenConsole
 {
@@ -14,7 +14,28 @@ internal static class KeygenConsole
     {
         Console.Out.Write(prompt);
         Console.Out.Flush();
-        return Console.In.ReadLine();
+        // From a terminal, the kernel's line editing on fd 0, as ssh-keygen's fgets: Console.In's
+        // own would set the terminal's keypad to application mode and leave it so.
+        if (OperatingSystem.IsWindows() || Terminal.RawTerminal.OpenTerminalStream(0) is not { } terminal) return Console.In.ReadLine();
+        using (terminal) return ReadTerminalLine(terminal);
+    }
+
+    /// <summary>One line of a terminal in canonical mode, read a byte at a time so that nothing after it is taken (null at its end).</summary>
+    private static string? ReadTerminalLine(Stream terminal)
+    {
+        var line = new List<byte>();
+        var one = new byte[1];
+        while (line.Count < 4096)
+        {
+            if (terminal.Read(one, 0, 1) == 0)
+            {
+                if (line.Count == 0) return null;
+                break;
+            }
+            if (one[0] == '\n') break;
+            line.Add(one[0]);
+        }
+        return Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line));
     }
 
     /// <summary>
@@ -27,6 +48,14 @@ internal static class KeygenConsole
     {
         // A short-lived process with no synchronisation context: waiting here blocks nothing else.
         if (AddPassphrase.UsesAskpass()) return AddPassphrase.AskpassAsync(prompt).GetAwaiter().GetResult() ?? [];
+        // As readpassphrase: on the controlling terminal, so that .NET's Console (ReadKey) never sets
+        // the terminal's keypad to application mode, which it would leave behind.
+        // The end of the terminal's input (Ctrl-D) with nothing typed is an empty passphrase, as there.
+        if (!OperatingSystem.IsWindows() && !Console.IsInputRedirected)
+        {
+            var typed = Terminal.Prompter.ReadLineFromTty(prompt, echo: false, out bool noTerminal);
+            if (!noTerminal) return typed ?? [];
+        }
         Console.Error.Write(prompt);
         Console.Error.Flush();
         if (Console.IsInputRedirected) return ReadLineBounded(Console.In);

@@ -1,3 +1,4 @@
+using Hop.Cli.Terminal;
 using Hop.Ssh;
 using Hop.Ssh.Client;
 using Hop.Ssh.Sftp;
@@ -87,7 +88,10 @@ internal static class SftpCommand
                         using var reader = t.BatchFile == "-" ? new StreamReader(Console.OpenStandardInput()) : new StreamReader(t.BatchFile);
                         return await shell.RunBatchAsync(reader).ConfigureAwait(false);
                     }
-                    return await shell.RunInteractiveAsync(new StreamReader(Console.OpenStandardInput()), terminal: !Console.IsInputRedirected).ConfigureAwait(false);
+                    // From a Unix terminal, fd 0 itself with the kernel's line editing: Console's stream
+                    // would set the terminal's keypad to application mode and leave it so.
+                    var input = (OperatingSystem.IsWindows() ? null : RawTerminal.OpenTerminalStream(0)) ?? Console.OpenStandardInput();
+                    return await shell.RunInteractiveAsync(new StreamReader(input), terminal: !Console.IsInputRedirected).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {

@@ -10,7 +10,6 @@ internal static partial class SshCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        RawTerminal.UseRawStandardError();
         SshArguments a;
         try
         {

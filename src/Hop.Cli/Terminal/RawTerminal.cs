@@ -45,15 +45,17 @@ internal static partial class RawTerminal
     }
 
     /// <summary>
-    /// Sends Console.Error to fd 2 directly when it is a terminal. .NET's Console initialises the
-    /// terminal on its first write (keypad-transmit mode, ESC[?1h ESC=), which would change what
-    /// the cursor keys send inside the remote session; with this, nothing in `hop ssh` does.
+    /// Sends Console.Out and Console.Error to fds 1 and 2 with write(2) (<see cref="StandardStream"/>).
+    /// .NET's Console initialises the terminal on its first write (keypad-transmit mode, ESC[?1h ESC=)
+    /// and never puts it back: after `hop -V` the cursor keys and the keypad of the user's shell sent
+    /// other codes, and inside `hop ssh`'s remote session too. With this, no hop command does that.
     /// </summary>
-    public static void UseRawStandardError()
+    public static void UseRawStandardStreams()
     {
         if (OperatingSystem.IsWindows()) return; // keypad mode is a Unix terminal's concern
-        if (OpenTerminalStream(2) is not { } stream) return;
-        Console.SetError(new StreamWriter(stream, new System.Text.UTF8Encoding(false)) { AutoFlush = true });
+        var utf8 = new System.Text.UTF8Encoding(false);
+        Console.SetOut(new StreamWriter(new StandardStream(1), utf8) { AutoFlush = true });
+        Console.SetError(new StreamWriter(new StandardStream(2), utf8) { AutoFlush = true });
     }
 
     /// <summary>
