@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Hop.Cli.Terminal;
 using Hop.Ssh;
 using Hop.Ssh.Agent;
 using Hop.Ssh.Keys;
@@ -61,7 +62,7 @@ internal sealed class AddKeys(AgentClient client, AddCommand.Options options)
     /// <summary>`hop add -`: the key comes on stdin (no permission check, as ssh-add).</summary>
     private static PrivateKeyFile ReadStdin()
     {
-        using var input = Console.OpenStandardInput();
+        using var input = StandardStream.Open(0);
         using var ms = new MemoryStream();
         input.CopyTo(ms);
         byte[] content = ms.ToArray();

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Hop.Cli.Terminal;
 using Hop.Ssh.Agent;
 
 namespace Hop.Cli.Commands;
@@ -73,7 +74,7 @@ internal static partial class AddPassphrase
         }
         // No terminal: the prompt goes to stderr and the line comes from stdin.
         Console.Error.Write(prompt);
-        return ReadLine(Console.OpenStandardInput(), echo: null);
+        return ReadLine(StandardStream.Open(0), echo: null);
     }
 
     private static char[]? ReadNoEcho(FileStream tty, string prompt)

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using Hop.Cli.Terminal;
+
 namespace Hop.Cli.Commands;
 
 /// <summary>
@@ -123,12 +126,13 @@ internal static class RunCommand
         using var interrupt = new CancellationTokenSource();
         using var turns = new SemaphoreSlim(parallelism);
         int started = 0;
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        // A signal registration, not Console.CancelKeyPress, which initialises the terminal as .NET's
+        // Console does (keypad-transmit mode, left behind).
+        var onCancel = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
         {
-            e.Cancel = true;
+            ctx.Cancel = true;
             interrupt.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        });
         try
         {
             await Task.WhenAll(jobs.Select(async job =>
@@ -139,6 +143,14 @@ internal static class RunCommand
                 }
                 catch (OperationCanceledException)
                 {
+                    job.Cancel();
+                    return;
+                }
+                // The turn may have come from a host that the interrupt had just ended, before the
+                // interrupt reached this wait: a host still waiting then is cancelled all the same.
+                if (interrupt.IsCancellationRequested)
+                {
+                    turns.Release();
                     job.Cancel();
                     return;
                 }
@@ -154,7 +166,7 @@ internal static class RunCommand
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
+            onCancel.Dispose();
         }
         // As parallel-ssh: the hosts that never started are reported after the interrupted ones.
         foreach (var job in jobs.Where(j => j.Cancelled)) job.ReportCancelled();
@@ -175,7 +187,7 @@ internal static class RunCommand
 
     private static byte[] ReadInput()
     {
-        using var stdin = Console.OpenStandardInput();
+        using var stdin = StandardStream.Open(0);
         using var buffer = new MemoryStream();
         var chunk = new byte[64 * 1024];
         int n;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Hop.Cli.Terminal;
 
 namespace Hop.Cli.Commands;
 
@@ -13,7 +14,7 @@ internal sealed class RunConsole(Stream stdout, bool colour)
     private readonly Lock _gate = new();
     private int _reported;
 
-    public static RunConsole ForStandardOutput() => new(Console.OpenStandardOutput(), UseColour());
+    public static RunConsole ForStandardOutput() => new(StandardStream.Open(1), UseColour());
 
     private static bool UseColour() =>
         !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")) &&

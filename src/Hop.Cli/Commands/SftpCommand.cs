@@ -85,12 +85,12 @@ internal static class SftpCommand
                 {
                     if (t.BatchFile is not null)
                     {
-                        using var reader = t.BatchFile == "-" ? new StreamReader(Console.OpenStandardInput()) : new StreamReader(t.BatchFile);
+                        using var reader = t.BatchFile == "-" ? new StreamReader(StandardStream.Open(0)) : new StreamReader(t.BatchFile);
                         return await shell.RunBatchAsync(reader).ConfigureAwait(false);
                     }
                     // From a Unix terminal, fd 0 itself with the kernel's line editing: Console's stream
                     // would set the terminal's keypad to application mode and leave it so.
-                    var input = (OperatingSystem.IsWindows() ? null : RawTerminal.OpenTerminalStream(0)) ?? Console.OpenStandardInput();
+                    var input = (OperatingSystem.IsWindows() ? null : RawTerminal.OpenTerminalStream(0)) ?? StandardStream.Open(0);
                     return await shell.RunInteractiveAsync(new StreamReader(input), terminal: !Console.IsInputRedirected).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -203,8 +203,8 @@ internal sealed class SshForwarding : IAsyncDisposable
             log.Write(0, "stdio forwarding failed");
             return 255;
         }
-        var stdin = Console.OpenStandardInput();
-        var stdout = Console.OpenStandardOutput();
+        var stdin = StandardStream.Open(0);
+        var stdout = StandardStream.Open(1);
         var toChannel = CopyStdinAsync(stdin, channel);
         await channel.Output.CopyToAsync(stdout).ConfigureAwait(false);
         await stdout.FlushAsync().ConfigureAwait(false);

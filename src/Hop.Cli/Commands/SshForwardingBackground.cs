@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Hop.Cli.Terminal;
 
 namespace Hop.Cli.Commands;
 
@@ -39,7 +40,7 @@ internal static class SshForwardingBackground
             return 255;
         }
         child.StandardInput.Close();
-        var stderr = Console.OpenStandardError();
+        var stderr = StandardStream.Open(2);
         using var stop = new CancellationTokenSource();
         var errors = child.StandardError.BaseStream.CopyToAsync(stderr, stop.Token);
         string? line;
@@ -77,7 +78,7 @@ internal static class SshForwardingBackground
     public static void Detach()
     {
         if (!IsChild) return;
-        var stdout = Console.OpenStandardOutput();
+        var stdout = StandardStream.Open(1);
         stdout.Write("ok\n"u8);
         stdout.Flush();
         AgentNative.DetachStdio();

@@ -106,11 +106,11 @@ internal sealed class InteractiveTerminal : IDisposable
     }
 
     /// <summary>Our stdin as raw bytes from fd 0 (never Console's line reader), or Console's stream when stdin is not a terminal.</summary>
-    public static Stream OpenInput() => RawTerminal.OpenTerminalStream(0) ?? Console.OpenStandardInput();
+    public static Stream OpenInput() => RawTerminal.OpenTerminalStream(0) ?? StandardStream.Open(0);
 
     /// <summary>Our stdout (fd 1) or stderr (fd 2): a raw stream over the descriptor when it is a terminal, else Console's.</summary>
     public static Stream OpenOutput(int fd) => new SynchronousWriteStream(
-        RawTerminal.OpenTerminalStream(fd) ?? (fd == 2 ? Console.OpenStandardError() : Console.OpenStandardOutput()));
+        RawTerminal.OpenTerminalStream(fd) ?? StandardStream.Open(fd));
 
     private async Task SendWindowSizeAsync()
     {

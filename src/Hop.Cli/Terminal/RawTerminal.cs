@@ -45,7 +45,8 @@ internal static partial class RawTerminal
     }
 
     /// <summary>
-    /// Sends Console.Out and Console.Error to fds 1 and 2 with write(2) (<see cref="StandardStream"/>).
+    /// Sends Console.Out and Console.Error to fds 1 and 2 with write(2) (<see cref="StandardStream"/>;
+    /// every other use of stdin, stdout and stderr goes through it too).
     /// .NET's Console initialises the terminal on its first write (keypad-transmit mode, ESC[?1h ESC=)
     /// and never puts it back: after `hop -V` the cursor keys and the keypad of the user's shell sent
     /// other codes, and inside `hop ssh`'s remote session too. With this, no hop command does that.
@@ -54,8 +55,8 @@ internal static partial class RawTerminal
     {
         if (OperatingSystem.IsWindows()) return; // keypad mode is a Unix terminal's concern
         var utf8 = new System.Text.UTF8Encoding(false);
-        Console.SetOut(new StreamWriter(new StandardStream(1), utf8) { AutoFlush = true });
-        Console.SetError(new StreamWriter(new StandardStream(2), utf8) { AutoFlush = true });
+        Console.SetOut(new StreamWriter(StandardStream.Open(1), utf8) { AutoFlush = true });
+        Console.SetError(new StreamWriter(StandardStream.Open(2), utf8) { AutoFlush = true });
     }
 
     /// <summary>

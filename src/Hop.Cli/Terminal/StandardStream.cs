@@ -3,16 +3,17 @@ using System.Runtime.InteropServices;
 namespace Hop.Cli.Terminal;
 
 /// <summary>
-/// Our stdout or stderr for Console.Out and Console.Error on Unix: plain write(2) calls on the
-/// descriptor. .NET's own console streams initialise the terminal on their first write (keypad-transmit
-/// mode, ESC[?1h ESC=, on whichever of stdin, stdout and stderr is a terminal) and never put it back.
-/// As theirs, a write to a pipe whose reader has gone (EPIPE) is dropped, and write(2) keeps the
-/// descriptor's shared file offset (`>>`, `2>&1`).
+/// Our stdin, stdout or stderr on Unix: plain read(2) and write(2) calls on the descriptor. .NET's
+/// own console streams initialise the terminal on their first use (keypad-transmit mode, ESC[?1h
+/// ESC=, on whichever of stdin, stdout and stderr is a terminal) and never put it back. As theirs, a
+/// write to a pipe whose reader has gone (EPIPE) is dropped, and the descriptor's shared file offset
+/// is kept (`>>`, `2>&1`, a script reading the rest of a file after us).
 /// </summary>
-internal sealed partial class StandardStream(int fd) : Stream
+internal sealed partial class StandardStream : Stream
 {
     private const int EIntr = 4;
     private const int EPipe = 32;
+    private const short PollIn = 1;
     private const short PollOut = 4;
     private static readonly int EAgain = OperatingSystem.IsLinux() ? 11 : 35;
 
@@ -24,15 +25,27 @@ internal sealed partial class StandardStream(int fd) : Stream
         public short REvents;
     }
 
+    private readonly int _fd;
+
+    private StandardStream(int fd) => _fd = fd;
+
+    /// <summary>Descriptor <paramref name="fd"/> (0, 1 or 2) as a stream: ours on Unix, Console's on Windows.</summary>
+    public static Stream Open(int fd) =>
+        !OperatingSystem.IsWindows() ? new StandardStream(fd)
+        : fd switch { 0 => Console.OpenStandardInput(), 1 => Console.OpenStandardOutput(), _ => Console.OpenStandardError() };
+
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint write(int fd, ReadOnlySpan<byte> buffer, nuint count);
 
     [LibraryImport("libc", SetLastError = true)]
+    private static partial nint read(int fd, Span<byte> buffer, nuint count);
+
+    [LibraryImport("libc", SetLastError = true)]
     private static partial int poll(ref PollFd fds, nuint count, int timeout);
 
-    public override bool CanRead => false;
+    public override bool CanRead => _fd == 0;
     public override bool CanSeek => false;
-    public override bool CanWrite => true;
+    public override bool CanWrite => _fd != 0;
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
@@ -42,7 +55,7 @@ internal sealed partial class StandardStream(int fd) : Stream
     {
         while (!buffer.IsEmpty)
         {
-            nint n = write(fd, buffer, (nuint)buffer.Length);
+            nint n = write(_fd, buffer, (nuint)buffer.Length);
             if (n >= 0)
             {
                 buffer = buffer[(int)n..];
@@ -54,19 +67,59 @@ internal sealed partial class StandardStream(int fd) : Stream
             if (errno == EAgain)
             {
                 // A descriptor someone left non-blocking: wait until it takes more.
-                var p = new PollFd { Fd = fd, Events = PollOut };
+                var p = new PollFd { Fd = _fd, Events = PollOut };
                 poll(ref p, 1, -1);
                 continue;
             }
-            throw new IOException($"write to descriptor {fd} failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+            throw new IOException($"write to descriptor {_fd} failed: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
     }
+
+    // Writes as .NET's console streams: the async forms write at once, on the calling thread. Reads that
+    // wait keep Stream's async form (a pool thread), so that a caller's other work goes on meanwhile.
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        try
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+        catch (IOException e)
+        {
+            return ValueTask.FromException(e);
+        }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override void Flush()
     {
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (buffer.IsEmpty) return 0;
+        while (true)
+        {
+            nint n = read(_fd, buffer, (nuint)buffer.Length);
+            if (n >= 0) return (int)n;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EIntr) continue;
+            if (errno == EAgain)
+            {
+                var p = new PollFd { Fd = _fd, Events = PollIn };
+                poll(ref p, 1, -1);
+                continue;
+            }
+            throw new IOException($"read from descriptor {_fd} failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+    }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
 }

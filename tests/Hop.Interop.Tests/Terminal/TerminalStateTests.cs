@@ -39,12 +39,19 @@ public class TerminalStateTests : IAsyncLifetime
     public async Task PrintingCommandsLeaveTheKeypadAlone()
     {
         string hop = Quote(TestPaths.HopBinary);
-        string pub = Quote(await TestKeys.UserKeyAsync() + ".pub");
+        string key = await TestKeys.UserKeyAsync();
+        string[] run =
+        [
+            "run", "-H", $"127.0.0.1:{_sshd.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}", "-l", _sshd.User, "-x", "-F /dev/null",
+            "-O", $"IdentityFile={key}", "-O", "IdentitiesOnly=yes", "-O", $"UserKnownHostsFile={_sshd.KnownHostsPath}", "-i", "echo RAN",
+        ];
         await using var pane = await TmuxPane.StartAsync(
-            $"{hop} -V; {hop} keygen -l -f {pub}; {hop} --help >/dev/null; {hop} nosuchcommand; echo DO''NE; sleep 60");
+            $"{hop} -V; {hop} keygen -l -f {Quote(key + ".pub")}; {hop} --help >/dev/null; {hop} nosuchcommand; " +
+            $"{hop} {string.Join(' ', run.Select(Quote))}; echo DO''NE; sleep 60");
         var screen = await pane.WaitForAsync("DONE");
         Assert.Contains("SHA256:", screen, StringComparison.Ordinal);
         Assert.Contains("hop: unknown command", screen, StringComparison.Ordinal);
+        Assert.Contains("[SUCCESS]", screen, StringComparison.Ordinal);
         await AssertKeypadUntouchedAsync(pane);
     }
 
