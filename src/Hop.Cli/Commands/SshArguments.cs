@@ -30,6 +30,8 @@ internal sealed class SshArguments
     public int ForceTty { get; private set; }
     public bool DisableTty { get; private set; }
     public string? StdioForward { get; private set; }
+    /// <summary>-O: the control command for a ControlMaster (check, exit, stop; forward, cancel and proxy are refused).</summary>
+    public string? ControlCommand { get; private set; }
 
     /// <summary>
     /// Set by `hop run`, whose many connections share one terminal: authentication asks only this
@@ -142,7 +144,11 @@ internal sealed class SshArguments
                 Options.Add(v!);
                 if (FirstUser == UserSource.None && IsUserOption(v!)) FirstUser = UserSource.Option;
                 break;
-            case 'O': FlagOptions.Add($"ControlCommand {v}"); break;
+            case 'O':
+                if (ControlCommand is not null) FlagError ??= "Multiplexing command already specified";
+                else if (v is "check" or "forward" or "cancel" or "exit" or "stop" or "proxy") ControlCommand = v;
+                else FlagError ??= "Invalid multiplex command.";
+                break;
             case 'Q': Query = v; break;
             case 'S': Set("ControlPath", v!); break;
             case 'w': FlagOptions.Add($"Tunnel yes"); break;

@@ -44,6 +44,7 @@ internal static partial class SshCommand
                 return 0;
             }
             foreach (var entry in config.UnsupportedKeywords) log.Write(1, $"{entry}: keyword not supported by Hop, ignored");
+            if (await SshMuxClient.TryRunAsync(a, config, log).ConfigureAwait(false) is { } muxed) return muxed;
             return await RunSessionAsync(a, config, log).ConfigureAwait(false);
         }
         catch (SshException e)

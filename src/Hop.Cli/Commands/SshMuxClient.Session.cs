@@ -1,0 +1,90 @@
+using System.Runtime.InteropServices;
+using Hop.Cli.Terminal;
+using Hop.Ssh.Config;
+using Hop.Ssh.Mux;
+
+namespace Hop.Cli.Commands;
+
+/// <summary>A session through the master, as ssh's mux_client_request_session.</summary>
+internal static partial class SshMuxClient
+{
+    private const int SigWinch = 28; // the same on Linux and macOS
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static async Task<int?> RunSessionAsync(MuxClient mux, SshArguments a, ResolvedConfig c, DiagnosticLog log)
+    {
+        // What the mux client here does not carry: forwardings, -W, -N and -f get a connection of their own.
+        if (a.StdioForward is not null || a.NoCommand || a.Background
+            || c.LocalForwards.Count + c.RemoteForwards.Count + c.DynamicForwards.Count > 0)
+        {
+            log.Write(1, "forwardings, -W, -N and -f are not passed to a master by hop; connecting directly");
+            return null;
+        }
+        uint masterPid = await mux.AliveCheckAsync(CancellationToken.None).ConfigureAwait(false);
+        string command = string.Join(' ', a.Command);
+        bool tty = SessionSetup.WantTty(a, c, command.Length > 0, log, out _);
+        string term = c.SetEnv.Select(e => e.Split('=', 2)).FirstOrDefault(kv => kv.Length == 2 && kv[0] == "TERM")?[1] is { Length: > 0 } t
+            ? t : Environment.GetEnvironmentVariable("TERM") ?? "";
+        var request = new MuxNewSession(0, tty, c.ForwardX11, c.ForwardAgent, a.Subsystem,
+            c.EscapeChar < 0 ? MuxProtocol.NoEscapeChar : (uint)c.EscapeChar, term, command,
+            [.. SshCommand.EnvironmentToSend(c).Select(kv => $"{kv.Item1}={kv.Item2}")]);
+        // -n: the master reads /dev/null instead of our stdin.
+        int stdin = a.StdinNull ? Open("/dev/null", 0) : 0;
+        uint session;
+        try
+        {
+            session = await mux.OpenSessionAsync(request, stdin, 1, 2, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (stdin > 0) close(stdin);
+        }
+        log.Write(1, $"mux session {session} opened on the master (pid {masterPid})");
+
+        using var ended = new CancellationTokenSource();
+        var signals = new List<PosixSignalRegistration>
+        {
+            // The master reads the window size from the terminal we passed it when told of a change.
+            PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => kill((int)masterPid, SigWinch)),
+        };
+        // As ssh's: a signal ends the wait (and, as the socket closes, the master ends the session); exit 255.
+        bool signalled = false;
+        foreach (var s in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP })
+        {
+            signals.Add(PosixSignalRegistration.Create(s, ctx =>
+            {
+                ctx.Cancel = true;
+                signalled = true;
+                ended.Cancel();
+            }));
+        }
+        byte[]? saved = tty ? RawTerminal.EnterRaw(0) : null;
+        uint? exit;
+        try
+        {
+            exit = await mux.WaitForExitAsync(session, () =>
+            {
+                if (saved is not null) RawTerminal.Restore(0, saved);
+                saved = null;
+            }, ended.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (signalled)
+        {
+            exit = null;
+        }
+        finally
+        {
+            foreach (var s in signals) s.Dispose();
+            if (saved is not null) RawTerminal.Restore(0, saved);
+        }
+        if (exit is null) log.Write(1, signalled ? "Exiting on signal" : "Control master terminated unexpectedly");
+        if (tty) log.Write(0, $"Shared connection to {c.OriginalHost} closed.");
+        return exit is { } value && !signalled ? (int)value : 255;
+    }
+}

@@ -1,0 +1,126 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Hop.Cli.Terminal;
+using Hop.Ssh;
+using Hop.Ssh.Config;
+using Hop.Ssh.Mux;
+
+namespace Hop.Cli.Commands;
+
+/// <summary>
+/// ssh's mux client: with ControlPath set (and ControlMaster no, auto or autoask), a session runs
+/// over a running master's connection (OpenSSH's or any that speaks PROTOCOL.mux) instead of a new
+/// one, with our stdin, stdout and stderr passed to the master; `-O check|exit|stop` talk to it.
+/// Hop does not serve as a master itself: with no master running it connects as usual.
+/// </summary>
+internal static partial class SshMuxClient
+{
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+
+    /// <summary>The exit status when the master took the request, or null to connect as usual.</summary>
+    public static async Task<int?> TryRunAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log)
+    {
+        if (a.ControlCommand is not null && c.ControlPath is null)
+        {
+            log.Say("No ControlPath specified for \"-O\" command");
+            return 255;
+        }
+        if (c.ControlPath is not { } path || OperatingSystem.IsWindows()) return null;
+        if (a.ControlCommand is null && c.ControlMaster is not ("false" or "auto" or "autoask"))
+        {
+            log.Write(1, $"ControlMaster {c.ControlMaster}: hop does not serve as a master; connecting directly");
+            return null;
+        }
+        MuxClient mux;
+        try
+        {
+            mux = await MuxClient.ConnectAsync(path, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            return ConnectFailed(a, c, path, e, log);
+        }
+        catch (SshProtocolException e)
+        {
+            log.Write(1, $"master hello exchange failed: {e.Message}");
+            return a.ControlCommand is null ? null : 255;
+        }
+        using (mux)
+        {
+            try
+            {
+                if (OperatingSystem.IsWindows()) return null;
+                return a.ControlCommand switch
+                {
+                    null => await RunSessionAsync(mux, a, c, log).ConfigureAwait(false),
+                    "check" => await CheckAsync(mux).ConfigureAwait(false),
+                    "exit" => await RequestAsync(mux, MuxProtocol.Terminate, "Exit request sent.", log).ConfigureAwait(false),
+                    "stop" => await RequestAsync(mux, MuxProtocol.StopListening, "Stop listening request sent.", log).ConfigureAwait(false),
+                    string other => Unsupported(other, log),
+                };
+            }
+            catch (MuxRefusedException e)
+            {
+                log.Say(e.Message);
+                return 255;
+            }
+        }
+    }
+
+    /// <summary>
+    /// As ssh's muxclient when the socket does not answer: -O fails with ssh's line; a session goes
+    /// on with a new connection, after removing a stale socket when ControlMaster is auto.
+    /// </summary>
+    private static int? ConnectFailed(SshArguments a, ResolvedConfig c, string path, SocketException e, DiagnosticLog log)
+    {
+        bool missing = !File.Exists(path) && !Directory.Exists(path);
+        string reason = missing ? "No such file or directory" : e.SocketErrorCode == SocketError.ConnectionRefused ? "Connection refused" : e.Message;
+        if (a.ControlCommand is not null)
+        {
+            log.Say($"Control socket connect({path}): {reason}");
+            return 255;
+        }
+        if (missing)
+        {
+            log.Write(1, $"Control socket \"{path}\" does not exist");
+        }
+        else if (e.SocketErrorCode == SocketError.ConnectionRefused && c.ControlMaster != "false")
+        {
+            log.Write(1, $"Stale control socket {path}, unlinking");
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception x) when (x is IOException or UnauthorizedAccessException)
+            {
+                log.Write(1, $"unlink {path}: {x.Message}");
+            }
+        }
+        else
+        {
+            log.Say($"Control socket connect({path}): {reason}");
+        }
+        return null;
+    }
+
+    private static async Task<int?> CheckAsync(MuxClient mux)
+    {
+        uint pid = await mux.AliveCheckAsync(CancellationToken.None).ConfigureAwait(false);
+        Console.Error.Write($"Master running (pid={pid})\r\n");
+        return 0;
+    }
+
+    private static async Task<int?> RequestAsync(MuxClient mux, uint type, string done, DiagnosticLog log)
+    {
+        await mux.RequestOkAsync(type, CancellationToken.None).ConfigureAwait(false);
+        if (!log.Quiet) Console.Error.Write(done + "\r\n");
+        return 0;
+    }
+
+    private static int? Unsupported(string command, DiagnosticLog log)
+    {
+        log.Say($"hop: -O {command} is not supported (hop's mux client knows check, exit and stop)");
+        return 255;
+    }
+}

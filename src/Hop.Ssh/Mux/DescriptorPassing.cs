@@ -1,0 +1,73 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Hop.Ssh.Mux;
+
+/// <summary>
+/// Passes a file descriptor over a Unix domain socket (sendmsg with SCM_RIGHTS), one descriptor per
+/// one-byte message, as OpenSSH's mm_send_fd does for the control socket's stdio. The structures are
+/// laid out by hand for Linux and macOS (64-bit), whose msghdr and cmsghdr differ in field sizes.
+/// </summary>
+internal static partial class DescriptorPassing
+{
+    private const int ScmRights = 1;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial nint sendmsg(nint socket, byte* message, int flags);
+
+    private static int SolSocket => OperatingSystem.IsLinux() ? 1 : 0xffff;
+
+    /// <summary>Sends <paramref name="fd"/> to the peer of <paramref name="socket"/>; throws <see cref="IOException"/> when the kernel refuses.</summary>
+    public static unsafe void Send(Socket socket, int fd)
+    {
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) || IntPtr.Size != 8)
+            throw new PlatformNotSupportedException("passing descriptors over a control socket needs 64-bit Linux or macOS");
+        bool linux = OperatingSystem.IsLinux();
+        byte data = 0;
+        // struct iovec { void *iov_base; size_t iov_len; }
+        long* iov = stackalloc long[2];
+        iov[0] = (long)&data;
+        iov[1] = 1;
+        // struct cmsghdr: cmsg_len is a size_t on Linux (data at 16), a socklen_t on macOS (data at 12).
+        int controlLength = linux ? 24 : 16;
+        byte* control = stackalloc byte[controlLength];
+        new Span<byte>(control, controlLength).Clear();
+        if (linux)
+        {
+            *(ulong*)control = 20; // CMSG_LEN(sizeof(int))
+            *(int*)(control + 8) = SolSocket;
+            *(int*)(control + 12) = ScmRights;
+            *(int*)(control + 16) = fd;
+        }
+        else
+        {
+            *(uint*)control = 16;
+            *(int*)(control + 4) = SolSocket;
+            *(int*)(control + 8) = ScmRights;
+            *(int*)(control + 12) = fd;
+        }
+        // struct msghdr: name, namelen, iov, iovlen (size_t on Linux, int on macOS), control, controllen
+        // (size_t on Linux, socklen_t on macOS), flags.
+        byte* message = stackalloc byte[56];
+        new Span<byte>(message, 56).Clear();
+        *(long*)(message + 16) = (long)iov;
+        if (linux) *(ulong*)(message + 24) = 1;
+        else *(int*)(message + 24) = 1;
+        *(long*)(message + 32) = (long)control;
+        if (linux) *(ulong*)(message + 40) = (ulong)controlLength;
+        else *(uint*)(message + 40) = (uint)controlLength;
+        while (true)
+        {
+            nint sent = sendmsg(socket.SafeHandle.DangerousGetHandle(), message, 0);
+            if (sent == 1) return;
+            int errno = Marshal.GetLastPInvokeError();
+            if (sent < 0 && errno == 4) continue; // EINTR
+            if (sent < 0 && errno == (linux ? 11 : 35)) // EAGAIN: .NET made the socket non-blocking for its async reads
+            {
+                socket.Poll(TimeSpan.FromSeconds(10), SelectMode.SelectWrite);
+                continue;
+            }
+            throw new IOException($"passing descriptor {fd} over the control socket failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Hop.Ssh.Wire;
+
+namespace Hop.Ssh.Mux;
+
+/// <summary>
+/// A client of a ControlMaster's socket (PROTOCOL.mux), as ssh's mux client: checks the master,
+/// asks it to exit or stop listening, and runs a session over the master's connection with this
+/// process's stdin, stdout and stderr passed to it.
+/// </summary>
+public sealed class MuxClient : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private uint _nextRequestId;
+
+    private MuxClient(Socket socket)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: false);
+    }
+
+    /// <summary>
+    /// Connects to the master at <paramref name="path"/> and exchanges hellos. Throws
+    /// <see cref="SocketException"/> when nothing listens there (no file, a stale socket) and
+    /// <see cref="SshProtocolException"/> when the master speaks another version.
+    /// </summary>
+    public static async Task<MuxClient> ConnectAsync(string path, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        MuxClient? client = null;
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(path));
+            client = new MuxClient(socket);
+            await client.SendAsync(new MuxHello(MuxProtocol.Version), static (in MuxHello m, ref SshWriter w) => m.Write(ref w), cancellationToken).ConfigureAwait(false);
+            var body = await client.ReadMessageAsync(cancellationToken).ConfigureAwait(false)
+                ?? throw new SshProtocolException("the control socket closed before its hello");
+            var reader = new SshReader(body);
+            var hello = MuxHello.Read(ref reader);
+            if (hello.Version != MuxProtocol.Version) throw new SshProtocolException($"the master speaks mux protocol version {hello.Version}, not {MuxProtocol.Version}");
+            return client;
+        }
+        catch
+        {
+            if (client is not null) client.Dispose();
+            else socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>MUX_C_ALIVE_CHECK: the master's process id.</summary>
+    public async Task<uint> AliveCheckAsync(CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(MuxProtocol.AliveCheck, cancellationToken).ConfigureAwait(false)
+            ?? throw new SshConnectionException("the master closed the control socket without an answer");
+        if (reply.Type != MuxProtocol.Alive) throw Unexpected(reply, "alive check");
+        return reply.Value;
+    }
+
+    /// <summary>
+    /// MUX_C_TERMINATE or MUX_C_STOP_LISTENING; a refusal is a <see cref="MuxRefusedException"/>. A master
+    /// that closes the socket instead of answering a terminate has done what was asked (OpenSSH's exits
+    /// before its answer goes out, and its own client takes that as success).
+    /// </summary>
+    public async Task RequestOkAsync(uint type, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(type, cancellationToken).ConfigureAwait(false);
+        if (reply is null && type == MuxProtocol.Terminate) return;
+        if (reply is null) throw new SshConnectionException("the master closed the control socket without an answer");
+        if (reply.Type != MuxProtocol.Ok) throw Unexpected(reply, "request");
+    }
+
+    /// <summary>
+    /// MUX_C_NEW_SESSION with <paramref name="stdin"/>, <paramref name="stdout"/> and
+    /// <paramref name="stderr"/> passed to the master; returns the session id once it is open.
+    /// </summary>
+    public async Task<uint> OpenSessionAsync(MuxNewSession request, int stdin, int stdout, int stderr, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var sent = request with { RequestId = _nextRequestId++ };
+        await SendAsync(sent, static (in MuxNewSession m, ref SshWriter w) => m.Write(ref w), cancellationToken).ConfigureAwait(false);
+        foreach (int fd in new[] { stdin, stdout, stderr }) DescriptorPassing.Send(_socket, fd);
+        var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new SshConnectionException("the master closed the control socket before the session opened");
+        if (reply.Type != MuxProtocol.SessionOpened || reply.Id != sent.RequestId) throw Unexpected(reply, "session");
+        return reply.Value;
+    }
+
+    /// <summary>
+    /// Waits until the master closes the socket, which it does once the session has ended and its
+    /// output is written: the exit value from MUX_S_EXIT_MESSAGE, or null when none came.
+    /// <paramref name="ttyAllocFailed"/> runs on MUX_S_TTY_ALLOC_FAIL.
+    /// </summary>
+    public async Task<uint?> WaitForExitAsync(uint sessionId, Action ttyAllocFailed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ttyAllocFailed);
+        uint? exit = null;
+        while (await ReadReplyAsync(cancellationToken).ConfigureAwait(false) is { } reply)
+        {
+            if (reply.Id != sessionId) throw new SshProtocolException($"the master answered for session {reply.Id}, not {sessionId}");
+            switch (reply.Type)
+            {
+                case MuxProtocol.TtyAllocFail:
+                    ttyAllocFailed();
+                    break;
+                case MuxProtocol.ExitMessage when exit is null:
+                    exit = reply.Value;
+                    break;
+                case MuxProtocol.ExitMessage:
+                    throw new SshProtocolException("the master sent the exit value twice");
+                default:
+                    throw Unexpected(reply, "session");
+            }
+        }
+        return exit;
+    }
+
+    /// <summary>Sends a request that carries only its id; its answer, or null when the master closed the socket instead.</summary>
+    private async Task<MuxReply?> RequestAsync(uint type, CancellationToken cancellationToken)
+    {
+        var request = new MuxSimpleRequest(type, _nextRequestId++);
+        await SendAsync(request, static (in MuxSimpleRequest m, ref SshWriter w) => m.Write(ref w), cancellationToken).ConfigureAwait(false);
+        MuxReply? reply;
+        try
+        {
+            reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException) when (type == MuxProtocol.Terminate)
+        {
+            reply = null; // reset rather than closed: the master is gone all the same
+        }
+        if (reply is null) return null;
+        if (reply.Id != request.RequestId) throw new SshProtocolException($"the master answered request {reply.Id}, not {request.RequestId}");
+        return reply;
+    }
+
+    private static SshException Unexpected(MuxReply reply, string what) => reply.Type switch
+    {
+        MuxProtocol.PermissionDenied => new MuxRefusedException($"{what} refused by the master: {reply.Reason}"),
+        MuxProtocol.Failure => new MuxRefusedException($"{what} failed in the master: {reply.Reason}"),
+        _ => new SshProtocolException($"unexpected answer 0x{reply.Type:x8} from the master to a {what}"),
+    };
+
+    private delegate void WriteMessage<T>(in T message, ref SshWriter writer);
+
+    private async Task SendAsync<T>(T message, WriteMessage<T> write, CancellationToken cancellationToken)
+    {
+        using var buffer = new SshBuffer();
+        var w = buffer.Writer;
+        w.WriteUInt32(0);
+        write(message, ref w);
+        var frame = buffer.ToArray();
+        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)(frame.Length - 4));
+        await _stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<MuxReply?> ReadReplyAsync(CancellationToken cancellationToken)
+    {
+        var body = await ReadMessageAsync(cancellationToken).ConfigureAwait(false);
+        if (body is null) return null;
+        var reader = new SshReader(body);
+        var reply = MuxReply.Read(ref reader);
+        reader.EnsureEnd();
+        return reply;
+    }
+
+    /// <summary>One message's body (type first), or null at a clean end of stream.</summary>
+    private async Task<byte[]?> ReadMessageAsync(CancellationToken cancellationToken)
+    {
+        var header = new byte[4];
+        if (!await ReadExactlyOrEndAsync(header, cancellationToken).ConfigureAwait(false)) return null;
+        uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
+        if (length < 4 || length > MuxProtocol.MaxMessageLength) throw new SshProtocolException($"control socket message of {length} bytes");
+        var body = new byte[length];
+        if (!await ReadExactlyOrEndAsync(body, cancellationToken).ConfigureAwait(false)) throw new SshProtocolException("control socket message truncated");
+        return body;
+    }
+
+    private async Task<bool> ReadExactlyOrEndAsync(byte[] buffer, CancellationToken cancellationToken)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = await _stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                if (total == 0) return false;
+                throw new SshProtocolException("control socket message truncated");
+            }
+            total += n;
+        }
+        return true;
+    }
+
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _socket.Dispose();
+    }
+}
+
+/// <summary>The master refused or failed a request (MUX_S_PERMISSION_DENIED, MUX_S_FAILURE).</summary>
+public sealed class MuxRefusedException(string message) : SshException(message);

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using Hop.Interop.Tests.Cli;
+using Hop.Interop.Tests.Fixtures;
+
+namespace Hop.Interop.Tests.Client;
+
+/// <summary>
+/// `hop ssh` as a client of an OpenSSH ControlMaster (PROTOCOL.mux): sessions over the master's
+/// connection with hop's stdio passed to it, and `-O check|exit`, beside OpenSSH's own `ssh -O`.
+/// </summary>
+public class ControlMasterClientTests : IAsyncLifetime
+{
+    private SshdServer _sshd = null!;
+    private string _dir = null!;
+    private string _socket = null!;
+    private Process? _master;
+
+    public async Task InitializeAsync()
+    {
+        _sshd = await SshdServer.StartAsync();
+        _dir = TestPaths.NewTempDir("hop-mux-");
+        _socket = Path.Combine(_dir, "master.sock");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_master is { HasExited: false })
+        {
+            _master.Kill(entireProcessTree: true);
+            await _master.WaitForExitAsync();
+        }
+        _master?.Dispose();
+        await _sshd.DisposeAsync();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>OpenSSH's ssh as the master (-M -N), authenticated with the test key; returns once its socket answers.</summary>
+    private async Task StartMasterAsync()
+    {
+        var psi = new ProcessStartInfo("/usr/bin/ssh")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])["-F", "/dev/null", "-p", _sshd.Port.ToString(CultureInfo.InvariantCulture), "-i", await TestKeys.UserKeyAsync(),
+                     "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", $"UserKnownHostsFile={_sshd.KnownHostsPath}",
+                     "-o", "StrictHostKeyChecking=yes", "-M", "-S", _socket, "-N", "-E", Path.Combine(_dir, "master.log"), "-l", _sshd.User, "127.0.0.1"])
+            psi.ArgumentList.Add(arg);
+        _master = Process.Start(psi)!;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await OpenSshAsync("-O", "check")).ExitCode != 0)
+        {
+            if (_master.HasExited || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException("the OpenSSH master did not start: " + File.ReadAllText(Path.Combine(_dir, "master.log")));
+            await Task.Delay(50);
+        }
+    }
+
+    private Task<ProcessResult> OpenSshAsync(params string[] args) =>
+        ProcessRunner.RunAsync("/usr/bin/ssh", ["-F", "/dev/null", "-S", _socket, .. args, "mux-host"], HopCli.IsolatedEnvironment(), [], TimeSpan.FromSeconds(30));
+
+    /// <summary>hop with only the control socket: no key and no way to authenticate, so a session can only come through the master.</summary>
+    private Task<ProcessResult> HopAsync(string[] args, byte[]? stdin = null, string socket = "") =>
+        HopCli.RunAsync(["ssh", "-F", "/dev/null", "-S", socket.Length > 0 ? socket : _socket, "-o", "BatchMode=yes", "-o", "PubkeyAuthentication=no",
+            "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no", "-o", $"UserKnownHostsFile={_sshd.KnownHostsPath}",
+            "-p", _sshd.Port.ToString(CultureInfo.InvariantCulture), .. args], stdin: stdin);
+
+    private int AcceptedLogins() => _sshd.Log.Split('\n').Count(l => l.Contains("Accepted publickey", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task ASessionRunsOverTheMastersConnectionWithStdioAndExitStatus()
+    {
+        await StartMasterAsync();
+        int logins = AcceptedLogins();
+        var r = await HopAsync(["mux-host", "cat; echo out; echo err >&2; exit 7"], "through the master\n"u8.ToArray());
+        Assert.True(r.ExitCode == 7, r.ToString());
+        Assert.Equal("through the master\nout\n", r.Stdout);
+        Assert.Contains("err", r.Stderr, StringComparison.Ordinal);
+        // No new login: the master's connection carried the session.
+        Assert.Equal(logins, AcceptedLogins());
+
+        // -n gives the master /dev/null for stdin; -tt a terminal on the remote side.
+        var n = await HopAsync(["-n", "mux-host", "cat; echo done"], "not read\n"u8.ToArray());
+        Assert.Equal("done\n", n.Stdout);
+        var tty = await HopAsync(["-tt", "mux-host", "tty"]);
+        Assert.True(tty.ExitCode == 0, tty.ToString());
+        Assert.StartsWith("/dev/pts/", tty.Stdout.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckAndExitAnswerAsOpenSshsOwn()
+    {
+        await StartMasterAsync();
+        var ours = await HopAsync(["-O", "check", "mux-host"]);
+        var theirs = await OpenSshAsync("-O", "check");
+        Assert.Equal((0, theirs.Stderr), (ours.ExitCode, ours.Stderr));
+        Assert.Contains($"Master running (pid={_master!.Id})", ours.Stderr, StringComparison.Ordinal);
+
+        var exit = await HopAsync(["-O", "exit", "mux-host"]);
+        Assert.Equal((0, "Exit request sent.\r\n"), (exit.ExitCode, exit.Stderr));
+        Assert.True(_master.WaitForExit(TimeSpan.FromSeconds(10)), "the master is still running after -O exit");
+    }
+
+    [Fact]
+    public async Task NoMasterFailsOCheckAsOpenSshDoesAndASessionConnectsDirectly()
+    {
+        string missing = Path.Combine(_dir, "none.sock");
+        var ours = await HopAsync(["-O", "check", "mux-host"], socket: missing);
+        var theirs = await ProcessRunner.RunAsync("/usr/bin/ssh", ["-F", "/dev/null", "-S", missing, "-O", "check", "mux-host"], HopCli.IsolatedEnvironment(), [], TimeSpan.FromSeconds(30));
+        Assert.Equal((255, theirs.Stderr.Trim()), (ours.ExitCode, ours.Stderr.Trim()));
+        Assert.Contains($"Control socket connect({missing}): No such file or directory", ours.Stderr, StringComparison.Ordinal);
+
+        // ControlMaster auto and a stale socket (nothing listens): removed, and hop logs in itself.
+        using (var stale = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+            stale.Bind(new UnixDomainSocketEndPoint(missing));
+        var args = await HopCli.SshArgsAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
+        args.InsertRange(1, ["-o", "ControlMaster=auto", "-o", $"ControlPath={missing}"]);
+        var direct = await HopCli.RunAsync([.. args, "echo direct"]);
+        Assert.True(direct.ExitCode == 0, direct.ToString());
+        Assert.Equal("direct\n", direct.Stdout);
+        Assert.False(File.Exists(missing), "the stale control socket was left");
+    }
+
+    [Fact]
+    public async Task BadMultiplexCommandsAreRefusedAsBySsh()
+    {
+        var bad = await HopAsync(["-O", "bogus", "mux-host"]);
+        Assert.Equal((255, "Invalid multiplex command."), (bad.ExitCode, bad.Stderr.Trim()));
+        var noPath = await HopCli.RunAsync(["ssh", "-F", "/dev/null", "-O", "check", "mux-host"]);
+        Assert.Equal((255, "No ControlPath specified for \"-O\" command"), (noPath.ExitCode, noPath.Stderr.Trim()));
+    }
+}
