@@ -22,13 +22,20 @@ internal static partial class SshCommand
                 await using var forwarding = await SshForwarding.StartAsync(c, client, log).ConfigureAwait(false);
                 SshLocalCommand.RunIfPermitted(c, log);
                 if (a.StdioForward is not null) return await SshForwarding.StdioForwardAsync(a.StdioForward, client, log).ConfigureAwait(false);
+                await using var master = SshMuxMaster.Start(c, client, log);
                 if (a.Background) SshForwardingBackground.Detach();
                 if (a.NoCommand)
                 {
-                    await client.Connection.Completion.ConfigureAwait(false);
+                    // A master told to exit by a client (-O exit) ends quietly, before its disconnect completes.
+                    var ended = await Task.WhenAny(client.Connection.Completion, master?.Terminated ?? Task.Delay(Timeout.Infinite)).ConfigureAwait(false);
+                    if (master?.Terminated.IsCompleted != true) await ended.ConfigureAwait(false);
                     return 0;
                 }
-                return await RunRemoteAsync(a, c, client, forwarding, log).ConfigureAwait(false);
+                int status = await RunRemoteAsync(a, c, client, forwarding, log).ConfigureAwait(false);
+                // As ssh's master: no new clients once its own session is over; theirs finish first (see
+                // WaitForForwardedConnectionsAsync, which waited for their channels).
+                master?.StopListening();
+                return status;
             }
             finally
             {

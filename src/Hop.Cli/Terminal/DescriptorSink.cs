@@ -12,7 +12,7 @@ namespace Hop.Cli.Terminal;
 /// not take, so a paused reader (`| less`) never holds up the connection's receive loop: the
 /// channel's window closes and keepalive replies are still read, as with OpenSSH's client.
 /// </summary>
-internal sealed partial class DescriptorSink : IChannelDataSink
+internal sealed partial class DescriptorSink : IChannelDataSink, IDisposable
 {
     private const int EIntr = 4;
     private const short PollOut = 4;
@@ -89,6 +89,15 @@ internal sealed partial class DescriptorSink : IChannelDataSink
         int own = Open(path, OWrOnly | ONonBlock | OCloExec);
         // No reader left (ENXIO) or no /proc: the blocking sink reports what a write then finds.
         return own >= 0 ? new DescriptorSink(own, Kind.NonBlockingPipe) : new DescriptorSink(fd, Kind.Blocking);
+    }
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
+
+    /// <summary>Closes the descriptor of our own that <see cref="For"/> opened for a pipe (the one it was given stays open).</summary>
+    public void Dispose()
+    {
+        if (_kind == Kind.NonBlockingPipe) close(_fd);
     }
 
     /// <summary>Writes what the descriptor takes; a blocking sink waits until all of <paramref name="data"/> is written.</summary>

@@ -7,6 +7,7 @@ namespace Hop.Ssh.Mux;
 /// Passes a file descriptor over a Unix domain socket (sendmsg with SCM_RIGHTS), one descriptor per
 /// one-byte message, as OpenSSH's mm_send_fd does for the control socket's stdio. The structures are
 /// laid out by hand for Linux and macOS (64-bit), whose msghdr and cmsghdr differ in field sizes.
+/// Descriptors received are close-on-exec (MSG_CMSG_CLOEXEC on Linux).
 /// </summary>
 internal static partial class DescriptorPassing
 {
@@ -14,6 +15,9 @@ internal static partial class DescriptorPassing
 
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial nint sendmsg(nint socket, byte* message, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial nint recvmsg(nint socket, byte* message, int flags);
 
     private static int SolSocket => OperatingSystem.IsLinux() ? 1 : 0xffff;
 
@@ -69,5 +73,50 @@ internal static partial class DescriptorPassing
             }
             throw new IOException($"passing descriptor {fd} over the control socket failed: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
+    }
+
+    /// <summary>
+    /// Receives one descriptor sent as <see cref="Send"/> sends it; throws <see cref="IOException"/> when
+    /// the peer closed, sent no descriptor, or the kernel refused. Blocks the calling thread.
+    /// </summary>
+    public static unsafe int Receive(Socket socket)
+    {
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) || IntPtr.Size != 8)
+            throw new PlatformNotSupportedException("passing descriptors over a control socket needs 64-bit Linux or macOS");
+        bool linux = OperatingSystem.IsLinux();
+        byte data = 0;
+        long* iov = stackalloc long[2];
+        iov[0] = (long)&data;
+        iov[1] = 1;
+        const int controlSpace = 64; // room for one cmsghdr with a descriptor, and then some
+        byte* control = stackalloc byte[controlSpace];
+        new Span<byte>(control, controlSpace).Clear();
+        byte* message = stackalloc byte[56];
+        new Span<byte>(message, 56).Clear();
+        *(long*)(message + 16) = (long)iov;
+        if (linux) *(ulong*)(message + 24) = 1;
+        else *(int*)(message + 24) = 1;
+        *(long*)(message + 32) = (long)control;
+        if (linux) *(ulong*)(message + 40) = controlSpace;
+        else *(uint*)(message + 40) = controlSpace;
+        int flags = linux ? 0x40000000 : 0; // MSG_CMSG_CLOEXEC
+        nint got;
+        while (true)
+        {
+            socket.Poll(-1, SelectMode.SelectRead);
+            got = recvmsg(socket.SafeHandle.DangerousGetHandle(), message, flags);
+            if (got >= 0) break;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == 4 || errno == (linux ? 11 : 35)) continue; // EINTR, EAGAIN
+            throw new IOException($"receiving a descriptor over the control socket failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+        if (got == 0) throw new IOException("the control socket closed before its descriptors came");
+        ulong length = linux ? *(ulong*)control : *(uint*)control;
+        int headerLength = linux ? 16 : 12;
+        int level = *(int*)(control + (linux ? 8 : 4));
+        int type = *(int*)(control + (linux ? 12 : 8));
+        if (length < (ulong)(headerLength + 4) || level != SolSocket || type != ScmRights)
+            throw new IOException("the control socket's message carried no descriptor");
+        return *(int*)(control + headerLength);
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net.Sockets;
 using Hop.Ssh.Wire;
 
@@ -143,18 +142,8 @@ public sealed class MuxClient : IDisposable
         _ => new SshProtocolException($"unexpected answer 0x{reply.Type:x8} from the master to a {what}"),
     };
 
-    private delegate void WriteMessage<T>(in T message, ref SshWriter writer);
-
-    private async Task SendAsync<T>(T message, WriteMessage<T> write, CancellationToken cancellationToken)
-    {
-        using var buffer = new SshBuffer();
-        var w = buffer.Writer;
-        w.WriteUInt32(0);
-        write(message, ref w);
-        var frame = buffer.ToArray();
-        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)(frame.Length - 4));
-        await _stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
-    }
+    private Task SendAsync<T>(T message, MuxFraming.WriteMessage<T> write, CancellationToken cancellationToken) =>
+        MuxFraming.WriteAsync(_stream, message, write, cancellationToken);
 
     private async Task<MuxReply?> ReadReplyAsync(CancellationToken cancellationToken)
     {
@@ -166,33 +155,7 @@ public sealed class MuxClient : IDisposable
         return reply;
     }
 
-    /// <summary>One message's body (type first), or null at a clean end of stream.</summary>
-    private async Task<byte[]?> ReadMessageAsync(CancellationToken cancellationToken)
-    {
-        var header = new byte[4];
-        if (!await ReadExactlyOrEndAsync(header, cancellationToken).ConfigureAwait(false)) return null;
-        uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
-        if (length < 4 || length > MuxProtocol.MaxMessageLength) throw new SshProtocolException($"control socket message of {length} bytes");
-        var body = new byte[length];
-        if (!await ReadExactlyOrEndAsync(body, cancellationToken).ConfigureAwait(false)) throw new SshProtocolException("control socket message truncated");
-        return body;
-    }
-
-    private async Task<bool> ReadExactlyOrEndAsync(byte[] buffer, CancellationToken cancellationToken)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = await _stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
-            if (n == 0)
-            {
-                if (total == 0) return false;
-                throw new SshProtocolException("control socket message truncated");
-            }
-            total += n;
-        }
-        return true;
-    }
+    private Task<byte[]?> ReadMessageAsync(CancellationToken cancellationToken) => MuxFraming.ReadAsync(_stream, cancellationToken);
 
     public void Dispose()
     {

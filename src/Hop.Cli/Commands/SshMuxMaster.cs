@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using Hop.Ssh;
+using Hop.Ssh.Client;
+using Hop.Ssh.Config;
+using Hop.Ssh.Mux;
+
+namespace Hop.Cli.Commands;
+
+/// <summary>
+/// `hop ssh -M` / ControlMaster yes|auto: after logging in, serves the connection to other clients
+/// on ControlPath (PROTOCOL.mux, OpenSSH's `ssh -S` or `hop ssh -S`): new sessions with the
+/// client's stdio passed over, alive checks (-O check), terminate (-O exit) and stop listening
+/// (-O stop). Port forwarding and stdio forwarding requests and proxy mode are refused.
+/// </summary>
+internal sealed partial class SshMuxMaster : IAsyncDisposable
+{
+    private readonly MuxListener _listener;
+    private readonly SshClient _client;
+    private readonly ResolvedConfig _config;
+    private readonly DiagnosticLog _log;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<uint, MuxSession> _sessions = new();
+    private readonly Task _accepting;
+    private int _nextSessionId;
+
+    private SshMuxMaster(MuxListener listener, SshClient client, ResolvedConfig config, DiagnosticLog log)
+    {
+        _listener = listener;
+        _client = client;
+        _config = config;
+        _log = log;
+        _accepting = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>Completes when a client asked the master to exit (MUX_C_TERMINATE).</summary>
+    public Task Terminated => _terminated.Task;
+
+    /// <summary>
+    /// Listens on ControlPath when this connection is to be a master (ControlMaster yes or auto; ask
+    /// and autoask, which confirm each client through askpass, are not served); else null.
+    /// </summary>
+    public static SshMuxMaster? Start(ResolvedConfig c, SshClient client, DiagnosticLog log)
+    {
+        if (c.ControlPath is null || c.ControlMaster is "false" || OperatingSystem.IsWindows()) return null;
+        if (c.ControlMaster is not ("true" or "auto"))
+        {
+            log.Write(1, $"ControlMaster {c.ControlMaster}: hop does not ask before serving a client, so it does not serve as a master");
+            return null;
+        }
+        var listener = MuxListener.Create(c.ControlPath, out string? error);
+        if (listener is null)
+        {
+            log.Say(error!);
+            return null;
+        }
+        log.Write(1, $"setting up multiplex master socket {c.ControlPath}");
+        return new SshMuxMaster(listener, client, c, log);
+    }
+
+    /// <summary>Stops listening (MUX_C_STOP_LISTENING, or the master's own session has ended); sessions already open go on.</summary>
+    public void StopListening() => _listener.Dispose();
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            MuxServerConnection connection;
+            try
+            {
+                connection = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or System.Net.Sockets.SocketException)
+            {
+                return;
+            }
+            _log.Write(1, "multiplexing control connection");
+            _ = Task.Run(() => ServeAsync(connection));
+        }
+    }
+
+    private async Task ServeAsync(MuxServerConnection connection)
+    {
+        using (connection)
+        {
+            try
+            {
+                await connection.HelloAsync(_stop.Token).ConfigureAwait(false);
+                while (await connection.ReadRequestAsync(_stop.Token).ConfigureAwait(false) is { } request)
+                {
+                    if (request is MuxNewSession session)
+                    {
+                        await RunSessionAsync(connection, session).ConfigureAwait(false);
+                        return;
+                    }
+                    if (!await AnswerAsync(connection, (MuxSimpleRequest)request).ConfigureAwait(false)) return;
+                }
+            }
+            catch (Exception e) when (e is SshException or IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                _log.Write(1, $"mux client: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>Answers a request other than a new session; false when the connection is to close.</summary>
+    private async Task<bool> AnswerAsync(MuxServerConnection connection, MuxSimpleRequest request)
+    {
+        switch (request.Type)
+        {
+            case MuxProtocol.AliveCheck:
+                await connection.ReplyAsync(new MuxReply(MuxProtocol.Alive, request.RequestId, (uint)Environment.ProcessId, null), _stop.Token).ConfigureAwait(false);
+                return true;
+            case MuxProtocol.StopListening:
+                _log.Write(1, "mux client asked the master to stop listening");
+                StopListening();
+                await connection.ReplyAsync(new MuxReply(MuxProtocol.Ok, request.RequestId, 0, null), _stop.Token).ConfigureAwait(false);
+                return true;
+            case MuxProtocol.Terminate:
+                _log.Write(1, "mux client asked the master to exit");
+                await connection.ReplyAsync(new MuxReply(MuxProtocol.Ok, request.RequestId, 0, null), _stop.Token).ConfigureAwait(false);
+                _terminated.TrySetResult();
+                StopListening();
+                _ = _client.Connection.DisconnectAsync("terminated by a multiplexing client");
+                return false;
+            default:
+                await connection.ReplyAsync(new MuxReply(MuxProtocol.Failure, request.RequestId, 0,
+                    $"hop's master does not serve request 0x{request.Type:x8}"), _stop.Token).ConfigureAwait(false);
+                return true;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        StopListening();
+        _windowChanges?.Dispose();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _accepting.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _stop.Dispose();
+    }
+}

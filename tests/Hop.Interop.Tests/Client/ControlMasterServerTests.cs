@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+using Hop.Interop.Tests.Cli;
+using Hop.Interop.Tests.Fixtures;
+
+namespace Hop.Interop.Tests.Client;
+
+/// <summary>
+/// `hop ssh -M` / ControlMaster auto as the master (PROTOCOL.mux): OpenSSH's `ssh -S` and `hop ssh -S`
+/// run sessions over hop's connection; -O check, exit and stop; a path in use; another user refused.
+/// </summary>
+public class ControlMasterServerTests : IAsyncLifetime
+{
+    private SshdServer _sshd = null!;
+    private string _dir = null!;
+    private string _socket = null!;
+    private readonly List<Process> _processes = [];
+
+    public async Task InitializeAsync()
+    {
+        _sshd = await SshdServer.StartAsync();
+        _dir = TestPaths.NewTempDir("hop-muxmaster-");
+        _socket = Path.Combine(_dir, "master.sock");
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var p in _processes)
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+                await p.WaitForExitAsync();
+            }
+            p.Dispose();
+        }
+        await _sshd.DisposeAsync();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private async Task<List<string>> HopArgsAsync(params string[] options)
+    {
+        var args = await HopCli.SshArgsAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
+        args.InsertRange(1, options);
+        return args;
+    }
+
+    /// <summary>Starts `hop ssh` with <paramref name="args"/> as a long-running process (stdio unread; a master writes nothing).</summary>
+    private Process StartHop(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(TestPaths.HopBinary)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, _) in HopCli.IsolatedEnvironment()) psi.Environment.Remove(k);
+        var p = Process.Start(psi)!;
+        _processes.Add(p);
+        return p;
+    }
+
+    private async Task<Process> StartHopMasterAsync()
+    {
+        var master = StartHop(await HopArgsAsync("-M", "-S", _socket, "-N"));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await OpenSshAsync("-O", "check")).ExitCode != 0)
+        {
+            if (master.HasExited) throw new InvalidOperationException("hop's master ended: " + await master.StandardError.ReadToEndAsync());
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("hop's master did not listen on " + _socket);
+            await Task.Delay(50);
+        }
+        return master;
+    }
+
+    private Task<ProcessResult> OpenSshAsync(string[] args, byte[]? stdin = null, string? user = null) =>
+        user is null
+            ? ProcessRunner.RunAsync("/usr/bin/ssh", ["-F", "/dev/null", "-S", _socket, .. args, "mux-host"], HopCli.IsolatedEnvironment(), stdin ?? [], TimeSpan.FromSeconds(30))
+            : ProcessRunner.RunAsync("/usr/bin/setpriv", ["--reuid", user, "--regid", user, "--clear-groups", "/usr/bin/ssh", "-F", "/dev/null", "-S", _socket, .. args, "mux-host"],
+                HopCli.IsolatedEnvironment(), stdin ?? [], TimeSpan.FromSeconds(30));
+
+    private Task<ProcessResult> OpenSshAsync(params string[] args) => OpenSshAsync(args, null);
+
+    private Task<ProcessResult> OpenSshRunAsync(string[] options, string command, byte[]? stdin = null) =>
+        ProcessRunner.RunAsync("/usr/bin/ssh", ["-F", "/dev/null", "-S", _socket, .. options, "mux-host", command], HopCli.IsolatedEnvironment(), stdin ?? [], TimeSpan.FromSeconds(30));
+
+    private int AcceptedLogins() => _sshd.Log.Split('\n').Count(l => l.Contains("Accepted publickey", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task OpenSshsClientRunsSessionsOverHopsConnection()
+    {
+        var master = await StartHopMasterAsync();
+        int logins = AcceptedLogins();
+        var check = await OpenSshAsync("-O", "check");
+        Assert.Contains($"Master running (pid={master.Id})", check.Stderr, StringComparison.Ordinal);
+
+        var r = await OpenSshRunAsync([], "cat; echo out; echo err >&2; exit 5", "into the master\n"u8.ToArray());
+        Assert.True(r.ExitCode == 5, r.ToString());
+        Assert.Equal("into the master\nout\n", r.Stdout);
+        Assert.Contains("err", r.Stderr, StringComparison.Ordinal);
+        var tty = await OpenSshRunAsync(["-tt"], "tty");
+        Assert.StartsWith("/dev/pts/", tty.Stdout.Trim(), StringComparison.Ordinal);
+        Assert.Equal(logins, AcceptedLogins());
+
+        var exit = await OpenSshAsync("-O", "exit");
+        Assert.True(exit.ExitCode == 0, exit.ToString());
+        Assert.True(master.WaitForExit(TimeSpan.FromSeconds(10)), "hop's master is still running after -O exit");
+        Assert.Equal(0, master.ExitCode);
+        Assert.False(File.Exists(_socket), "the control socket was left behind");
+    }
+
+    [Fact]
+    public async Task ControlMasterAutoSharesTheFirstConnectionAndWaitsForItsClients()
+    {
+        string[] auto = ["-o", "ControlMaster=auto", "-o", $"ControlPath={_socket}"];
+        var first = StartHop([.. await HopArgsAsync(auto), "echo first; sleep 2; echo first-end"]);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!File.Exists(_socket))
+        {
+            Assert.True(DateTime.UtcNow < deadline && !first.HasExited, "the first hop did not become a master");
+            await Task.Delay(20);
+        }
+        int logins = AcceptedLogins();
+        var second = await HopCli.RunAsync([.. await HopArgsAsync(auto), "echo second; sleep 3; echo second-end"]);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal("second\nsecond-end\n", second.Stdout);
+        Assert.Equal(logins, AcceptedLogins());
+        // The first ended its own session while the second's ran, stayed until that one ended, then went.
+        Assert.True(first.WaitForExit(TimeSpan.FromSeconds(10)), "the first hop outlived the session it carried");
+        Assert.Equal("first\nfirst-end\n", await first.StandardOutput.ReadToEndAsync());
+        Assert.Equal(0, first.ExitCode);
+        Assert.False(File.Exists(_socket));
+    }
+
+    [Fact]
+    public async Task APathInUseDisablesMultiplexingAsInOpenSsh()
+    {
+        var master = await StartHopMasterAsync();
+        var ours = await HopCli.RunAsync([.. await HopArgsAsync("-M", "-S", _socket), "echo ran"]);
+        Assert.True(ours.ExitCode == 0, ours.ToString());
+        Assert.Equal("ran\n", ours.Stdout);
+        var theirs = await ProcessRunner.RunAsync("/usr/bin/ssh", [.. (await _sshd.OpenSshArgsAsync()).Take(..^1), "-M", "-S", _socket, _sshd.Host, "true"],
+            HopCli.IsolatedEnvironment(), [], TimeSpan.FromSeconds(30));
+        string expected = $"ControlSocket {_socket} already exists, disabling multiplexing";
+        Assert.Contains(expected, theirs.Stderr, StringComparison.Ordinal);
+        Assert.Contains(expected, ours.Stderr, StringComparison.Ordinal);
+        Assert.False(master.HasExited);
+    }
+
+    [Fact]
+    public async Task StopEndsListeningAndAnotherUsersClientIsRefused()
+    {
+        var master = await StartHopMasterAsync();
+        // Even with a socket mode that lets it connect, a client of another user gets no answer.
+        File.SetUnixFileMode(_dir, (UnixFileMode)0b111_001_001);
+        File.SetUnixFileMode(_socket, (UnixFileMode)0b110_110_110);
+        var stranger = await OpenSshAsync(["-O", "check"], user: "65534");
+        Assert.NotEqual(0, stranger.ExitCode);
+        Assert.DoesNotContain("Master running", stranger.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Permission denied", stranger.Stderr, StringComparison.Ordinal); // it did connect
+
+        var stop = await HopCli.RunAsync(["ssh", "-F", "/dev/null", "-S", _socket, "-O", "stop", "mux-host"]);
+        Assert.Equal((0, "Stop listening request sent.\r\n"), (stop.ExitCode, stop.Stderr));
+        Assert.False(File.Exists(_socket));
+        Assert.False(master.HasExited, "-O stop ended the master; only its listening should end");
+    }
+}
