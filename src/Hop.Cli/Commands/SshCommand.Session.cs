@@ -23,6 +23,12 @@ internal static partial class SshCommand
                 SshLocalCommand.RunIfPermitted(c, log);
                 if (a.StdioForward is not null) return await SshForwarding.StdioForwardAsync(a.StdioForward, client, log).ConfigureAwait(false);
                 await using var master = SshMuxMaster.Start(c, client, log);
+                if (SshForwardingBackground.IsPersistMaster)
+                {
+                    if (master is null) return 255;
+                    SshForwardingBackground.Detach();
+                    return await master.PersistAsync(c.ControlPersist ?? TimeSpan.Zero).ConfigureAwait(false);
+                }
                 if (a.Background) SshForwardingBackground.Detach();
                 if (a.NoCommand)
                 {

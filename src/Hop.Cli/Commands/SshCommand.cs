@@ -10,6 +10,7 @@ internal static partial class SshCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        _ = SshForwardingBackground.IsPersistMaster; // read (and cleared from the environment) before anything starts a program
         SshArguments a;
         try
         {
@@ -45,6 +46,13 @@ internal static partial class SshCommand
             }
             foreach (var entry in config.UnsupportedKeywords) log.Write(1, $"{entry}: keyword not supported by Hop, ignored");
             if (await SshMuxClient.TryRunAsync(a, config, log).ConfigureAwait(false) is { } muxed) return muxed;
+            if (SshMuxMaster.StartsPersistent(a, config))
+            {
+                // ControlPersist, as ssh: the master goes to the background and stays; this session is its first client.
+                int started = await SshForwardingBackground.LaunchAsync(persistMaster: true).ConfigureAwait(false);
+                if (started != 0) return started;
+                if (await SshMuxClient.TryRunAsync(a, config, log).ConfigureAwait(false) is { } persisted) return persisted;
+            }
             return await RunSessionAsync(a, config, log).ConfigureAwait(false);
         }
         catch (SshException e)

@@ -14,12 +14,30 @@ namespace Hop.Cli.Commands;
 internal static class SshForwardingBackground
 {
     private const string Marker = "HOP_SSH_BACKGROUND_CHILD";
+    private const string PersistMarker = "HOP_SSH_PERSIST_MASTER";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>True in the re-executed child.</summary>
     public static bool IsChild => Environment.GetEnvironmentVariable(Marker) == "1";
 
-    public static async Task<int> LaunchAsync()
+    /// <summary>
+    /// True in a ControlPersist master started by <see cref="LaunchAsync"/>; read once, and the marker
+    /// taken out of the environment so that the programs it starts (ProxyCommand, LocalCommand) do not see it.
+    /// </summary>
+    public static bool IsPersistMaster { get; } = TakeMarker(PersistMarker);
+
+    private static bool TakeMarker(string name)
+    {
+        bool set = Environment.GetEnvironmentVariable(name) == "1";
+        Environment.SetEnvironmentVariable(name, null);
+        return set;
+    }
+
+    /// <summary>
+    /// Re-executes hop with the same arguments in the background and waits until it says it is ready:
+    /// for -f, or (<paramref name="persistMaster"/>) as the ControlPersist master the foreground then uses.
+    /// </summary>
+    public static async Task<int> LaunchAsync(bool persistMaster = false)
     {
         string exe = Environment.ProcessPath ?? "hop";
         var psi = new ProcessStartInfo(exe)
@@ -31,7 +49,7 @@ internal static class SshForwardingBackground
         };
         if (Path.GetFileNameWithoutExtension(exe) == "dotnet") psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hop.dll"));
         foreach (var arg in Environment.GetCommandLineArgs().Skip(1)) psi.ArgumentList.Add(arg);
-        psi.Environment[Marker] = "1";
+        psi.Environment[persistMaster ? PersistMarker : Marker] = "1";
         AgentNative.CloseOnExecAboveStdio();
         using var child = Process.Start(psi);
         if (child is null)
@@ -77,7 +95,7 @@ internal static class SshForwardingBackground
     /// <summary>In the child, once connected and forwarding: tells the launcher and detaches.</summary>
     public static void Detach()
     {
-        if (!IsChild) return;
+        if (!IsChild && !IsPersistMaster) return;
         var stdout = StandardStream.Open(1);
         stdout.Write("ok\n"u8);
         stdout.Flush();

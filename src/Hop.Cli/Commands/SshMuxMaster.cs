@@ -23,6 +23,7 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
     private readonly ConcurrentDictionary<uint, MuxSession> _sessions = new();
     private readonly Task _accepting;
     private int _nextSessionId;
+    private int _clients;
 
     private SshMuxMaster(MuxListener listener, SshClient client, ResolvedConfig config, DiagnosticLog log)
     {
@@ -58,6 +59,44 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
         return new SshMuxMaster(listener, client, c, log);
     }
 
+    /// <summary>
+    /// Whether this invocation starts a ControlPersist master in the background first (ssh's
+    /// control_persist_detach): ControlPersist and ControlPath set, ControlMaster yes or auto, a
+    /// session to run (not -N, -W or -f), and not the background master itself.
+    /// </summary>
+    public static bool StartsPersistent(SshArguments a, ResolvedConfig c) =>
+        c.ControlPersist is not null && c.ControlPath is not null && c.ControlMaster is "true" or "auto"
+        && !a.NoCommand && a.StdioForward is null && !a.Background && a.ControlCommand is null
+        && !SshForwardingBackground.IsPersistMaster && !OperatingSystem.IsWindows();
+
+    /// <summary>
+    /// The background master's life: until a client asks it to exit, the connection ends, or (when
+    /// <paramref name="idle"/> is not zero) no client has had a session for that long. Returns the exit status.
+    /// </summary>
+    public async Task<int> PersistAsync(TimeSpan idle)
+    {
+        var ended = Task.WhenAny(_client.Connection.Completion, Terminated);
+        if (idle == TimeSpan.Zero)
+        {
+            await ended.ConfigureAwait(false);
+            return 0;
+        }
+        long idleSince = Environment.TickCount64;
+        while (!ended.IsCompleted)
+        {
+            await Task.WhenAny(ended, Task.Delay(TimeSpan.FromMilliseconds(250))).ConfigureAwait(false);
+            if (!_sessions.IsEmpty || Volatile.Read(ref _clients) > 0) idleSince = Environment.TickCount64;
+            else if (Environment.TickCount64 - idleSince >= (long)idle.TotalMilliseconds)
+            {
+                _log.Write(1, $"ControlPersist: no clients for {idle.TotalSeconds:0} s, exiting");
+                StopListening();
+                await _client.Connection.DisconnectAsync("ControlPersist timeout").ConfigureAwait(false);
+                return 0;
+            }
+        }
+        return 0;
+    }
+
     /// <summary>Stops listening (MUX_C_STOP_LISTENING, or the master's own session has ended); sessions already open go on.</summary>
     public void StopListening() => _listener.Dispose();
 
@@ -81,6 +120,7 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
 
     private async Task ServeAsync(MuxServerConnection connection)
     {
+        Interlocked.Increment(ref _clients);
         using (connection)
         {
             try
@@ -99,6 +139,10 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
             catch (Exception e) when (e is SshException or IOException or OperationCanceledException or ObjectDisposedException)
             {
                 _log.Write(1, $"mux client: {e.Message}");
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _clients);
             }
         }
     }

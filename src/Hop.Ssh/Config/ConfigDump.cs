@@ -20,7 +20,7 @@ public static class ConfigDump
         "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "localcommand", "loglevel", "macs", "preferredauthentications",
         "pubkeyacceptedalgorithms", "xauthlocation", "dynamicforward", "localforward", "remoteforward", "identityfile",
         "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "addkeystoagent",
-        "forwardagent", "connecttimeout", "escapechar", "rekeylimit", "proxyjump", "proxycommand",
+        "forwardagent", "connecttimeout", "controlpersist", "escapechar", "rekeylimit", "proxyjump", "proxycommand",
     };
 
     public static void Write(TextWriter writer, ResolvedConfig config)
@@ -93,6 +93,7 @@ public static class ConfigDump
         W("addkeystoagent", AddKeys(c));
         W("forwardagent", c.ForwardAgentSocket ?? YesNo(c.ForwardAgent));
         W("connecttimeout", c.ConnectTimeout is TimeSpan t ? Num((long)t.TotalSeconds) : "none");
+        W("controlpersist", c.ControlPersist is not { } persist ? "no" : persist == TimeSpan.Zero ? "yes" : Num((long)persist.TotalSeconds));
         W("escapechar", EscapeText(c.EscapeChar));
         W("rekeylimit", Num(c.RekeyLimitBytes) + " " + Num((long)c.RekeyLimitTime.TotalSeconds));
         if (c.ProxyJump is not null) W("proxyjump", ProxyJumpText(c.ProxyJump));

@@ -135,12 +135,13 @@ internal static class ConfigKeywords
         S("updatehostkeys", ValueShape.State, "yes", "true", "no", "false", "ask");
         S("controlmaster", ValueShape.State, "yes", "true", "no", "false", "auto", "ask", "autoask");
         S("controlpath", ValueShape.Text);
+        S("controlpersist", ValueShape.Special);
         S("numberofpasswordprompts", ValueShape.Integer);
         S("ignoreunknown", ValueShape.Text);
 
         U("bindinterface", "canonicaldomains", "canonicalizefallbacklocal", "canonicalizehostname",
           "canonicalizemaxdots", "canonicalizepermittedcnames", "casignaturealgorithms", "connectionattempts",
-          "controlpersist", "enablesshkeysign", "fingerprinthash",
+          "enablesshkeysign", "fingerprinthash",
           "forkafterauthentication", "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",

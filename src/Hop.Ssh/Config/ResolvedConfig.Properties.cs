@@ -118,10 +118,12 @@ public sealed partial class ResolvedConfig
     public bool Compression { get; private set; }
     public AddressFamily AddressFamily { get; private set; }
     public string? BindAddress { get; private set; }
-    /// <summary>ControlMaster as ssh -G prints it (parsed only): true, false, auto, ask, autoask.</summary>
+    /// <summary>ControlMaster as ssh -G prints it: true, false, auto, ask, autoask.</summary>
     public string ControlMaster { get; private set; } = "false";
-    /// <summary>ControlPath expanded (parsed only); null when unset or "none".</summary>
+    /// <summary>ControlPath expanded; null when unset or "none".</summary>
     public string? ControlPath { get; private set; }
+    /// <summary>ControlPersist: null for no, <see cref="TimeSpan.Zero"/> for yes (until told to exit), else the idle time a master stays for.</summary>
+    public TimeSpan? ControlPersist { get; private set; }
     public int NumberOfPasswordPrompts { get; private set; }
     public string? IgnoreUnknown { get; private set; }
 
@@ -257,6 +259,9 @@ public sealed partial class ResolvedConfig
             string other => other,
         };
         ControlPath = Raw("controlpath") is string cp && cp != "none" ? ExpandPath(cp) : null;
+        ControlPersist = Raw("controlpersist") is not string persist ? null
+            : ConfigValueParser.Flag(persist) is { } on ? (on ? TimeSpan.Zero : null)
+            : TimeSpan.FromSeconds(Math.Max(0, ConfigValueParser.Time(persist)));
         NumberOfPasswordPrompts = Integer("numberofpasswordprompts", 3);
         IgnoreUnknown = Raw("ignoreunknown");
     }

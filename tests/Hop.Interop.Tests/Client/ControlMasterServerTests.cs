@@ -135,6 +135,30 @@ public class ControlMasterServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ControlPersistLeavesAMasterInTheBackgroundUntilItIsIdle()
+    {
+        var args = await HopArgsAsync("-o", "ControlMaster=auto", "-o", $"ControlPath={_socket}", "-o", "ControlPersist=2");
+        int logins = AcceptedLogins();
+        var first = await HopCli.RunAsync([.. args, "echo one"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal("one\n", first.Stdout);
+        Assert.True(File.Exists(_socket), "no master stayed behind");
+        var second = await HopCli.RunAsync([.. args, "echo two; exit 3"]);
+        Assert.Equal((3, "two\n"), (second.ExitCode, second.Stdout));
+        // One login served both, and the master outlived the command that started it.
+        Assert.Equal(logins + 1, AcceptedLogins());
+        var check = await OpenSshAsync("-O", "check");
+        Assert.Contains("Master running", check.Stderr, StringComparison.Ordinal);
+        // Two seconds without a client, and it goes.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (File.Exists(_socket))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the ControlPersist master did not leave when idle");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
     public async Task APathInUseDisablesMultiplexingAsInOpenSsh()
     {
         var master = await StartHopMasterAsync();
