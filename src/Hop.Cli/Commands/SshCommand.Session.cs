@@ -22,7 +22,7 @@ internal static partial class SshCommand
                 await using var forwarding = await SshForwarding.StartAsync(c, client, log).ConfigureAwait(false);
                 SshLocalCommand.RunIfPermitted(c, log);
                 if (a.StdioForward is not null) return await SshForwarding.StdioForwardAsync(a.StdioForward, client, log).ConfigureAwait(false);
-                await using var master = SshMuxMaster.Start(c, client, log);
+                await using var master = SshMuxMaster.Start(c, client, forwarding, log);
                 if (SshForwardingBackground.IsPersistMaster)
                 {
                     if (master is null) return 255;
@@ -33,8 +33,9 @@ internal static partial class SshCommand
                 if (a.NoCommand)
                 {
                     // A master told to exit by a client (-O exit) ends quietly, before its disconnect completes.
-                    var ended = await Task.WhenAny(client.Connection.Completion, master?.Terminated ?? Task.Delay(Timeout.Infinite)).ConfigureAwait(false);
-                    if (master?.Terminated.IsCompleted != true) await ended.ConfigureAwait(false);
+                    var ended = await Task.WhenAny(client.Connection.Completion, master?.Terminated ?? Task.Delay(Timeout.Infinite),
+                        master?.StoppedAndIdleAsync() ?? Task.Delay(Timeout.Infinite)).ConfigureAwait(false);
+                    if (ended == client.Connection.Completion && master?.Terminated.IsCompleted != true) await ended.ConfigureAwait(false);
                     return 0;
                 }
                 int status = await RunRemoteAsync(a, c, client, forwarding, log).ConfigureAwait(false);

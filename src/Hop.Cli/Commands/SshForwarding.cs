@@ -78,11 +78,27 @@ internal sealed class SshForwarding : IAsyncDisposable
         }
     }
 
+    /// <summary>True when no forward is listening here or on the server.</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            lock (_gate) return _listeners.Count == 0 && _remotes.Count == 0;
+        }
+    }
+
+    /// <summary>Whether this forward (the same listen and connect sides) is set up already.</summary>
+    public bool Has(ForwardSpec spec)
+    {
+        lock (_gate) return _listeners.Any(l => l.Spec == spec) || _remotes.Any(r => r.Spec == spec);
+    }
+
     /// <summary>
-    /// Asks the server for a -R forward (tcpip-forward or streamlocal-forward@openssh.com); false
-    /// when it refused, or throws under <paramref name="exitOnFailure"/>.
+    /// Asks the server for a -R forward (tcpip-forward or streamlocal-forward@openssh.com): the port it
+    /// listens on (the one asked for, or the one it chose for port 0; 0 for a socket path); null when it
+    /// refused, or throws under <paramref name="exitOnFailure"/>.
     /// </summary>
-    public async Task<bool> StartRemoteAsync(ForwardSpec spec, bool exitOnFailure = false)
+    public async Task<int?> StartRemoteAsync(ForwardSpec spec, bool exitOnFailure = false)
     {
         ArgumentNullException.ThrowIfNull(spec);
         string target = spec.IsSocks ? "socks" : spec.ConnectPath ?? $"{spec.ConnectHost}:{spec.ConnectPort.ToString(CultureInfo.InvariantCulture)}";
@@ -95,14 +111,14 @@ internal sealed class SshForwarding : IAsyncDisposable
             lock (_gate) _remotes.Add((spec, bound));
             if (spec.ListenPath is null && spec.ListenPort == 0)
                 _log.Write(0, $"Allocated port {bound.ToString(CultureInfo.InvariantCulture)} for remote forward to {target}");
-            return true;
+            return bound;
         }
         catch (SshException e) when (e is not SshConnectionException)
         {
             string what = spec.ListenPath is not null ? $"listen path {spec.ListenPath}" : $"listen port {spec.ListenPort.ToString(CultureInfo.InvariantCulture)}";
             if (exitOnFailure) throw new SshConnectionException($"Error: remote port forwarding failed for {what}");
             _log.Write(0, $"Warning: remote port forwarding failed for {what}");
-            return false;
+            return null;
         }
     }
 

@@ -25,7 +25,7 @@ internal static class SshForwardingCommandLine
                 return command.Message + "\r\n";
             case CommandLineRequest.Add:
                 bool added = command.Kind == ForwardKind.Remote
-                    ? await forwarding.StartRemoteAsync(command.Spec!).ConfigureAwait(false)
+                    ? await forwarding.StartRemoteAsync(command.Spec!).ConfigureAwait(false) is not null
                     : forwarding.StartLocal(command.Spec!);
                 return (added ? EscapeCommandLine.Added : EscapeCommandLine.AddFailed) + "\r\n";
             default:

@@ -19,12 +19,24 @@ internal static partial class SshMuxClient
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static async Task<int?> RunSessionAsync(MuxClient mux, SshArguments a, ResolvedConfig c, DiagnosticLog log)
     {
-        // What the mux client here does not carry: forwardings, -W, -N and -f get a connection of their own.
-        if (a.StdioForward is not null || a.NoCommand || a.Background
-            || c.LocalForwards.Count + c.RemoteForwards.Count + c.DynamicForwards.Count > 0)
+        // What the mux client here does not carry: -W, -N and -f get a connection of their own.
+        if (a.StdioForward is not null || a.NoCommand || a.Background)
         {
-            log.Write(1, "forwardings, -W, -N and -f are not passed to a master by hop; connecting directly");
+            log.Write(1, "-W, -N and -f are not passed to a master by hop; connecting directly");
             return null;
+        }
+        // As ssh: the session's forwards are the master's to open first; a refusal means a connection of our own.
+        foreach (var spec in SshMuxForwards.Of(c))
+        {
+            try
+            {
+                await mux.ForwardAsync(SshMuxForwards.ToMux(spec, open: true), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (MuxRefusedException e)
+            {
+                log.Say($"master forward request failed: {e.Message}");
+                return null;
+            }
         }
         uint masterPid = await mux.AliveCheckAsync(CancellationToken.None).ConfigureAwait(false);
         string command = string.Join(' ', a.Command);

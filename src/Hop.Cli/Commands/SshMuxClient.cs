@@ -10,7 +10,8 @@ namespace Hop.Cli.Commands;
 /// <summary>
 /// ssh's mux client: with ControlPath set (and ControlMaster no, auto or autoask), a session runs
 /// over a running master's connection (OpenSSH's or any that speaks PROTOCOL.mux) instead of a new
-/// one, with our stdin, stdout and stderr passed to the master; `-O check|exit|stop` talk to it.
+/// one, with our stdin, stdout and stderr passed to the master (and our -L/-R/-D opened by it);
+/// `-O check|forward|cancel|exit|stop` talk to it.
 /// Hop does not serve as a master itself: with no master running it connects as usual.
 /// </summary>
 internal static partial class SshMuxClient
@@ -57,6 +58,8 @@ internal static partial class SshMuxClient
                     "check" => await CheckAsync(mux).ConfigureAwait(false),
                     "exit" => await RequestAsync(mux, MuxProtocol.Terminate, "Exit request sent.", log).ConfigureAwait(false),
                     "stop" => await RequestAsync(mux, MuxProtocol.StopListening, "Stop listening request sent.", log).ConfigureAwait(false),
+                    "forward" => await ForwardAllAsync(mux, c, open: true, log).ConfigureAwait(false) ? 0 : 255,
+                    "cancel" => await CancelAllAsync(mux, c, log).ConfigureAwait(false),
                     string other => Unsupported(other, log),
                 };
             }
@@ -118,9 +121,38 @@ internal static partial class SshMuxClient
         return 0;
     }
 
+    /// <summary>
+    /// The configuration's forwards opened (or closed) by the master, as ssh's mux_client_forwards; for
+    /// -O forward, a remote port the server chose is printed on stdout. False after the first refusal.
+    /// </summary>
+    private static async Task<bool> ForwardAllAsync(MuxClient mux, ResolvedConfig c, bool open, DiagnosticLog log)
+    {
+        foreach (var spec in SshMuxForwards.Of(c))
+        {
+            try
+            {
+                uint port = await mux.ForwardAsync(SshMuxForwards.ToMux(spec, open), CancellationToken.None).ConfigureAwait(false);
+                if (port != 0) Console.Out.Write($"{port}\n");
+            }
+            catch (MuxRefusedException e)
+            {
+                log.Say($"master {(open ? "forward" : "cancel forward")} request failed: {e.Message}");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>-O cancel: as ssh, a refusal is reported and the exit status is 0 all the same.</summary>
+    private static async Task<int?> CancelAllAsync(MuxClient mux, ResolvedConfig c, DiagnosticLog log)
+    {
+        await ForwardAllAsync(mux, c, open: false, log).ConfigureAwait(false);
+        return 0;
+    }
+
     private static int? Unsupported(string command, DiagnosticLog log)
     {
-        log.Say($"hop: -O {command} is not supported (hop's mux client knows check, exit and stop)");
+        log.Say($"hop: -O {command} is not supported (hop's mux client knows check, forward, cancel, exit and stop)");
         return 255;
     }
 }

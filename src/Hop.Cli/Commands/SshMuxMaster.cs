@@ -9,26 +9,30 @@ namespace Hop.Cli.Commands;
 /// <summary>
 /// `hop ssh -M` / ControlMaster yes|auto: after logging in, serves the connection to other clients
 /// on ControlPath (PROTOCOL.mux, OpenSSH's `ssh -S` or `hop ssh -S`): new sessions with the
-/// client's stdio passed over, alive checks (-O check), terminate (-O exit) and stop listening
-/// (-O stop). Port forwarding and stdio forwarding requests and proxy mode are refused.
+/// client's stdio passed over, port forwards opened and closed on this connection (-O forward,
+/// -O cancel, a client's -L/-R/-D), alive checks (-O check), terminate (-O exit) and stop listening
+/// (-O stop). Stdio forwarding (-W) and proxy mode are refused.
 /// </summary>
 internal sealed partial class SshMuxMaster : IAsyncDisposable
 {
     private readonly MuxListener _listener;
     private readonly SshClient _client;
+    private readonly SshForwarding _forwarding;
     private readonly ResolvedConfig _config;
     private readonly DiagnosticLog _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<uint, MuxSession> _sessions = new();
     private readonly Task _accepting;
     private int _nextSessionId;
     private int _clients;
 
-    private SshMuxMaster(MuxListener listener, SshClient client, ResolvedConfig config, DiagnosticLog log)
+    private SshMuxMaster(MuxListener listener, SshClient client, SshForwarding forwarding, ResolvedConfig config, DiagnosticLog log)
     {
         _listener = listener;
         _client = client;
+        _forwarding = forwarding;
         _config = config;
         _log = log;
         _accepting = Task.Run(AcceptLoopAsync);
@@ -38,10 +42,21 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
     public Task Terminated => _terminated.Task;
 
     /// <summary>
+    /// Completes, for a master without a session of its own (-N), when there is nothing left to serve
+    /// after a client's -O stop: as ssh's, it then exits once no channel and no forward remains.
+    /// </summary>
+    public async Task StoppedAndIdleAsync()
+    {
+        await _stopped.Task.ConfigureAwait(false);
+        while (_client.Connection.ChannelCount > 0 || !_forwarding.IsEmpty || !_sessions.IsEmpty)
+            await Task.Delay(100).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Listens on ControlPath when this connection is to be a master (ControlMaster yes or auto; ask
     /// and autoask, which confirm each client through askpass, are not served); else null.
     /// </summary>
-    public static SshMuxMaster? Start(ResolvedConfig c, SshClient client, DiagnosticLog log)
+    public static SshMuxMaster? Start(ResolvedConfig c, SshClient client, SshForwarding forwarding, DiagnosticLog log)
     {
         if (c.ControlPath is null || c.ControlMaster is "false" || OperatingSystem.IsWindows()) return null;
         if (c.ControlMaster is not ("true" or "auto"))
@@ -56,7 +71,7 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
             return null;
         }
         log.Write(1, $"setting up multiplex master socket {c.ControlPath}");
-        return new SshMuxMaster(listener, client, c, log);
+        return new SshMuxMaster(listener, client, forwarding, c, log);
     }
 
     /// <summary>
@@ -75,7 +90,7 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
     /// </summary>
     public async Task<int> PersistAsync(TimeSpan idle)
     {
-        var ended = Task.WhenAny(_client.Connection.Completion, Terminated);
+        var ended = Task.WhenAny(_client.Connection.Completion, Terminated, StoppedAndIdleAsync());
         if (idle == TimeSpan.Zero)
         {
             await ended.ConfigureAwait(false);
@@ -133,6 +148,11 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
                         await RunSessionAsync(connection, session).ConfigureAwait(false);
                         return;
                     }
+                    if (request is MuxForward forward)
+                    {
+                        await connection.ReplyAsync(await ForwardAsync(forward).ConfigureAwait(false), _stop.Token).ConfigureAwait(false);
+                        continue;
+                    }
                     if (!await AnswerAsync(connection, (MuxSimpleRequest)request).ConfigureAwait(false)) return;
                 }
             }
@@ -158,6 +178,7 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
             case MuxProtocol.StopListening:
                 _log.Write(1, "mux client asked the master to stop listening");
                 StopListening();
+                _stopped.TrySetResult();
                 await connection.ReplyAsync(new MuxReply(MuxProtocol.Ok, request.RequestId, 0, null), _stop.Token).ConfigureAwait(false);
                 return true;
             case MuxProtocol.Terminate:
@@ -172,6 +193,37 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
                     $"hop's master does not serve request 0x{request.Type:x8}"), _stop.Token).ConfigureAwait(false);
                 return true;
         }
+    }
+
+    /// <summary>
+    /// Opens or closes a client's forward on this connection, as ssh's master: a forward already open
+    /// is not opened twice; a remote forward of port 0 answers with the port the server chose.
+    /// </summary>
+    private async Task<MuxReply> ForwardAsync(MuxForward request)
+    {
+        if (SshMuxForwards.FromMux(request) is not { } spec)
+            return new MuxReply(MuxProtocol.Failure, request.RequestId, 0, "invalid forwarding request");
+        bool remote = spec.Kind == Hop.Ssh.Config.ForwardKind.Remote;
+        if (request.Type == MuxProtocol.CloseForward)
+        {
+            bool closed = remote
+                ? await _forwarding.CancelRemoteAsync(spec).ConfigureAwait(false)
+                : await _forwarding.CancelLocalAsync(spec).ConfigureAwait(false);
+            return closed ? new MuxReply(MuxProtocol.Ok, request.RequestId, 0, null)
+                : new MuxReply(MuxProtocol.Failure, request.RequestId, 0, "port not found");
+        }
+        if (_forwarding.Has(spec)) return new MuxReply(MuxProtocol.Ok, request.RequestId, 0, null);
+        if (!remote)
+        {
+            return _forwarding.StartLocal(spec) ? new MuxReply(MuxProtocol.Ok, request.RequestId, 0, null)
+                : new MuxReply(MuxProtocol.Failure, request.RequestId, 0, "Port forwarding failed");
+        }
+        return await _forwarding.StartRemoteAsync(spec).ConfigureAwait(false) switch
+        {
+            null => new MuxReply(MuxProtocol.Failure, request.RequestId, 0, "Port forwarding failed"),
+            int bound when spec.ListenPath is null && spec.ListenPort == 0 => new MuxReply(MuxProtocol.RemotePort, request.RequestId, (uint)bound, null),
+            _ => new MuxReply(MuxProtocol.Ok, request.RequestId, 0, null),
+        };
     }
 
     public async ValueTask DisposeAsync()

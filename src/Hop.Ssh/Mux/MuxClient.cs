@@ -72,6 +72,27 @@ public sealed class MuxClient : IDisposable
     }
 
     /// <summary>
+    /// MUX_C_OPEN_FWD or MUX_C_CLOSE_FWD (<paramref name="request"/>'s type; its request id is ours to
+    /// give): the port the master's server allocated for a remote forward of port 0, else 0. A refusal
+    /// is a <see cref="MuxRefusedException"/>.
+    /// </summary>
+    public async Task<uint> ForwardAsync(MuxForward request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var sent = request with { RequestId = _nextRequestId++ };
+        await SendAsync(sent, static (in MuxForward m, ref SshWriter w) => m.Write(ref w), cancellationToken).ConfigureAwait(false);
+        var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new SshConnectionException("the master closed the control socket without an answer");
+        if (reply.Id != sent.RequestId) throw new SshProtocolException($"the master answered request {reply.Id}, not {sent.RequestId}");
+        return reply.Type switch
+        {
+            MuxProtocol.Ok => 0,
+            MuxProtocol.RemotePort => reply.Value,
+            _ => throw Unexpected(reply, "forwarding request"),
+        };
+    }
+
+    /// <summary>
     /// MUX_C_NEW_SESSION with <paramref name="stdin"/>, <paramref name="stdout"/> and
     /// <paramref name="stderr"/> passed to the master; returns the session id once it is open.
     /// </summary>

@@ -120,3 +120,43 @@ public sealed record MuxReply(uint Type, uint Id, uint Value, string? Reason)
         };
     }
 }
+
+/// <summary>
+/// MUX_C_OPEN_FWD and MUX_C_CLOSE_FWD (PROTOCOL.mux §6, §7): <c>uint32 type, uint32 request id, uint32
+/// forwarding type (MUX_FWD_LOCAL 1, MUX_FWD_REMOTE 2, MUX_FWD_DYNAMIC 3), string listen host, uint32
+/// listen port, string connect host, uint32 connect port</c>. A port of <see cref="UnixSocketPort"/>
+/// makes its host a Unix socket path; an empty listen host is the default address, an empty connect
+/// host a SOCKS forward.
+/// </summary>
+public sealed record MuxForward(uint Type, uint RequestId, uint Kind, string ListenHost, uint ListenPort, string ConnectHost, uint ConnectPort)
+{
+    public const uint Local = 1;
+    public const uint Remote = 2;
+    public const uint Dynamic = 3;
+
+    /// <summary>OpenSSH's PORT_STREAMLOCAL, (unsigned) -2.</summary>
+    public const uint UnixSocketPort = 0xfffffffe;
+
+    public void Write(ref SshWriter w)
+    {
+        w.WriteUInt32(Type);
+        w.WriteUInt32(RequestId);
+        w.WriteUInt32(Kind);
+        w.WriteString(ListenHost);
+        w.WriteUInt32(ListenPort);
+        w.WriteString(ConnectHost);
+        w.WriteUInt32(ConnectPort);
+    }
+
+    public static MuxForward Read(ref SshReader r)
+    {
+        uint type = r.ReadUInt32();
+        if (type is not (MuxProtocol.OpenForward or MuxProtocol.CloseForward)) throw new SshProtocolException("not a forwarding request");
+        uint id = r.ReadUInt32();
+        uint kind = r.ReadUInt32();
+        if (kind is not (Local or Remote or Dynamic)) throw new SshProtocolException($"unknown forwarding type {kind}");
+        var forward = new MuxForward(type, id, kind, r.ReadUtf8(4096), r.ReadUInt32(), r.ReadUtf8(4096), r.ReadUInt32());
+        r.EnsureEnd();
+        return forward;
+    }
+}

@@ -28,8 +28,9 @@ public sealed class MuxServerConnection : IDisposable
     }
 
     /// <summary>
-    /// The client's next request, or null when it closed: a <see cref="MuxNewSession"/>, or a
-    /// <see cref="MuxSimpleRequest"/> for any other type (its body beyond the request id is not read).
+    /// The client's next request, or null when it closed: a <see cref="MuxNewSession"/>, a
+    /// <see cref="MuxForward"/>, or a <see cref="MuxSimpleRequest"/> for any other type (its body beyond
+    /// the request id is not read).
     /// </summary>
     public async Task<object?> ReadRequestAsync(CancellationToken cancellationToken)
     {
@@ -37,8 +38,12 @@ public sealed class MuxServerConnection : IDisposable
         if (body is null) return null;
         var r = new SshReader(body);
         var peek = r;
-        if (peek.ReadUInt32() == MuxProtocol.NewSession) return MuxNewSession.Read(ref r);
-        return MuxSimpleRequest.Read(ref r);
+        return peek.ReadUInt32() switch
+        {
+            MuxProtocol.NewSession => MuxNewSession.Read(ref r),
+            MuxProtocol.OpenForward or MuxProtocol.CloseForward => MuxForward.Read(ref r),
+            _ => MuxSimpleRequest.Read(ref r),
+        };
     }
 
     /// <summary>Receives the next passed descriptor (stdin, stdout, stderr after a new-session request); blocks the calling thread.</summary>

@@ -92,6 +92,26 @@ public class ControlMasterClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ForwardAndCancelAreOpenedByOpenSshsMaster()
+    {
+        await StartMasterAsync();
+        int local = TestPaths.FreeTcpPort();
+        string spec = $"127.0.0.1:{local}:127.0.0.1:{_sshd.Port}";
+        var forward = await HopAsync(["-O", "forward", "-L", spec, "mux-host"]);
+        Assert.True(forward.ExitCode == 0, forward.ToString());
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync("127.0.0.1", local);
+            using var reader = new StreamReader(tcp.GetStream());
+            Assert.StartsWith("SSH-2.0-", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
+        }
+        var cancel = await HopAsync(["-O", "cancel", "-L", spec, "mux-host"]);
+        Assert.True(cancel.ExitCode == 0, cancel.ToString());
+        using var refused = new TcpClient();
+        await Assert.ThrowsAsync<SocketException>(() => refused.ConnectAsync("127.0.0.1", local));
+    }
+
+    [Fact]
     public async Task CheckAndExitAnswerAsOpenSshsOwn()
     {
         await StartMasterAsync();

@@ -188,6 +188,50 @@ public class ControlMasterServerTests : IAsyncLifetime
         var stop = await HopCli.RunAsync(["ssh", "-F", "/dev/null", "-S", _socket, "-O", "stop", "mux-host"]);
         Assert.Equal((0, "Stop listening request sent.\r\n"), (stop.ExitCode, stop.Stderr));
         Assert.False(File.Exists(_socket));
-        Assert.False(master.HasExited, "-O stop ended the master; only its listening should end");
+        // A -N master with nothing left to serve then ends, as ssh's.
+        Assert.True(master.WaitForExit(TimeSpan.FromSeconds(10)), "the -N master stayed after -O stop with no clients");
+        Assert.Equal(0, master.ExitCode);
+    }
+
+    /// <summary>Whether something on 127.0.0.1:<paramref name="port"/> answers with an SSH version line (the sshd, forwarded).</summary>
+    private static async Task<bool> SshdAnswersAtAsync(int port)
+    {
+        try
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync("127.0.0.1", port);
+            using var reader = new StreamReader(tcp.GetStream());
+            var line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            return line?.StartsWith("SSH-2.0-", StringComparison.Ordinal) == true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task ForwardAndCancelFromOpenSshsClientOpenOnHopsConnection()
+    {
+        await StartHopMasterAsync();
+        int local = TestPaths.FreeTcpPort();
+        string spec = $"127.0.0.1:{local}:127.0.0.1:{_sshd.Port}";
+        var forward = await OpenSshAsync("-O", "forward", "-L", spec);
+        Assert.True(forward.ExitCode == 0, forward.ToString());
+        Assert.True(await SshdAnswersAtAsync(local), "the -L forward opened through the master does not reach the sshd");
+
+        // -R with port 0: the port the server chose comes back, printed by ssh.
+        var remote = await OpenSshAsync("-O", "forward", "-R", $"127.0.0.1:0:127.0.0.1:{_sshd.Port}");
+        Assert.True(remote.ExitCode == 0, remote.ToString());
+        int allocated = int.Parse(remote.Stdout.Trim(), CultureInfo.InvariantCulture);
+        Assert.True(await SshdAnswersAtAsync(allocated), "the -R forward's allocated port does not reach the sshd");
+
+        var cancel = await OpenSshAsync("-O", "cancel", "-L", spec);
+        Assert.True(cancel.ExitCode == 0, cancel.ToString());
+        Assert.False(await SshdAnswersAtAsync(local), "the -L forward still listens after -O cancel");
     }
 }

@@ -95,4 +95,21 @@ public class MuxMessageTests
             });
         }
     }
+
+    [Fact]
+    public void ForwardRequestsRoundTripAndRefuseUnknownTypes()
+    {
+        var open = new MuxForward(MuxProtocol.OpenForward, 3, MuxForward.Remote, "", 0, "/tmp/target.sock", MuxForward.UnixSocketPort);
+        var bytes = Bytes((ref SshWriter w) => open.Write(ref w));
+        Assert.Equal(new byte[] { 0x10, 0, 0, 6, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0 }, bytes[..20]);
+        var r = new SshReader(bytes);
+        Assert.Equal(open, MuxForward.Read(ref r));
+
+        var bad = Bytes((ref SshWriter w) => (open with { Kind = 9 }).Write(ref w));
+        Assert.Throws<SshProtocolException>(() =>
+        {
+            var reader = new SshReader(bad);
+            MuxForward.Read(ref reader);
+        });
+    }
 }
