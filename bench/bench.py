@@ -320,6 +320,37 @@ def main():
     run_row(f"channel+exec `true` on one open connection (x{many_count})", "ms", "lower",
             ["hoplib", "sshnet"], make_many, per_command, group="connect", capture=True)
 
+    # `true` through a ControlMaster: OpenSSH's ssh as the master on the bench's sshd, each client as its
+    # mux client (ssh -S / hop ssh -S): start-up, the control socket, descriptor passing and a channel.
+    if wanted("connect"):
+        mux_sock = os.path.join(a.work, "mux.sock")
+        base = r.ssh_args("aes128-gcm@openssh.com", "-", kex0)
+        master = subprocess.Popen(["/usr/bin/ssh"] + base[:-3] + ["-M", "-S", mux_sock, "-N"] + base[-3:],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while subprocess.run(["/usr/bin/ssh", "-F", "/dev/null", "-S", mux_sock, "-O", "check", "mux-host"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+                if master.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the OpenSSH ControlMaster for the mux row did not start")
+                time.sleep(0.05)
+
+            def make_mux(c):
+                exe = {"hop": [a.hop, "ssh"], "hop-aot": [a.hop_aot, "ssh"], "ssh": ["/usr/bin/ssh"]}[c]
+                return exe + ["-F", "/dev/null", "-S", mux_sock, "mux-host", "true"], None
+            notes.append("ControlMaster row: OpenSSH's `ssh -M -N` holds one connection to the bench's sshd; each sample "
+                         "is one client process (`ssh -S` or `hop ssh -S`) running `true` through it.")
+            run_row("`true` through a ControlMaster (-S, OpenSSH's master)", "ms", "lower", [c for c in cli if c != "sshnet"],
+                    make_mux, lambda c, wall, text: wall * 1000, reps=connect_per_round, group="connect")
+        finally:
+            subprocess.run(["/usr/bin/ssh", "-F", "/dev/null", "-S", mux_sock, "-O", "exit", "mux-host"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                master.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                master.kill()
+                master.wait()
+
     # Many hosts at once: `hop run` (one process) vs parallel-ssh (pssh, an OpenSSH ssh per host), the
     # same sshd reached as N hosts, all N at once (-p N).
     if wanted("fleet"):

@@ -126,10 +126,18 @@ internal static class TokenSet
         };
     }
 
-    /// <summary>%C: the SHA-1 of %l%h%p%r in hex.</summary>
+    /// <summary>
+    /// %C: the SHA-1 of %l%h%p%r in hex. BouncyCastle's SHA-1, not the BCL's: every resolved configuration
+    /// holds %C, and the BCL's would load and initialise OpenSSL (about 2 ms) in runs that need no other
+    /// crypto at all, such as a session through a ControlMaster.
+    /// </summary>
     public static string ConnectionHash(string thisHost, string host, string port, string user)
     {
-        byte[] digest = System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(thisHost + host + port + user));
+        byte[] input = System.Text.Encoding.UTF8.GetBytes(thisHost + host + port + user);
+        var sha1 = new Org.BouncyCastle.Crypto.Digests.Sha1Digest();
+        sha1.BlockUpdate(input, 0, input.Length);
+        byte[] digest = new byte[sha1.GetDigestSize()];
+        sha1.DoFinal(digest, 0);
         return Convert.ToHexStringLower(digest);
     }
 }
