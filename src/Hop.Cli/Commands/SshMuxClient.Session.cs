@@ -10,12 +10,6 @@ internal static partial class SshMuxClient
 {
     private const int SigWinch = 28; // the same on Linux and macOS
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
-
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static async Task<int?> RunSessionAsync(MuxClient mux, SshArguments a, ResolvedConfig c, DiagnosticLog log)
     {
@@ -47,7 +41,7 @@ internal static partial class SshMuxClient
             c.EscapeChar < 0 ? MuxProtocol.NoEscapeChar : (uint)c.EscapeChar, term, command,
             [.. SshCommand.EnvironmentToSend(c).Select(kv => $"{kv.Item1}={kv.Item2}")]);
         // -n: the master reads /dev/null instead of our stdin.
-        int stdin = a.StdinNull ? Open("/dev/null", 0) : 0;
+        int stdin = a.StdinNull ? PosixIo.Open("/dev/null", 0) : 0;
         uint session;
         try
         {
@@ -55,7 +49,7 @@ internal static partial class SshMuxClient
         }
         finally
         {
-            if (stdin > 0) close(stdin);
+            if (stdin > 0) PosixIo.Close(stdin);
         }
         log.Write(1, $"mux session {session} opened on the master (pid {masterPid})");
 

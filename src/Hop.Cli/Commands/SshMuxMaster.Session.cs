@@ -10,25 +10,7 @@ namespace Hop.Cli.Commands;
 /// <summary>A mux client's session: a session channel of the master's connection on the client's passed stdio.</summary>
 internal sealed partial class SshMuxMaster
 {
-    private const short PollIn = 1;
     private const int PollSliceMilliseconds = 200;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short REvents;
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int poll(ref PollFd fds, nuint count, int timeout);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint read(int fd, Span<byte> buffer, nuint count);
-
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
 
     private PosixSignalRegistration? _windowChanges;
 
@@ -47,7 +29,7 @@ internal sealed partial class SshMuxMaster
         catch (IOException e)
         {
             _log.Write(1, $"mux client: {e.Message}");
-            for (int i = 0; i < received; i++) close(fds[i]);
+            for (int i = 0; i < received; i++) PosixIo.Close(fds[i]);
             return;
         }
         uint id = (uint)Interlocked.Increment(ref _nextSessionId) - 1;
@@ -105,7 +87,7 @@ internal sealed partial class SshMuxMaster
         {
             await pumpDone.CancelAsync().ConfigureAwait(false);
             pump?.Join();
-            foreach (int fd in fds) close(fd);
+            foreach (int fd in fds) PosixIo.Close(fd);
         }
     }
 
@@ -165,10 +147,9 @@ internal sealed partial class SshMuxMaster
         {
             while (!done.IsCancellationRequested)
             {
-                var p = new PollFd { Fd = fd, Events = PollIn };
-                if (poll(ref p, 1, PollSliceMilliseconds) <= 0) continue;
-                nint n = read(fd, buffer, (nuint)buffer.Length);
-                if (n < 0 && Marshal.GetLastPInvokeError() is 4 or 11 or 35) continue; // EINTR, EAGAIN
+                if (PosixIo.Poll(fd, PosixIo.PollIn, PollSliceMilliseconds) <= 0) continue;
+                nint n = PosixIo.Read(fd, buffer, (nuint)buffer.Length);
+                if (n < 0 && Marshal.GetLastPInvokeError() is var errno && (errno == PosixIo.EIntr || errno == PosixIo.EAgain)) continue;
                 if (n <= 0) break;
                 input.Write(buffer, 0, (int)n);
             }

@@ -14,14 +14,11 @@ namespace Hop.Cli.Terminal;
 /// </summary>
 internal sealed partial class DescriptorSink : IChannelDataSink, IDisposable
 {
-    private const int EIntr = 4;
-    private const short PollOut = 4;
     // Linux's values (x86-64 and arm64 alike); For uses them on Linux only.
     private const int ONonBlock = 0x800;
     private const int OCloExec = 0x80000;
     private const int OWrOnly = 1;
     private const int MsgDontWait = 0x40;
-    private static readonly int EAgain = OperatingSystem.IsLinux() ? 11 : 35;
 
     private readonly int _fd;
     private readonly Kind _kind;
@@ -38,25 +35,8 @@ internal sealed partial class DescriptorSink : IChannelDataSink, IDisposable
         Socket,
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short REvents;
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint write(int fd, ReadOnlySpan<byte> buffer, nuint count);
-
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint send(int fd, ReadOnlySpan<byte> buffer, nuint count, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int poll(ref PollFd fds, nuint count, int timeout);
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
 
     private DescriptorSink(int fd, Kind kind)
     {
@@ -86,18 +66,15 @@ internal sealed partial class DescriptorSink : IChannelDataSink, IDisposable
         if (target is null) return new DescriptorSink(fd, Kind.Blocking);
         if (target.StartsWith("socket:", StringComparison.Ordinal)) return new DescriptorSink(fd, Kind.Socket);
         if (!target.StartsWith("pipe:", StringComparison.Ordinal)) return new DescriptorSink(fd, Kind.Blocking);
-        int own = Open(path, OWrOnly | ONonBlock | OCloExec);
+        int own = PosixIo.Open(path, OWrOnly | ONonBlock | OCloExec);
         // No reader left (ENXIO) or no /proc: the blocking sink reports what a write then finds.
         return own >= 0 ? new DescriptorSink(own, Kind.NonBlockingPipe) : new DescriptorSink(fd, Kind.Blocking);
     }
 
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
-
     /// <summary>Closes the descriptor of our own that <see cref="For"/> opened for a pipe (the one it was given stays open).</summary>
     public void Dispose()
     {
-        if (_kind == Kind.NonBlockingPipe) close(_fd);
+        if (_kind == Kind.NonBlockingPipe) PosixIo.Close(_fd);
     }
 
     /// <summary>Writes what the descriptor takes; a blocking sink waits until all of <paramref name="data"/> is written.</summary>
@@ -114,20 +91,19 @@ internal sealed partial class DescriptorSink : IChannelDataSink, IDisposable
             var rest = data[written..];
             nint n = _kind == Kind.Socket
                 ? send(_fd, rest, (nuint)rest.Length, MsgDontWait)
-                : write(_fd, rest, (nuint)rest.Length);
+                : PosixIo.Write(_fd, rest, (nuint)rest.Length);
             if (n >= 0)
             {
                 written += (int)n;
                 continue;
             }
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == EIntr) continue;
-            if (errno == EAgain)
+            if (errno == PosixIo.EIntr) continue;
+            if (errno == PosixIo.EAgain)
             {
                 if (!wait) return written;
                 // Full (or a descriptor someone left non-blocking): wait until it takes more.
-                var p = new PollFd { Fd = _fd, Events = PollOut };
-                poll(ref p, 1, -1);
+                PosixIo.Poll(_fd, PosixIo.PollOut, -1);
                 continue;
             }
             throw new IOException($"write to descriptor {_fd} failed: {Marshal.GetPInvokeErrorMessage(errno)}");

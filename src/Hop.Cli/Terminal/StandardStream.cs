@@ -9,22 +9,8 @@ namespace Hop.Cli.Terminal;
 /// write to a pipe whose reader has gone (EPIPE) is dropped, and the descriptor's shared file offset
 /// is kept (`>>`, `2>&1`, a script reading the rest of a file after us).
 /// </summary>
-internal sealed partial class StandardStream : Stream
+internal sealed class StandardStream : Stream
 {
-    private const int EIntr = 4;
-    private const int EPipe = 32;
-    private const short PollIn = 1;
-    private const short PollOut = 4;
-    private static readonly int EAgain = OperatingSystem.IsLinux() ? 11 : 35;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short REvents;
-    }
-
     private readonly int _fd;
 
     private StandardStream(int fd) => _fd = fd;
@@ -33,15 +19,6 @@ internal sealed partial class StandardStream : Stream
     public static Stream Open(int fd) =>
         !OperatingSystem.IsWindows() ? new StandardStream(fd)
         : fd switch { 0 => Console.OpenStandardInput(), 1 => Console.OpenStandardOutput(), _ => Console.OpenStandardError() };
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint write(int fd, ReadOnlySpan<byte> buffer, nuint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint read(int fd, Span<byte> buffer, nuint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int poll(ref PollFd fds, nuint count, int timeout);
 
     public override bool CanRead => _fd == 0;
     public override bool CanSeek => false;
@@ -55,20 +32,19 @@ internal sealed partial class StandardStream : Stream
     {
         while (!buffer.IsEmpty)
         {
-            nint n = write(_fd, buffer, (nuint)buffer.Length);
+            nint n = PosixIo.Write(_fd, buffer, (nuint)buffer.Length);
             if (n >= 0)
             {
                 buffer = buffer[(int)n..];
                 continue;
             }
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == EIntr) continue;
-            if (errno == EPipe) return;
-            if (errno == EAgain)
+            if (errno == PosixIo.EIntr) continue;
+            if (errno == PosixIo.EPipe) return;
+            if (errno == PosixIo.EAgain)
             {
                 // A descriptor someone left non-blocking: wait until it takes more.
-                var p = new PollFd { Fd = _fd, Events = PollOut };
-                poll(ref p, 1, -1);
+                PosixIo.Poll(_fd, PosixIo.PollOut, -1);
                 continue;
             }
             throw new IOException($"write to descriptor {_fd} failed: {Marshal.GetPInvokeErrorMessage(errno)}");
@@ -107,14 +83,13 @@ internal sealed partial class StandardStream : Stream
         if (buffer.IsEmpty) return 0;
         while (true)
         {
-            nint n = read(_fd, buffer, (nuint)buffer.Length);
+            nint n = PosixIo.Read(_fd, buffer, (nuint)buffer.Length);
             if (n >= 0) return (int)n;
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == EIntr) continue;
-            if (errno == EAgain)
+            if (errno == PosixIo.EIntr) continue;
+            if (errno == PosixIo.EAgain)
             {
-                var p = new PollFd { Fd = _fd, Events = PollIn };
-                poll(ref p, 1, -1);
+                PosixIo.Poll(_fd, PosixIo.PollIn, -1);
                 continue;
             }
             throw new IOException($"read from descriptor {_fd} failed: {Marshal.GetPInvokeErrorMessage(errno)}");

@@ -50,16 +50,8 @@ internal static partial class DescriptorPassing
             *(int*)(control + 8) = ScmRights;
             *(int*)(control + 12) = fd;
         }
-        // struct msghdr: name, namelen, iov, iovlen (size_t on Linux, int on macOS), control, controllen
-        // (size_t on Linux, socklen_t on macOS), flags.
-        byte* message = stackalloc byte[56];
-        new Span<byte>(message, 56).Clear();
-        *(long*)(message + 16) = (long)iov;
-        if (linux) *(ulong*)(message + 24) = 1;
-        else *(int*)(message + 24) = 1;
-        *(long*)(message + 32) = (long)control;
-        if (linux) *(ulong*)(message + 40) = (ulong)controlLength;
-        else *(uint*)(message + 40) = (uint)controlLength;
+        byte* message = stackalloc byte[MessageHeaderSize];
+        FillMessageHeader(message, iov, control, controlLength, linux);
         while (true)
         {
             nint sent = sendmsg(socket.SafeHandle.DangerousGetHandle(), message, 0);
@@ -91,14 +83,8 @@ internal static partial class DescriptorPassing
         const int controlSpace = 64; // room for one cmsghdr with a descriptor, and then some
         byte* control = stackalloc byte[controlSpace];
         new Span<byte>(control, controlSpace).Clear();
-        byte* message = stackalloc byte[56];
-        new Span<byte>(message, 56).Clear();
-        *(long*)(message + 16) = (long)iov;
-        if (linux) *(ulong*)(message + 24) = 1;
-        else *(int*)(message + 24) = 1;
-        *(long*)(message + 32) = (long)control;
-        if (linux) *(ulong*)(message + 40) = controlSpace;
-        else *(uint*)(message + 40) = controlSpace;
+        byte* message = stackalloc byte[MessageHeaderSize];
+        FillMessageHeader(message, iov, control, controlSpace, linux);
         int flags = linux ? 0x40000000 : 0; // MSG_CMSG_CLOEXEC
         nint got;
         while (true)
@@ -118,5 +104,23 @@ internal static partial class DescriptorPassing
         if (length < (ulong)(headerLength + 4) || level != SolSocket || type != ScmRights)
             throw new IOException("the control socket's message carried no descriptor");
         return *(int*)(control + headerLength);
+    }
+
+    /// <summary>The larger of Linux's and macOS's struct msghdr (64-bit).</summary>
+    private const int MessageHeaderSize = 56;
+
+    /// <summary>
+    /// struct msghdr for one iovec and a control buffer: name, namelen, iov, iovlen (size_t on Linux,
+    /// int on macOS), control, controllen (size_t on Linux, socklen_t on macOS), flags.
+    /// </summary>
+    private static unsafe void FillMessageHeader(byte* message, long* iov, byte* control, int controlLength, bool linux)
+    {
+        new Span<byte>(message, MessageHeaderSize).Clear();
+        *(long*)(message + 16) = (long)iov;
+        if (linux) *(ulong*)(message + 24) = 1;
+        else *(int*)(message + 24) = 1;
+        *(long*)(message + 32) = (long)control;
+        if (linux) *(ulong*)(message + 40) = (ulong)controlLength;
+        else *(uint*)(message + 40) = (uint)controlLength;
     }
 }
