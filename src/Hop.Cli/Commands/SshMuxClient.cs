@@ -11,8 +11,8 @@ namespace Hop.Cli.Commands;
 /// ssh's mux client: with ControlPath set (and ControlMaster no, auto or autoask), a session runs
 /// over a running master's connection (OpenSSH's or any that speaks PROTOCOL.mux) instead of a new
 /// one, with our stdin, stdout and stderr passed to the master (and our -L/-R/-D opened by it);
-/// `-O check|forward|cancel|exit|stop` talk to it.
-/// Hop does not serve as a master itself: with no master running it connects as usual.
+/// `-O check|forward|cancel|exit|stop` talk to it. With no master running it connects as usual
+/// (and with ControlMaster yes or auto becomes the master, <see cref="SshMuxMaster"/>).
 /// </summary>
 internal static partial class SshMuxClient
 {
@@ -30,7 +30,7 @@ internal static partial class SshMuxClient
         if (c.ControlPath is not { } path || OperatingSystem.IsWindows()) return null;
         if (a.ControlCommand is null && c.ControlMaster is not ("false" or "auto" or "autoask"))
         {
-            log.Write(1, $"ControlMaster {c.ControlMaster}: hop does not serve as a master; connecting directly");
+            log.Write(1, $"ControlMaster {c.ControlMaster}: not a client of another master");
             return null;
         }
         MuxClient mux;
