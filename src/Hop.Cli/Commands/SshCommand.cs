@@ -45,13 +45,13 @@ internal static partial class SshCommand
                 return 0;
             }
             foreach (var entry in config.UnsupportedKeywords) log.Write(1, $"{entry}: keyword not supported by Hop, ignored");
-            if (await SshMuxClient.TryRunAsync(a, config, log).ConfigureAwait(false) is { } muxed) return muxed;
+            if (SshMuxClient.TryRun(a, config, log) is { } muxed) return muxed;
             if (SshMuxMaster.StartsPersistent(a, config))
             {
                 // ControlPersist, as ssh: the master goes to the background and stays; this session is its first client.
                 int started = await SshForwardingBackground.LaunchAsync(persistMaster: true).ConfigureAwait(false);
                 if (started != 0) return started;
-                if (await SshMuxClient.TryRunAsync(a, config, log).ConfigureAwait(false) is { } persisted) return persisted;
+                if (SshMuxClient.TryRun(a, config, log) is { } persisted) return persisted;
             }
             return await RunSessionAsync(a, config, log).ConfigureAwait(false);
         }

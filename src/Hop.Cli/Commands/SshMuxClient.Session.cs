@@ -11,7 +11,7 @@ internal static partial class SshMuxClient
     private const int SigWinch = 28; // the same on Linux and macOS
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static async Task<int?> RunSessionAsync(MuxClient mux, SshArguments a, ResolvedConfig c, DiagnosticLog log)
+    private static int? RunSession(MuxClient mux, SshArguments a, ResolvedConfig c, DiagnosticLog log)
     {
         // What the mux client here does not carry: -W, -N and -f get a connection of their own.
         if (a.StdioForward is not null || a.NoCommand || a.Background)
@@ -24,7 +24,7 @@ internal static partial class SshMuxClient
         {
             try
             {
-                await mux.ForwardAsync(SshMuxForwards.ToMux(spec, open: true), CancellationToken.None).ConfigureAwait(false);
+                mux.Forward(SshMuxForwards.ToMux(spec, open: true));
             }
             catch (MuxRefusedException e)
             {
@@ -32,7 +32,7 @@ internal static partial class SshMuxClient
                 return null;
             }
         }
-        uint masterPid = await mux.AliveCheckAsync(CancellationToken.None).ConfigureAwait(false);
+        uint masterPid = mux.AliveCheck();
         string command = string.Join(' ', a.Command);
         bool tty = SessionSetup.WantTty(a, c, command.Length > 0, log, out _);
         string term = c.SetEnv.Select(e => e.Split('=', 2)).FirstOrDefault(kv => kv.Length == 2 && kv[0] == "TERM")?[1] is { Length: > 0 } t
@@ -45,7 +45,7 @@ internal static partial class SshMuxClient
         uint session;
         try
         {
-            session = await mux.OpenSessionAsync(request, stdin, 1, 2, CancellationToken.None).ConfigureAwait(false);
+            session = mux.OpenSession(request, stdin, 1, 2);
         }
         finally
         {
@@ -53,7 +53,6 @@ internal static partial class SshMuxClient
         }
         log.Write(1, $"mux session {session} opened on the master (pid {masterPid})");
 
-        using var ended = new CancellationTokenSource();
         var signals = new List<PosixSignalRegistration>
         {
             // The master reads the window size from the terminal we passed it when told of a change.
@@ -67,20 +66,20 @@ internal static partial class SshMuxClient
             {
                 ctx.Cancel = true;
                 signalled = true;
-                ended.Cancel();
+                mux.Abort();
             }));
         }
         byte[]? saved = tty ? RawTerminal.EnterRaw(0) : null;
         uint? exit;
         try
         {
-            exit = await mux.WaitForExitAsync(session, () =>
+            exit = mux.WaitForExit(session, () =>
             {
                 if (saved is not null) RawTerminal.Restore(0, saved);
                 saved = null;
-            }, ended.Token).ConfigureAwait(false);
+            });
         }
-        catch (OperationCanceledException) when (signalled)
+        catch (Exception e) when (signalled && e is IOException or Hop.Ssh.SshException)
         {
             exit = null;
         }

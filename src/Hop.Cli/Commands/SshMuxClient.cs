@@ -20,7 +20,7 @@ internal static partial class SshMuxClient
     private static partial int kill(int pid, int signal);
 
     /// <summary>The exit status when the master took the request, or null to connect as usual.</summary>
-    public static async Task<int?> TryRunAsync(SshArguments a, ResolvedConfig c, DiagnosticLog log)
+    public static int? TryRun(SshArguments a, ResolvedConfig c, DiagnosticLog log)
     {
         if (a.ControlCommand is not null && c.ControlPath is null)
         {
@@ -36,7 +36,7 @@ internal static partial class SshMuxClient
         MuxClient mux;
         try
         {
-            mux = await MuxClient.ConnectAsync(path, CancellationToken.None).ConfigureAwait(false);
+            mux = MuxClient.Connect(path);
         }
         catch (SocketException e)
         {
@@ -54,12 +54,12 @@ internal static partial class SshMuxClient
                 if (OperatingSystem.IsWindows()) return null;
                 return a.ControlCommand switch
                 {
-                    null => await RunSessionAsync(mux, a, c, log).ConfigureAwait(false),
-                    "check" => await CheckAsync(mux).ConfigureAwait(false),
-                    "exit" => await RequestAsync(mux, MuxProtocol.Terminate, "Exit request sent.", log).ConfigureAwait(false),
-                    "stop" => await RequestAsync(mux, MuxProtocol.StopListening, "Stop listening request sent.", log).ConfigureAwait(false),
-                    "forward" => await ForwardAllAsync(mux, c, open: true, log).ConfigureAwait(false) ? 0 : 255,
-                    "cancel" => await CancelAllAsync(mux, c, log).ConfigureAwait(false),
+                    null => RunSession(mux, a, c, log),
+                    "check" => Check(mux),
+                    "exit" => Request(mux, MuxProtocol.Terminate, "Exit request sent.", log),
+                    "stop" => Request(mux, MuxProtocol.StopListening, "Stop listening request sent.", log),
+                    "forward" => ForwardAll(mux, c, open: true, log) ? 0 : 255,
+                    "cancel" => CancelAll(mux, c, log),
                     string other => Unsupported(other, log),
                 };
             }
@@ -107,16 +107,16 @@ internal static partial class SshMuxClient
         return null;
     }
 
-    private static async Task<int?> CheckAsync(MuxClient mux)
+    private static int? Check(MuxClient mux)
     {
-        uint pid = await mux.AliveCheckAsync(CancellationToken.None).ConfigureAwait(false);
+        uint pid = mux.AliveCheck();
         Console.Error.Write($"Master running (pid={pid})\r\n");
         return 0;
     }
 
-    private static async Task<int?> RequestAsync(MuxClient mux, uint type, string done, DiagnosticLog log)
+    private static int? Request(MuxClient mux, uint type, string done, DiagnosticLog log)
     {
-        await mux.RequestOkAsync(type, CancellationToken.None).ConfigureAwait(false);
+        mux.RequestOk(type);
         if (!log.Quiet) Console.Error.Write(done + "\r\n");
         return 0;
     }
@@ -125,13 +125,13 @@ internal static partial class SshMuxClient
     /// The configuration's forwards opened (or closed) by the master, as ssh's mux_client_forwards; for
     /// -O forward, a remote port the server chose is printed on stdout. False after the first refusal.
     /// </summary>
-    private static async Task<bool> ForwardAllAsync(MuxClient mux, ResolvedConfig c, bool open, DiagnosticLog log)
+    private static bool ForwardAll(MuxClient mux, ResolvedConfig c, bool open, DiagnosticLog log)
     {
         foreach (var spec in SshMuxForwards.Of(c))
         {
             try
             {
-                uint port = await mux.ForwardAsync(SshMuxForwards.ToMux(spec, open), CancellationToken.None).ConfigureAwait(false);
+                uint port = mux.Forward(SshMuxForwards.ToMux(spec, open));
                 if (port != 0) Console.Out.Write($"{port}\n");
             }
             catch (MuxRefusedException e)
@@ -144,9 +144,9 @@ internal static partial class SshMuxClient
     }
 
     /// <summary>-O cancel: as ssh, a refusal is reported and the exit status is 0 all the same.</summary>
-    private static async Task<int?> CancelAllAsync(MuxClient mux, ResolvedConfig c, DiagnosticLog log)
+    private static int? CancelAll(MuxClient mux, ResolvedConfig c, DiagnosticLog log)
     {
-        await ForwardAllAsync(mux, c, open: false, log).ConfigureAwait(false);
+        ForwardAll(mux, c, open: false, log);
         return 0;
     }
 

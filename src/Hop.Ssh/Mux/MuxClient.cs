@@ -5,8 +5,11 @@ namespace Hop.Ssh.Mux;
 
 /// <summary>
 /// A client of a ControlMaster's socket (PROTOCOL.mux), as ssh's mux client: checks the master,
-/// asks it to exit or stop listening, and runs a session over the master's connection with this
-/// process's stdin, stdout and stderr passed to it.
+/// asks it to exit or stop listening, opens forwards, and runs a session over the master's
+/// connection with this process's stdin, stdout and stderr passed to it. Its calls block: a mux
+/// client is one short exchange and a wait, made by a process that has nothing else to do meanwhile,
+/// and .NET's async socket engine would start a thread of its own for it (about half a millisecond of
+/// an 8 ms `hop ssh -S ... true`). <see cref="Abort"/> ends a wait from another thread.
 /// </summary>
 public sealed class MuxClient : IDisposable
 {
@@ -25,7 +28,7 @@ public sealed class MuxClient : IDisposable
     /// <see cref="SocketException"/> when nothing listens there (no file, a stale socket) and
     /// <see cref="SshProtocolException"/> when the master speaks another version.
     /// </summary>
-    public static async Task<MuxClient> ConnectAsync(string path, CancellationToken cancellationToken)
+    public static MuxClient Connect(string path)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         MuxClient? client = null;
@@ -33,8 +36,8 @@ public sealed class MuxClient : IDisposable
         {
             socket.Connect(new UnixDomainSocketEndPoint(path));
             client = new MuxClient(socket);
-            await client.SendAsync(new MuxHello(MuxProtocol.Version), static (in MuxHello m, ref SshWriter w) => m.Write(ref w), cancellationToken).ConfigureAwait(false);
-            var body = await client.ReadMessageAsync(cancellationToken).ConfigureAwait(false)
+            client.Send(new MuxHello(MuxProtocol.Version), static (in MuxHello m, ref SshWriter w) => m.Write(ref w));
+            var body = MuxFraming.Read(client._stream)
                 ?? throw new SshProtocolException("the control socket closed before its hello");
             var reader = new SshReader(body);
             var hello = MuxHello.Read(ref reader);
@@ -50,9 +53,9 @@ public sealed class MuxClient : IDisposable
     }
 
     /// <summary>MUX_C_ALIVE_CHECK: the master's process id.</summary>
-    public async Task<uint> AliveCheckAsync(CancellationToken cancellationToken)
+    public uint AliveCheck()
     {
-        var reply = await RequestAsync(MuxProtocol.AliveCheck, cancellationToken).ConfigureAwait(false)
+        var reply = Request(MuxProtocol.AliveCheck)
             ?? throw new SshConnectionException("the master closed the control socket without an answer");
         if (reply.Type != MuxProtocol.Alive) throw Unexpected(reply, "alive check");
         return reply.Value;
@@ -63,9 +66,9 @@ public sealed class MuxClient : IDisposable
     /// that closes the socket instead of answering a terminate has done what was asked (OpenSSH's exits
     /// before its answer goes out, and its own client takes that as success).
     /// </summary>
-    public async Task RequestOkAsync(uint type, CancellationToken cancellationToken)
+    public void RequestOk(uint type)
     {
-        var reply = await RequestAsync(type, cancellationToken).ConfigureAwait(false);
+        var reply = Request(type);
         if (reply is null && type == MuxProtocol.Terminate) return;
         if (reply is null) throw new SshConnectionException("the master closed the control socket without an answer");
         if (reply.Type != MuxProtocol.Ok) throw Unexpected(reply, "request");
@@ -76,12 +79,12 @@ public sealed class MuxClient : IDisposable
     /// give): the port the master's server allocated for a remote forward of port 0, else 0. A refusal
     /// is a <see cref="MuxRefusedException"/>.
     /// </summary>
-    public async Task<uint> ForwardAsync(MuxForward request, CancellationToken cancellationToken)
+    public uint Forward(MuxForward request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var sent = request with { RequestId = _nextRequestId++ };
-        await SendAsync(sent, static (in MuxForward m, ref SshWriter w) => m.Write(ref w), cancellationToken).ConfigureAwait(false);
-        var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false)
+        Send(sent, static (in MuxForward m, ref SshWriter w) => m.Write(ref w));
+        var reply = ReadReply()
             ?? throw new SshConnectionException("the master closed the control socket without an answer");
         if (reply.Id != sent.RequestId) throw new SshProtocolException($"the master answered request {reply.Id}, not {sent.RequestId}");
         return reply.Type switch
@@ -96,13 +99,13 @@ public sealed class MuxClient : IDisposable
     /// MUX_C_NEW_SESSION with <paramref name="stdin"/>, <paramref name="stdout"/> and
     /// <paramref name="stderr"/> passed to the master; returns the session id once it is open.
     /// </summary>
-    public async Task<uint> OpenSessionAsync(MuxNewSession request, int stdin, int stdout, int stderr, CancellationToken cancellationToken)
+    public uint OpenSession(MuxNewSession request, int stdin, int stdout, int stderr)
     {
         ArgumentNullException.ThrowIfNull(request);
         var sent = request with { RequestId = _nextRequestId++ };
-        await SendAsync(sent, static (in MuxNewSession m, ref SshWriter w) => m.Write(ref w), cancellationToken).ConfigureAwait(false);
+        Send(sent, static (in MuxNewSession m, ref SshWriter w) => m.Write(ref w));
         foreach (int fd in new[] { stdin, stdout, stderr }) DescriptorPassing.Send(_socket, fd);
-        var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false)
+        var reply = ReadReply()
             ?? throw new SshConnectionException("the master closed the control socket before the session opened");
         if (reply.Type != MuxProtocol.SessionOpened || reply.Id != sent.RequestId) throw Unexpected(reply, "session");
         return reply.Value;
@@ -111,13 +114,13 @@ public sealed class MuxClient : IDisposable
     /// <summary>
     /// Waits until the master closes the socket, which it does once the session has ended and its
     /// output is written: the exit value from MUX_S_EXIT_MESSAGE, or null when none came.
-    /// <paramref name="ttyAllocFailed"/> runs on MUX_S_TTY_ALLOC_FAIL.
+    /// <paramref name="ttyAllocFailed"/> runs on MUX_S_TTY_ALLOC_FAIL. After <see cref="Abort"/>, null.
     /// </summary>
-    public async Task<uint?> WaitForExitAsync(uint sessionId, Action ttyAllocFailed, CancellationToken cancellationToken)
+    public uint? WaitForExit(uint sessionId, Action ttyAllocFailed)
     {
         ArgumentNullException.ThrowIfNull(ttyAllocFailed);
         uint? exit = null;
-        while (await ReadReplyAsync(cancellationToken).ConfigureAwait(false) is { } reply)
+        while (ReadReply() is { } reply)
         {
             if (reply.Id != sessionId) throw new SshProtocolException($"the master answered for session {reply.Id}, not {sessionId}");
             switch (reply.Type)
@@ -137,15 +140,28 @@ public sealed class MuxClient : IDisposable
         return exit;
     }
 
+    /// <summary>Ends a wait on another thread (a signal's handler): the socket is shut down, and <see cref="WaitForExit"/> returns null.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Closed already.
+        }
+    }
+
     /// <summary>Sends a request that carries only its id; its answer, or null when the master closed the socket instead.</summary>
-    private async Task<MuxReply?> RequestAsync(uint type, CancellationToken cancellationToken)
+    private MuxReply? Request(uint type)
     {
         var request = new MuxSimpleRequest(type, _nextRequestId++);
-        await SendAsync(request, static (in MuxSimpleRequest m, ref SshWriter w) => m.Write(ref w), cancellationToken).ConfigureAwait(false);
+        Send(request, static (in MuxSimpleRequest m, ref SshWriter w) => m.Write(ref w));
         MuxReply? reply;
         try
         {
-            reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+            reply = ReadReply();
         }
         catch (IOException) when (type == MuxProtocol.Terminate)
         {
@@ -163,20 +179,17 @@ public sealed class MuxClient : IDisposable
         _ => new SshProtocolException($"unexpected answer 0x{reply.Type:x8} from the master to a {what}"),
     };
 
-    private Task SendAsync<T>(T message, MuxFraming.WriteMessage<T> write, CancellationToken cancellationToken) =>
-        MuxFraming.WriteAsync(_stream, message, write, cancellationToken);
+    private void Send<T>(T message, MuxFraming.WriteMessage<T> write) => MuxFraming.Write(_stream, message, write);
 
-    private async Task<MuxReply?> ReadReplyAsync(CancellationToken cancellationToken)
+    private MuxReply? ReadReply()
     {
-        var body = await ReadMessageAsync(cancellationToken).ConfigureAwait(false);
+        var body = MuxFraming.Read(_stream);
         if (body is null) return null;
         var reader = new SshReader(body);
         var reply = MuxReply.Read(ref reader);
         reader.EnsureEnd();
         return reply;
     }
-
-    private Task<byte[]?> ReadMessageAsync(CancellationToken cancellationToken) => MuxFraming.ReadAsync(_stream, cancellationToken);
 
     public void Dispose()
     {

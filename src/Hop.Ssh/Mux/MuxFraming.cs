@@ -46,4 +46,30 @@ internal static class MuxFraming
         }
         return true;
     }
+
+    /// <summary>As <see cref="WriteAsync"/>, blocking.</summary>
+    public static void Write<T>(Stream stream, T message, WriteMessage<T> write)
+    {
+        using var buffer = new SshBuffer();
+        var w = buffer.Writer;
+        w.WriteUInt32(0);
+        write(message, ref w);
+        var frame = buffer.ToArray();
+        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)(frame.Length - 4));
+        stream.Write(frame);
+    }
+
+    /// <summary>As <see cref="ReadAsync"/>, blocking.</summary>
+    public static byte[]? Read(Stream stream)
+    {
+        var header = new byte[4];
+        int got = stream.ReadAtLeast(header, 4, throwOnEndOfStream: false);
+        if (got == 0) return null;
+        if (got < 4) throw new SshProtocolException("control socket message truncated");
+        uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
+        if (length < 4 || length > MuxProtocol.MaxMessageLength) throw new SshProtocolException($"control socket message of {length} bytes");
+        var body = new byte[length];
+        if (stream.ReadAtLeast(body, body.Length, throwOnEndOfStream: false) < body.Length) throw new SshProtocolException("control socket message truncated");
+        return body;
+    }
 }
