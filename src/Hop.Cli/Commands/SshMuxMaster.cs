@@ -48,7 +48,7 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
     public async Task StoppedAndIdleAsync()
     {
         await _stopped.Task.ConfigureAwait(false);
-        while (_client.Connection.ChannelCount > 0 || !_forwarding.IsEmpty || !_sessions.IsEmpty)
+        while (_client.Connection.ChannelCount > 0 || !_forwarding.IsEmpty || !_sessions.IsEmpty || Volatile.Read(ref _clients) > 0)
             await Task.Delay(100).ConfigureAwait(false);
     }
 
@@ -177,9 +177,10 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
                 return true;
             case MuxProtocol.StopListening:
                 _log.Write(1, "mux client asked the master to stop listening");
+                // The answer first: a -N master with nothing left to serve ends as soon as it has stopped.
+                await connection.ReplyAsync(new MuxReply(MuxProtocol.Ok, request.RequestId, 0, null), _stop.Token).ConfigureAwait(false);
                 StopListening();
                 _stopped.TrySetResult();
-                await connection.ReplyAsync(new MuxReply(MuxProtocol.Ok, request.RequestId, 0, null), _stop.Token).ConfigureAwait(false);
                 return true;
             case MuxProtocol.Terminate:
                 _log.Write(1, "mux client asked the master to exit");
