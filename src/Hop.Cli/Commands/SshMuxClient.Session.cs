@@ -56,7 +56,7 @@ internal static partial class SshMuxClient
         var signals = new List<PosixSignalRegistration>
         {
             // The master reads the window size from the terminal we passed it when told of a change.
-            PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => kill((int)masterPid, SigWinch)),
+            PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => AgentNative.Kill((int)masterPid, SigWinch)),
         };
         // As ssh's: a signal ends the wait (and, as the socket closes, the master ends the session); exit 255.
         bool signalled = false;

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Hop.Cli.Terminal;
 using Hop.Ssh;
 using Hop.Ssh.Config;
@@ -16,9 +15,6 @@ namespace Hop.Cli.Commands;
 /// </summary>
 internal static partial class SshMuxClient
 {
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
-
     /// <summary>The exit status when the master took the request, or null to connect as usual.</summary>
     public static int? TryRun(SshArguments a, ResolvedConfig c, DiagnosticLog log)
     {

@@ -24,14 +24,10 @@ internal static partial class DescriptorPassing
     /// <summary>Sends <paramref name="fd"/> to the peer of <paramref name="socket"/>; throws <see cref="IOException"/> when the kernel refuses.</summary>
     public static unsafe void Send(Socket socket, int fd)
     {
-        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) || IntPtr.Size != 8)
-            throw new PlatformNotSupportedException("passing descriptors over a control socket needs 64-bit Linux or macOS");
-        bool linux = OperatingSystem.IsLinux();
+        bool linux = IsLinuxElseMacOS();
         byte data = 0;
-        // struct iovec { void *iov_base; size_t iov_len; }
         long* iov = stackalloc long[2];
-        iov[0] = (long)&data;
-        iov[1] = 1;
+        FillOneByteVector(iov, &data);
         // struct cmsghdr: cmsg_len is a size_t on Linux (data at 16), a socklen_t on macOS (data at 12).
         int controlLength = linux ? 24 : 16;
         byte* control = stackalloc byte[controlLength];
@@ -73,13 +69,10 @@ internal static partial class DescriptorPassing
     /// </summary>
     public static unsafe int Receive(Socket socket)
     {
-        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) || IntPtr.Size != 8)
-            throw new PlatformNotSupportedException("passing descriptors over a control socket needs 64-bit Linux or macOS");
-        bool linux = OperatingSystem.IsLinux();
+        bool linux = IsLinuxElseMacOS();
         byte data = 0;
         long* iov = stackalloc long[2];
-        iov[0] = (long)&data;
-        iov[1] = 1;
+        FillOneByteVector(iov, &data);
         const int controlSpace = 64; // room for one cmsghdr with a descriptor, and then some
         byte* control = stackalloc byte[controlSpace];
         new Span<byte>(control, controlSpace).Clear();
@@ -104,6 +97,21 @@ internal static partial class DescriptorPassing
         if (length < (ulong)(headerLength + 4) || level != SolSocket || type != ScmRights)
             throw new IOException("the control socket's message carried no descriptor");
         return *(int*)(control + headerLength);
+    }
+
+    /// <summary>True on Linux, false on macOS; the layouts here are those two's, 64-bit.</summary>
+    private static bool IsLinuxElseMacOS()
+    {
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) || IntPtr.Size != 8)
+            throw new PlatformNotSupportedException("passing descriptors over a control socket needs 64-bit Linux or macOS");
+        return OperatingSystem.IsLinux();
+    }
+
+    /// <summary>struct iovec { void *iov_base; size_t iov_len; } over the one byte each message carries.</summary>
+    private static unsafe void FillOneByteVector(long* iov, byte* data)
+    {
+        iov[0] = (long)data;
+        iov[1] = 1;
     }
 
     /// <summary>The larger of Linux's and macOS's struct msghdr (64-bit).</summary>
