@@ -26,7 +26,8 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
     private readonly ConcurrentDictionary<uint, MuxSession> _sessions = new();
     private readonly Task _accepting;
     private int _nextSessionId;
-    private int _clients;
+    private static readonly TimeSpan FirstClientGrace = TimeSpan.FromSeconds(30);
+    private readonly MuxIdleClock _idle = new(Environment.TickCount64);
 
     private SshMuxMaster(MuxListener listener, SshClient client, SshForwarding forwarding, ResolvedConfig config, DiagnosticLog log)
     {
@@ -48,7 +49,7 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
     public async Task StoppedAndIdleAsync()
     {
         await _stopped.Task.ConfigureAwait(false);
-        while (_client.Connection.ChannelCount > 0 || !_forwarding.IsEmpty || !_sessions.IsEmpty || Volatile.Read(ref _clients) > 0)
+        while (_client.Connection.ChannelCount > 0 || !_forwarding.IsEmpty || !_sessions.IsEmpty || _idle.Clients > 0)
             await Task.Delay(100).ConfigureAwait(false);
     }
 
@@ -96,12 +97,13 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
             await ended.ConfigureAwait(false);
             return 0;
         }
-        long idleSince = Environment.TickCount64;
         while (!ended.IsCompleted)
         {
             await Task.WhenAny(ended, Task.Delay(TimeSpan.FromMilliseconds(250))).ConfigureAwait(false);
-            if (!_sessions.IsEmpty || Volatile.Read(ref _clients) > 0) idleSince = Environment.TickCount64;
-            else if (Environment.TickCount64 - idleSince >= (long)idle.TotalMilliseconds)
+            // The foreground that started this master is its first client; a slow start (a loaded
+            // machine) must not find the master gone and log in a second time.
+            var span = _idle.HadClient || idle >= FirstClientGrace ? idle : FirstClientGrace;
+            if (!ended.IsCompleted && _idle.IdleFor(span, Environment.TickCount64))
             {
                 _log.Write(1, $"ControlPersist: no clients for {idle.TotalSeconds:0} s, exiting");
                 StopListening();
@@ -135,7 +137,7 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
 
     private async Task ServeAsync(MuxServerConnection connection)
     {
-        Interlocked.Increment(ref _clients);
+        _idle.ClientArrived(Environment.TickCount64);
         using (connection)
         {
             try
@@ -162,7 +164,7 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
             }
             finally
             {
-                Interlocked.Decrement(ref _clients);
+                _idle.ClientLeft(Environment.TickCount64);
             }
         }
     }
