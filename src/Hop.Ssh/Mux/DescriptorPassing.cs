@@ -21,8 +21,8 @@ internal static partial class DescriptorPassing
 
     private static int SolSocket => OperatingSystem.IsLinux() ? 1 : 0xffff;
 
-    /// <summary>Sends <paramref name="fd"/> to the peer of <paramref name="socket"/>; throws <see cref="IOException"/> when the kernel refuses.</summary>
-    public static unsafe void Send(Socket socket, int fd)
+    /// <summary>Sends <paramref name="fd"/> to the peer of the blocking socket <paramref name="socket"/>; throws <see cref="IOException"/> when the kernel refuses.</summary>
+    public static unsafe void Send(int socket, int fd)
     {
         bool linux = IsLinuxElseMacOS();
         byte data = 0;
@@ -50,15 +50,10 @@ internal static partial class DescriptorPassing
         FillMessageHeader(message, iov, control, controlLength, linux);
         while (true)
         {
-            nint sent = sendmsg(socket.SafeHandle.DangerousGetHandle(), message, 0);
+            nint sent = sendmsg(socket, message, 0);
             if (sent == 1) return;
             int errno = Marshal.GetLastPInvokeError();
             if (sent < 0 && errno == 4) continue; // EINTR
-            if (sent < 0 && errno == (linux ? 11 : 35)) // EAGAIN: .NET made the socket non-blocking for its async reads
-            {
-                socket.Poll(TimeSpan.FromSeconds(10), SelectMode.SelectWrite);
-                continue;
-            }
             throw new IOException($"passing descriptor {fd} over the control socket failed: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
     }

@@ -8,20 +8,15 @@ namespace Hop.Ssh.Mux;
 /// asks it to exit or stop listening, opens forwards, and runs a session over the master's
 /// connection with this process's stdin, stdout and stderr passed to it. Its calls block: a mux
 /// client is one short exchange and a wait, made by a process that has nothing else to do meanwhile,
-/// and .NET's async socket engine would start a thread of its own for it (about half a millisecond of
-/// an 8 ms `hop ssh -S ... true`). <see cref="Abort"/> ends a wait from another thread.
+/// so it needs neither .NET's async socket engine nor its threads (see <see cref="BlockingUnixSocket"/>).
+/// <see cref="Abort"/> ends a wait from another thread.
 /// </summary>
 public sealed class MuxClient : IDisposable
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly BlockingUnixSocket _stream;
     private uint _nextRequestId;
 
-    private MuxClient(Socket socket)
-    {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: false);
-    }
+    private MuxClient(BlockingUnixSocket socket) => _stream = socket;
 
     /// <summary>
     /// Connects to the master at <paramref name="path"/> and exchanges hellos. Throws
@@ -30,12 +25,9 @@ public sealed class MuxClient : IDisposable
     /// </summary>
     public static MuxClient Connect(string path)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        MuxClient? client = null;
+        var client = new MuxClient(BlockingUnixSocket.Connect(path));
         try
         {
-            socket.Connect(new UnixDomainSocketEndPoint(path));
-            client = new MuxClient(socket);
             client.Send(new MuxHello(MuxProtocol.Version), static (in MuxHello m, ref SshWriter w) => m.Write(ref w));
             var body = MuxFraming.Read(client._stream)
                 ?? throw new SshProtocolException("the control socket closed before its hello");
@@ -46,8 +38,7 @@ public sealed class MuxClient : IDisposable
         }
         catch
         {
-            if (client is not null) client.Dispose();
-            else socket.Dispose();
+            client.Dispose();
             throw;
         }
     }
@@ -104,7 +95,7 @@ public sealed class MuxClient : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         var sent = request with { RequestId = _nextRequestId++ };
         Send(sent, static (in MuxNewSession m, ref SshWriter w) => m.Write(ref w));
-        foreach (int fd in new[] { stdin, stdout, stderr }) DescriptorPassing.Send(_socket, fd);
+        foreach (int fd in new[] { stdin, stdout, stderr }) DescriptorPassing.Send(_stream.Descriptor, fd);
         var reply = ReadReply()
             ?? throw new SshConnectionException("the master closed the control socket before the session opened");
         if (reply.Type != MuxProtocol.SessionOpened || reply.Id != sent.RequestId) throw Unexpected(reply, "session");
@@ -141,17 +132,7 @@ public sealed class MuxClient : IDisposable
     }
 
     /// <summary>Ends a wait on another thread (a signal's handler): the socket is shut down, and <see cref="WaitForExit"/> returns null.</summary>
-    public void Abort()
-    {
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Closed already.
-        }
-    }
+    public void Abort() => _stream.Shutdown();
 
     /// <summary>Sends a request that carries only its id; its answer, or null when the master closed the socket instead.</summary>
     private MuxReply? Request(uint type)
@@ -191,11 +172,7 @@ public sealed class MuxClient : IDisposable
         return reply;
     }
 
-    public void Dispose()
-    {
-        _stream.Dispose();
-        _socket.Dispose();
-    }
+    public void Dispose() => _stream.Dispose();
 }
 
 /// <summary>The master refused or failed a request (MUX_S_PERMISSION_DENIED, MUX_S_FAILURE).</summary>

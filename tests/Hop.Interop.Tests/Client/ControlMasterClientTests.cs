@@ -152,5 +152,14 @@ public class ControlMasterClientTests : IAsyncLifetime
         Assert.Equal((255, "Invalid multiplex command."), (bad.ExitCode, bad.Stderr.Trim()));
         var noPath = await HopCli.RunAsync(["ssh", "-F", "/dev/null", "-O", "check", "mux-host"]);
         Assert.Equal((255, "No ControlPath specified for \"-O\" command"), (noPath.ExitCode, noPath.Stderr.Trim()));
+        // A path longer than sockaddr_un holds is an error of its own, for -O and a session alike.
+        string tooLong = Path.Combine(_dir, new string('a', 120));
+        foreach (string[] command in new[] { ["-O", "check", "mux-host"], new[] { "mux-host", "true" } })
+        {
+            var ours = await HopAsync(command, socket: tooLong);
+            var theirs = await ProcessRunner.RunAsync("/usr/bin/ssh", ["-F", "/dev/null", "-S", tooLong, .. command], HopCli.IsolatedEnvironment(), [], TimeSpan.FromSeconds(30));
+            Assert.Equal(255, theirs.ExitCode);
+            Assert.Equal((255, "hop: " + theirs.Stderr.Trim()), (ours.ExitCode, ours.Stderr.Trim()));
+        }
     }
 }
