@@ -12,8 +12,14 @@ internal static class Program
         // It must be set before the first socket is used; a value the user set wins. Only for the
         // client, whose continuations never block on another socket; long-running servers (the
         // agent) keep the thread pool.
-        if (args is ["ssh" or "sftp" or "scp", ..] && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
-            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        // With inline completions .NET starts one engine thread per core (32 on a 32-core machine,
+        // all at the first socket, 4 ms of a connect); a client's one connection and its forwards
+        // need one: 512 MiB through a -L forward moved as fast with one as with two here.
+        if (args is ["ssh" or "sftp" or "scp", ..])
+        {
+            SetUnlessSet("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+            SetUnlessSet("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT", "1");
+        }
         Terminal.RawTerminal.UseRawStandardStreams();
         try
         {
@@ -27,6 +33,11 @@ internal static class Program
             if (args.Any(IsVerboseFlag)) Console.Error.WriteLine(e);
             return args is ["ssh" or "sftp" or "scp" or "copy-id", ..] ? 255 : 1;
         }
+    }
+
+    private static void SetUnlessSet(string name, string value)
+    {
+        if (Environment.GetEnvironmentVariable(name) is null) Environment.SetEnvironmentVariable(name, value);
     }
 
     /// <summary>One line for an exception no command handled.</summary>

@@ -26,4 +26,16 @@ public class LocalCommandCliTests : IAsyncLifetime
         if (permit == "yes") Assert.StartsWith($"127.0.0.1|127.0.0.1|{_sshd.Port}|{_sshd.User}|", hop.Stdout, StringComparison.Ordinal);
         else Assert.Equal("remote\n", hop.Stdout);
     }
+
+    [Fact]
+    public async Task TheClientStartsOneSocketEngineThreadHoweverManyCoresItHas()
+    {
+        // LocalCommand runs once the connection is up, as hop's child: its $PPID is the client.
+        // .NET with inline socket completions would start one ".NET Sockets" thread per core.
+        string[] options = ["-o", "PermitLocalCommand=yes", "-o", "LocalCommand=cat /proc/$PPID/task/*/comm | grep -c '.NET Sockets'", "true"];
+        var env = new Dictionary<string, string?> { ["DOTNET_PROCESSOR_COUNT"] = "16" };
+        var hop = await HopCli.RunAsync([.. await HopCli.SshArgsAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath), .. options], env);
+        Assert.True(hop.ExitCode == 0, hop.ToString());
+        Assert.Equal("1\n", hop.Stdout);
+    }
 }
