@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using Hop.Ssh;
 using Hop.Ssh.Agent;
 
@@ -179,6 +180,7 @@ internal static class AgentDaemon
         if (log is not null) store.KeyExpired += line => log("debug1: " + line);
         var server = new AgentServer(store, new AskpassConfirmation()) { Log = log };
         if (listener is UnixSocketAgentListener unix) unix.Log = log;
+        using var pageant = OperatingSystem.IsWindows() ? StartPageant(server, log) : null;
         Task? watcher = watchPid > 0 ? WatchAsync(watchPid, cts) : null;
         try
         {
@@ -192,6 +194,15 @@ internal static class AgentDaemon
             if (watcher is not null) await watcher.ConfigureAwait(false);
         }
         return 0;
+    }
+
+    /// <summary>On Windows the agent is PuTTY's Pageant as well, unless a Pageant runs already.</summary>
+    [SupportedOSPlatform("windows")]
+    private static PageantWindow? StartPageant(AgentServer server, Action<string>? log)
+    {
+        var window = PageantWindow.Start(server, out string? error);
+        log?.Invoke(window is null ? $"debug1: not serving as Pageant: {error}" : "debug1: serving Pageant's clients (PuTTY, Plink, WinSCP) too");
+        return window;
     }
 
     private static async Task WatchAsync(int pid, CancellationTokenSource cts)

@@ -1,8 +1,9 @@
 namespace Hop.Ssh.Agent;
 
 /// <summary>
-/// Where an agent accepts its clients: a Unix domain socket, a Windows named pipe, or (later) a
-/// Pageant window. Listeners check the peer themselves and only hand on allowed connections.
+/// Where an agent accepts its clients: a Unix domain socket or a Windows named pipe (the Pageant
+/// window, which answers requests one at a time, is <see cref="PageantWindow"/>). Listeners check
+/// the peer themselves and only hand on allowed connections.
 /// </summary>
 public interface IAgentListener : IAsyncDisposable
 {
@@ -25,18 +26,26 @@ public interface IAgentConnection : IAsyncDisposable
 /// <summary>How a client reaches an agent: picks the transport an address names.</summary>
 public static class AgentTransport
 {
-    /// <summary>The default agent address: SSH_AUTH_SOCK, or on Windows OpenSSH's named pipe.</summary>
+    /// <summary>The address that names PuTTY's Pageant on Windows: SSH_AUTH_SOCK or IdentityAgent "pageant".</summary>
+    public const string PageantAddress = "pageant";
+
+    /// <summary>
+    /// The default agent address: SSH_AUTH_SOCK; on Windows without it, OpenSSH's named pipe, or
+    /// Pageant when only Pageant is running.
+    /// </summary>
     public static string? DefaultAddress
     {
         get
         {
             string? sock = Environment.GetEnvironmentVariable(AgentProtocol.AuthSockVariable);
             if (!string.IsNullOrEmpty(sock)) return sock;
-            return OperatingSystem.IsWindows() ? @"\\.\pipe\" + AgentProtocol.WindowsPipeName : null;
+            if (!OperatingSystem.IsWindows()) return null;
+            string pipe = @"\\.\pipe\" + AgentProtocol.WindowsPipeName;
+            return !PageantNative.PipeExists(pipe) && PageantClientStream.Exists ? PageantAddress : pipe;
         }
     }
 
-    /// <summary>Opens a raw stream to the agent at <paramref name="address"/> (a socket path or \\.\pipe\NAME).</summary>
+    /// <summary>Opens a raw stream to the agent at <paramref name="address"/> (a socket path, \\.\pipe\NAME, or "pageant").</summary>
     /// <exception cref="SshConnectionException">the agent cannot be reached in <paramref name="timeout"/>.</exception>
     public static async Task<Stream> ConnectAsync(string address, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -46,6 +55,11 @@ public static class AgentTransport
         const string pipePrefix = @"\\.\pipe\";
         try
         {
+            if (OperatingSystem.IsWindows() && string.Equals(address, PageantAddress, StringComparison.OrdinalIgnoreCase))
+            {
+                if (!PageantClientStream.Exists) throw new SshConnectionException("Pageant is not running");
+                return PageantClientStream.Open();
+            }
             if (address.StartsWith(pipePrefix, StringComparison.OrdinalIgnoreCase))
             {
                 return await NamedPipeAgentListener.ConnectAsync(address[pipePrefix.Length..], cts.Token).ConfigureAwait(false);
