@@ -69,13 +69,17 @@ internal sealed partial class ConfigReader
         using (stream)
         {
             if (checkPermissions && _options.CheckPermissions) FileSafety.CheckConfigFile(path);
-            if (stream.Length > MaxFileBytes) throw new SshConfigException($"{path}: file too large");
+            // A pipe or a device (-F /dev/stdin, -F NUL on Windows) has no length: its lines are counted instead.
+            if (stream.CanSeek && stream.Length > MaxFileBytes) throw new SshConfigException($"{path}: file too large");
             FilesRead.Add(path);
             using var reader = new StreamReader(stream, new UTF8Encoding(false, false));
             int lineNumber = 0;
+            long read = 0;
             var sb = new StringBuilder();
             while (ReadLine(reader, sb, path, lineNumber + 1) is string line)
             {
+                read += line.Length + 1;
+                if (read > MaxFileBytes) throw new SshConfigException($"{path}: file too large");
                 lineNumber++;
                 ProcessLine(line, path, lineNumber, ref active, userConf, neverMatch, depth, commandLine: false);
             }
