@@ -169,7 +169,7 @@ internal sealed class AddKeys(AgentClient client, AddCommand.Options options)
         {
             if (File.Exists(path))
             {
-                var f = PrivateKeyFile.Parse(File.ReadAllBytes(path), path);
+                var f = PrivateKeyFile.Parse(BoundedFile.ReadAllBytes(path, BoundedFile.KeyFileBytes), path);
                 if (f.PublicKey is not null) return (f.PublicKey, f.Comment, "");
                 if (!f.IsEncrypted)
                 {

@@ -120,7 +120,7 @@ internal static class CopyIdCommand
     private static List<string> ReadKeys(string file)
     {
         var keys = new List<string>();
-        foreach (var raw in File.ReadAllLines(file))
+        foreach (var raw in BoundedFile.ReadAllText(file, BoundedFile.KeyFileBytes).Split('\n'))
         {
             string line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;

@@ -21,7 +21,7 @@ internal static partial class KeygenCertificate
         {
             try
             {
-                text = File.ReadAllText(path);
+                text = BoundedFile.ReadAllText(path, BoundedFile.KeyFileBytes);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {

@@ -28,7 +28,7 @@ internal static partial class KeygenCommand
         byte[] content;
         try
         {
-            content = File.ReadAllBytes(path);
+            content = BoundedFile.ReadAllBytes(path, BoundedFile.KeyFileBytes);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -66,7 +66,7 @@ internal static partial class KeygenCommand
             return [(key, comment)];
         }
 
-        string text = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(path));
+        string text = System.Text.Encoding.UTF8.GetString(BoundedFile.ReadAllBytes(path, BoundedFile.KeyFileBytes));
         var result = new List<(SshPublicKey, string)>();
         try
         {
@@ -162,7 +162,7 @@ internal static partial class KeygenCommand
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = BoundedFile.ReadAllText(path, BoundedFile.KeyFileBytes);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -1,3 +1,4 @@
+using Hop.Ssh;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -30,9 +31,7 @@ internal static class RunHosts
     /// <exception cref="IOException">the file cannot be read, or is too large.</exception>
     public static List<RunHost> ReadFile(string path, string? glob, string? defaultUser, TextWriter warnings)
     {
-        var info = new FileInfo(path);
-        if (info.Exists && info.Length > MaxFileBytes) throw new IOException($"{path}: larger than {MaxFileBytes / (1024 * 1024)} MiB");
-        string text = File.ReadAllText(path, Encoding.UTF8);
+        string text = BoundedFile.ReadAllText(path, MaxFileBytes);
         var match = glob is null ? null : Glob(glob);
         var hosts = new List<RunHost>();
         foreach (string raw in text.Split('\n'))

@@ -44,7 +44,7 @@ public sealed class PrivateKeyFile
         try
         {
             CheckPermissions(path);
-            content = File.ReadAllBytes(path);
+            content = BoundedFile.ReadAllBytes(path, BoundedFile.KeyFileBytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -36,7 +36,7 @@ public static class PublicKeyFile
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = BoundedFile.ReadAllText(path, BoundedFile.KeyFileBytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -3,8 +3,8 @@ using Hop.Interop.Tests.Fixtures;
 
 namespace Hop.Interop.Tests.Cli;
 
-/// <summary>-F with a file that is not a regular file, beside OpenSSH's ssh.</summary>
-public class ConfigFileCliTests
+/// <summary>Files that are not regular files (a pipe, a device without end) where hop reads a whole file.</summary>
+public class FileInputCliTests
 {
     [Fact]
     public async Task AConfigFromAPipeIsReadAsSshReadsIt()
@@ -26,5 +26,16 @@ public class ConfigFileCliTests
         var hop = await HopCli.RunAsync(["ssh", "-G", "-F", "/dev/stdin", "x"], stdin: config);
         Assert.Equal(255, hop.ExitCode);
         Assert.Equal("hop: /dev/stdin: file too large", hop.Stderr.Trim());
+    }
+
+    [Theory]
+    [InlineData("keygen -l -f /dev/zero", 255, "hop: /dev/zero: larger than 1 MiB")]
+    [InlineData("keygen -L -f /dev/zero", 255, "hop: /dev/zero: larger than 1 MiB")]
+    [InlineData("run -h /dev/zero true", 1, "hop run: could not open hosts file: /dev/zero: larger than 16 MiB")]
+    public async Task AFileWithoutEndIsRefusedAtItsBoundNotReadUntilMemoryRunsOut(string command, int status, string error)
+    {
+        // OpenSSH's ssh-keygen -l -f /dev/zero reads for ever; before the bound, hop read until it crashed.
+        var hop = await HopCli.RunAsync(command.Split(' '));
+        Assert.Equal((status, error), (hop.ExitCode, hop.Stderr.Trim()));
     }
 }
