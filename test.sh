@@ -11,13 +11,21 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ((${#missing[@]})); then
+# Wine runs the Windows build (hop.exe) for the Pageant tests; it takes its recommended libraries
+# (the X11 ones its window driver loads), so it is installed with them.
+with_recommends=(wine64)
+missing_with_recommends=()
+for p in "${with_recommends[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing_with_recommends+=("$p")
+done
+if ((${#missing[@]} + ${#missing_with_recommends[@]})); then
   if [ "$(id -u)" = 0 ]; then
-    echo "test.sh: installing ${missing[*]}"
+    echo "test.sh: installing ${missing[*]} ${missing_with_recommends[*]}"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    ((${#missing[@]})) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    ((${#missing_with_recommends[@]})) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_with_recommends[@]}" >/dev/null
   else
-    echo "test.sh: missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+    echo "test.sh: missing packages: ${missing[*]} ${missing_with_recommends[*]} (run as root, or: sudo apt-get install ${missing[*]} ${missing_with_recommends[*]})" >&2
   fi
 fi
 mkdir -p /run/sshd 2>/dev/null || true

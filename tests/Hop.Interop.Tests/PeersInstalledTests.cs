@@ -15,5 +15,7 @@ public class PeersInstalledTests
     [InlineData("/usr/bin/xauth")]
     [InlineData("/usr/bin/strace")]
     [InlineData("/usr/bin/parallel-ssh")]
+    [InlineData("/usr/bin/wine")]
+    [InlineData("/usr/bin/wineserver")]
     public void PeerIsInstalled(string path) => Assert.True(File.Exists(path), $"{path} is missing: ./test.sh installs it with apt-get");
 }

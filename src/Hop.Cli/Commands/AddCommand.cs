@@ -58,7 +58,8 @@ internal static class AddCommand
         }
         catch (SshConnectionException e)
         {
-            string why = !address.StartsWith(@"\\", StringComparison.Ordinal) && !File.Exists(address) ? "No such file or directory" : e.Message;
+            bool path = !address.StartsWith(@"\\", StringComparison.Ordinal) && !(OperatingSystem.IsWindows() && string.Equals(address, AgentTransport.PageantAddress, StringComparison.OrdinalIgnoreCase));
+            string why = path && !File.Exists(address) ? "No such file or directory" : e.Message;
             Console.Error.WriteLine("Error connecting to agent: " + why);
             return 2;
         }
