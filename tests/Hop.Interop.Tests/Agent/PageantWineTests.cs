@@ -7,9 +7,9 @@ namespace Hop.Interop.Tests.Agent;
 
 /// <summary>
 /// The Pageant role of the Windows build, run under Wine (its user32 windows, WM_COPYDATA between
-/// processes and named sections are Wine's): `hop.exe agent` opens the Pageant window, `hop.exe add`
-/// and `hop.exe ssh` reach it with SSH_AUTH_SOCK=pageant, and the key it holds logs in to OpenSSH's
-/// sshd. PuTTY's own Windows programs are not on this machine; its clients use the same window,
+/// processes, named sections and named pipes are Wine's): `hop.exe agent` opens the Pageant window
+/// beside Windows OpenSSH's pipe, `hop.exe add -l` and `hop.exe ssh` reach it with
+/// SSH_AUTH_SOCK=pageant, and the key added through the pipe logs in to OpenSSH's sshd through Pageant. PuTTY's own Windows programs are not on this machine; its clients use the same window,
 /// class and title, message id and section layout (see PageantCopyData).
 /// </summary>
 public sealed class PageantWineTests : IAsyncLifetime
@@ -52,8 +52,15 @@ public sealed class PageantWineTests : IAsyncLifetime
 
     private static string WindowsPath(string path) => "Z:" + path.Replace('/', '\\');
 
-    private async Task<ProcessResult> HopExeAsync(params string[] args) =>
-        await ProcessRunner.RunAsync("/usr/bin/wine", [await WindowsHop.PathAsync(), .. args], WineEnvironment(), [], WineTimeout);
+    private Task<ProcessResult> HopExeAsync(params string[] args) => HopExeAsync(args, pageant: true);
+
+    /// <summary>hop.exe with SSH_AUTH_SOCK=pageant, or (<paramref name="pageant"/> false) without it: Windows OpenSSH's pipe.</summary>
+    private async Task<ProcessResult> HopExeAsync(string[] args, bool pageant)
+    {
+        var env = WineEnvironment();
+        if (!pageant) env["SSH_AUTH_SOCK"] = null;
+        return await ProcessRunner.RunAsync("/usr/bin/wine", [await WindowsHop.PathAsync(), .. args], env, [], WineTimeout);
+    }
 
     /// <summary>
     /// Makes the prefix when there is none (without a display and without Wine's .NET and HTML
@@ -111,7 +118,8 @@ public sealed class PageantWineTests : IAsyncLifetime
             var started = await Task.WhenAny(serving.Task, Task.Run(() => agent.WaitForExit(WineTimeout)));
             lock (log) Assert.True(started == serving.Task, "hop.exe agent did not open its Pageant window: " + log);
 
-            var add = await HopExeAsync("add", WindowsPath(key));
+            // Added through the agent's other door, Windows OpenSSH's named pipe: one agent, one set of keys.
+            var add = await HopExeAsync(["add", WindowsPath(key)], pageant: false);
             Assert.True(add.ExitCode == 0, add.ToString());
             Assert.Contains("Identity added", add.Stderr, StringComparison.Ordinal);
             var list = await HopExeAsync("add", "-l");
