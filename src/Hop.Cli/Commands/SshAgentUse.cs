@@ -30,7 +30,7 @@ internal sealed class SshAgentUse : IAsyncDisposable
     {
         string? socket = c.IdentityAgent switch
         {
-            null or "SSH_AUTH_SOCK" => Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"),
+            null or "SSH_AUTH_SOCK" => AgentTransport.DefaultAddress,
             "none" => null,
             var path when path.StartsWith('$') => Environment.GetEnvironmentVariable(path[1..]),
             var path => path,
@@ -43,7 +43,7 @@ internal sealed class SshAgentUse : IAsyncDisposable
     {
         if (!c.ForwardAgent) return null;
         if (c.ForwardAgentSocket is { } p) return p.StartsWith('$') ? Environment.GetEnvironmentVariable(p[1..]) : p;
-        return Environment.GetEnvironmentVariable("SSH_AUTH_SOCK");
+        return AgentTransport.DefaultAddress;
     }
 
     private async Task<AgentClient?> ClientAsync()

@@ -30,8 +30,8 @@ public static class AgentTransport
     public const string PageantAddress = "pageant";
 
     /// <summary>
-    /// The default agent address: SSH_AUTH_SOCK; on Windows without it, OpenSSH's named pipe, or
-    /// Pageant when only Pageant is running.
+    /// The default agent address: SSH_AUTH_SOCK; on Windows without it, OpenSSH's named pipe when an
+    /// agent listens there, else Pageant when one runs; else null (no agent).
     /// </summary>
     public static string? DefaultAddress
     {
@@ -41,7 +41,7 @@ public static class AgentTransport
             if (!string.IsNullOrEmpty(sock)) return sock;
             if (!OperatingSystem.IsWindows()) return null;
             string pipe = @"\\.\pipe\" + AgentProtocol.WindowsPipeName;
-            return !PageantNative.PipeExists(pipe) && PageantClientStream.Exists ? PageantAddress : pipe;
+            return PageantNative.PipeExists(pipe) ? pipe : PageantClientStream.Exists ? PageantAddress : null;
         }
     }
 

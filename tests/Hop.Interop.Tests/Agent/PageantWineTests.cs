@@ -126,13 +126,18 @@ public sealed class PageantWineTests : IAsyncLifetime
             Assert.True(list.ExitCode == 0, list.ToString());
             Assert.Contains(fingerprint + " through-pageant (ED25519)", list.Stdout, StringComparison.Ordinal);
 
-            var ssh = await HopExeAsync("ssh", "-F", "NUL", "-o", "BatchMode=yes", "-o", $"UserKnownHostsFile={WindowsPath(_sshd.KnownHostsPath)}",
-                "-p", _sshd.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{_sshd.User}@127.0.0.1", "echo logged-in");
+            string[] login = ["ssh", "-F", "NUL", "-o", "BatchMode=yes", "-o", $"UserKnownHostsFile={WindowsPath(_sshd.KnownHostsPath)}",
+                "-p", _sshd.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{_sshd.User}@127.0.0.1", "echo logged-in"];
+            var ssh = await HopExeAsync(login);
             Assert.True(ssh.ExitCode == 0, ssh + "\nagent log:\n" + log);
             Assert.Equal("logged-in", ssh.Stdout.Trim());
             Assert.Contains($"Accepted publickey for {_sshd.User} from 127.0.0.1", _sshd.Log, StringComparison.Ordinal);
             Assert.Contains(fingerprint, _sshd.Log, StringComparison.Ordinal);
             lock (log) Assert.Contains("SignRequest", log.ToString(), StringComparison.Ordinal);
+            // Without SSH_AUTH_SOCK, as Windows OpenSSH's ssh: the pipe, found by default.
+            var piped = await HopExeAsync(login, pageant: false);
+            Assert.True(piped.ExitCode == 0, piped.ToString());
+            Assert.Equal("logged-in", piped.Stdout.Trim());
         }
         finally
         {
@@ -140,8 +145,9 @@ public sealed class PageantWineTests : IAsyncLifetime
             agent.WaitForExit(10_000);
         }
         var gone = await HopExeAsync("add", "-l");
-        Assert.NotEqual(0, gone.ExitCode);
-        Assert.Contains("Pageant is not running", gone.Stderr, StringComparison.Ordinal);
+        Assert.Equal((2, "Error connecting to agent: Pageant is not running"), (gone.ExitCode, gone.Stderr.Trim()));
+        var none = await HopExeAsync(["add", "-l"], pageant: false);
+        Assert.Equal((2, "Could not open a connection to your authentication agent."), (none.ExitCode, none.Stderr.Trim()));
     }
 }
 
