@@ -35,12 +35,14 @@ internal static class RemotePath
 
     /// <summary>
     /// Splits "[user@]host:path" (host may be "[v6]") as scp and sftp do: a colon before any slash
-    /// makes the operand remote. Returns false for a local path.
+    /// makes the operand remote. Returns false for a local path; on Windows, as Windows OpenSSH's scp
+    /// and PuTTY's pscp, also for a drive letter's path (C:\x, C:x) and a backslash before the colon.
     /// </summary>
     public static bool TrySplitRemote(string operand, out string destination, out string path)
     {
         destination = "";
         path = "";
+        if (OperatingSystem.IsWindows() && IsWindowsLocalPath(operand)) return false;
         if (operand.StartsWith("sftp://", StringComparison.OrdinalIgnoreCase) || operand.StartsWith("scp://", StringComparison.OrdinalIgnoreCase))
         {
             string rest = operand[(operand.IndexOf("://", StringComparison.Ordinal) + 3)..];
@@ -78,5 +80,14 @@ internal static class RemotePath
             }
         }
         return false;
+    }
+
+    /// <summary>A drive letter and its colon first, or a backslash before the first colon.</summary>
+    private static bool IsWindowsLocalPath(string operand)
+    {
+        if (operand.Length >= 2 && char.IsAsciiLetter(operand[0]) && operand[1] == ':') return true;
+        int colon = operand.IndexOf(':', StringComparison.Ordinal);
+        int backslash = operand.IndexOf('\\', StringComparison.Ordinal);
+        return backslash >= 0 && (colon < 0 || backslash < colon);
     }
 }

@@ -231,8 +231,13 @@ internal sealed partial class SftpShell(SftpClient sftp, string homeDirectory, b
         return (flags, argv.GetRange(i, argv.Count - i));
     }
 
-    /// <summary>makeargv: words split on blanks, with '…' and "…" quoting and backslash escapes.</summary>
-    internal static List<string> SplitLine(string line)
+    /// <summary>
+    /// makeargv: words split on blanks, with '…' and "…" quoting and backslash escapes. On Windows a
+    /// backslash is a path's separator (C:\Users\me), not an escape, as in PuTTY's psftp.
+    /// </summary>
+    internal static List<string> SplitLine(string line) => SplitLine(line, escapes: !OperatingSystem.IsWindows());
+
+    private static List<string> SplitLine(string line, bool escapes)
     {
         var args = new List<string>();
         var word = new StringBuilder();
@@ -244,7 +249,7 @@ internal sealed partial class SftpShell(SftpClient sftp, string homeDirectory, b
             if (quote != '\0')
             {
                 if (c == quote) quote = '\0';
-                else if (c == '\\' && quote == '"' && i + 1 < line.Length) word.Append(line[++i]);
+                else if (escapes && c == '\\' && quote == '"' && i + 1 < line.Length) word.Append(line[++i]);
                 else word.Append(c);
                 continue;
             }
@@ -257,7 +262,7 @@ internal sealed partial class SftpShell(SftpClient sftp, string homeDirectory, b
             }
             inWord = true;
             if (c is '\'' or '"') quote = c;
-            else if (c == '\\' && i + 1 < line.Length) word.Append(line[++i]);
+            else if (escapes && c == '\\' && i + 1 < line.Length) word.Append(line[++i]);
             else word.Append(c);
         }
         if (quote != '\0') throw new FormatException("Unterminated quote");
