@@ -86,15 +86,12 @@ internal static partial class SshCommand
     }
 
     /// <summary>A channel of a jump host as a stream; disposing it also ends the jump connection.</summary>
-    private sealed class JumpStream(Stream inner, SshClient hop) : Stream
+    private sealed class JumpStream(Stream inner, SshClient hop) : UnseekableStream
     {
         private int _disposed;
 
         public override bool CanRead => inner.CanRead;
-        public override bool CanSeek => false;
         public override bool CanWrite => inner.CanWrite;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
@@ -103,8 +100,6 @@ internal static partial class SshCommand
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.WriteAsync(buffer, offset, count, cancellationToken);
         public override void Flush() => inner.Flush();
         public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         public override async ValueTask DisposeAsync()
         {

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Hop.Ssh;
 
 namespace Hop.Cli.Terminal;
 
@@ -9,7 +10,7 @@ namespace Hop.Cli.Terminal;
 /// write to a pipe whose reader has gone (EPIPE) is dropped, and the descriptor's shared file offset
 /// is kept (`>>`, `2>&1`, a script reading the rest of a file after us).
 /// </summary>
-internal sealed class StandardStream : Stream
+internal sealed class StandardStream : UnseekableStream
 {
     private readonly int _fd;
 
@@ -21,10 +22,7 @@ internal sealed class StandardStream : Stream
         : fd switch { 0 => Console.OpenStandardInput(), 1 => Console.OpenStandardOutput(), _ => Console.OpenStandardError() };
 
     public override bool CanRead => _fd == 0;
-    public override bool CanSeek => false;
     public override bool CanWrite => _fd != 0;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -95,6 +93,4 @@ internal sealed class StandardStream : Stream
             throw new IOException($"read from descriptor {_fd} failed: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
     }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -1,3 +1,5 @@
+using Hop.Ssh;
+
 namespace Hop.Cli.Terminal;
 
 /// <summary>
@@ -9,13 +11,10 @@ namespace Hop.Cli.Terminal;
 /// thread, as the channel window would hold back the server anyway. (A download's file writes run
 /// on the task that awaits the READ replies, not on the receive thread.)
 /// </summary>
-internal sealed class SynchronousWriteStream(Stream inner) : Stream
+internal sealed class SynchronousWriteStream(Stream inner) : UnseekableStream
 {
     public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
 
@@ -47,8 +46,6 @@ internal sealed class SynchronousWriteStream(Stream inner) : Stream
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

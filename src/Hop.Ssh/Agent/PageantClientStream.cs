@@ -14,7 +14,7 @@ namespace Hop.Ssh.Agent;
 /// with WM_COPYDATA (see <see cref="PageantCopyData"/>) and its answer is what reads return. The
 /// shared section is this user's alone and zeroed before it is closed.
 /// </summary>
-internal sealed unsafe class PageantClientStream : Stream
+internal sealed unsafe class PageantClientStream : UnseekableStream
 {
     /// <summary>How long one request may take (a key's confirmation is a person answering a dialog).</summary>
     private const uint RequestTimeoutMilliseconds = 120_000;
@@ -95,13 +95,8 @@ internal sealed unsafe class PageantClientStream : Stream
 
     public override bool CanRead => true;
     public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
     public override void Flush() { }
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -3,15 +3,12 @@ using System.IO.Pipelines;
 namespace Hop.Ssh.Connection;
 
 /// <summary>A write-only Stream into a channel (stdin of a session); disposing it sends EOF.</summary>
-internal sealed class ChannelWriteStream(SshChannel channel) : Stream
+internal sealed class ChannelWriteStream(SshChannel channel) : UnseekableStream
 {
     private bool _disposed;
 
     public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_disposed;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -32,8 +29,6 @@ internal sealed class ChannelWriteStream(SshChannel channel) : Stream
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public override void Flush() { }
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     public override async ValueTask DisposeAsync()
     {
@@ -65,16 +60,13 @@ internal sealed class ChannelWriteStream(SshChannel channel) : Stream
 /// A Stream over a whole channel, as a socket: reads its data, writes to it. Disposing closes the
 /// channel; <see cref="SshChannel.SendEofAsync"/> half-closes it.
 /// </summary>
-internal sealed class ChannelDuplexStream(SshChannel channel) : Stream
+internal sealed class ChannelDuplexStream(SshChannel channel) : UnseekableStream
 {
     private readonly Stream _reader = channel.Output.AsStream(leaveOpen: true);
     private bool _disposed;
 
     public override bool CanRead => !_disposed;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_disposed;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         => _reader.ReadAsync(buffer, cancellationToken);
@@ -98,8 +90,6 @@ internal sealed class ChannelDuplexStream(SshChannel channel) : Stream
 
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     public override async ValueTask DisposeAsync()
     {

@@ -10,7 +10,7 @@ namespace Hop.Ssh.Mux;
 /// as soon as one is made, however it is used: about half a millisecond of a short `hop ssh -S` run.
 /// Linux and macOS (64-bit).
 /// </summary>
-internal sealed partial class BlockingUnixSocket : Stream
+internal sealed partial class BlockingUnixSocket : UnseekableStream
 {
     private const int AfUnix = 1;
     private const int SockStream = 1;
@@ -128,12 +128,7 @@ internal sealed partial class BlockingUnixSocket : Stream
 
     public override bool CanRead => true;
     public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
     public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -15,7 +15,7 @@ namespace Hop.Ssh.Transport;
 /// kernel cannot take at once falls back to the engine's async send. In a bulk flow the waits
 /// wake once per few packets (<see cref="SetLowWater"/>).
 /// </summary>
-internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
+internal sealed partial class PolledSocketStream : UnseekableStream, IValueTaskSource<int>
 {
     /// <summary>How long one poll(2) for writing, or for reading on Windows, waits before the thread looks at cancellation and disposal again.</summary>
     private const int PollSliceMicroseconds = 200_000;
@@ -343,9 +343,4 @@ internal sealed partial class PolledSocketStream : Stream, IValueTaskSource<int>
 
     public override bool CanRead => !_disposed;
     public override bool CanWrite => !_disposed;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

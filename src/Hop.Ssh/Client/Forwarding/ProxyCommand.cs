@@ -36,17 +36,14 @@ public static class ProxyCommand
     }
 
     /// <summary>Reads the process's stdout, writes its stdin; disposing closes both and ends the process.</summary>
-    private sealed class ProcessStream(Process process) : Stream
+    private sealed class ProcessStream(Process process) : UnseekableStream
     {
         private readonly Stream _in = process.StandardOutput.BaseStream;
         private readonly Stream _out = process.StandardInput.BaseStream;
         private int _disposed;
 
         public override bool CanRead => true;
-        public override bool CanSeek => false;
         public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count) => _in.Read(buffer, offset, count);
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _in.ReadAsync(buffer, cancellationToken);
@@ -68,8 +65,6 @@ public static class ProxyCommand
 
         public override void Flush() => _out.Flush();
         public override Task FlushAsync(CancellationToken cancellationToken) => _out.FlushAsync(cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
