@@ -233,6 +233,12 @@ def main():
     def wanted(group):
         return only is None or group in only
 
+    def turned(clients, turn):
+        """The clients in this turn's order, A B C, then B C A, then C A B ...: interleaved, and no client
+        always first, or always right after the JIT build's heavy start (its aftermath slowed the next process)."""
+        k = turn % len(clients)
+        return clients[k:] + clients[:k]
+
     def run_custom_row(name, unit, better, clients, measure_one, group, nbytes=0, ops=0):
         """A row whose samples come from measure_one(client) -> Sample (long-running clients).
 
@@ -241,8 +247,8 @@ def main():
                "samples": {c: [] for c in clients}, "errors": {}}
         rows.append(row)
         print(f"-- {name}", flush=True)
-        for _ in range(rounds):
-            for c in clients:  # interleaved
+        for turn in range(rounds):
+            for c in turned(clients, turn):
                 if c in row["errors"]:
                     continue
                 try:
@@ -268,9 +274,11 @@ def main():
                "samples": {c: [] for c in clients}, "errors": {}}
         rows.append(row)
         print(f"-- {name}", flush=True)
+        turn = 0
         for _ in range(rounds):
             for _ in range(reps):
-                for c in clients:  # interleaved: A B C A B C ...
+                turn += 1
+                for c in turned(clients, turn):
                     if c in row["errors"]:
                         continue
                     try:

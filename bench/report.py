@@ -82,7 +82,7 @@ def markdown(rows, meta, notes, failures):
     out.append(f"- CPU: {meta['cpu']} ({meta['cores']} cores), Linux {meta['kernel']}; load average (1/5/15 min) {meta['load']}")
     out.append(f"- Peers: {meta['openssh']}; SSH.NET 2026.0.0; .NET SDK {meta['dotnet']}; "
                f"sshd on 127.0.0.1 (same sshd for every client)")
-    out.append(f"- {meta['rounds']} round(s), clients interleaved (A B C A B C …); bulk transfers of "
+    out.append(f"- {meta['rounds']} round(s), clients interleaved, the order turning each time (A B C, B C A, C A B …); bulk transfers of "
                f"{meta['size'] // (1 << 20)} MiB over an exec channel (`head -c` down, `cat > /dev/null` up); "
                f"KEX curve25519-sha256 unless named; connect rows take {meta['connect_reps']} sample(s) per round; "
                f"MB = 10^6 bytes")
