@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 
 namespace Hop.Ssh;
@@ -12,19 +13,37 @@ public static class BoundedFile
     /// <summary>The bound for key and certificate files: far above any real one (an RSA 16384 key is 12 KB).</summary>
     public const int KeyFileBytes = 1024 * 1024;
 
+    /// <summary>
+    /// The file's bytes in one array and no other copy left behind (a private key's caller zeroes the
+    /// array it gets): a file with a length is read into an array of that size, as File.ReadAllBytes
+    /// does; one without grows its buffer, zeroing each one it leaves.
+    /// </summary>
     public static byte[] ReadAllBytes(string path, int maxBytes)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
-        if (stream.CanSeek && stream.Length > maxBytes) throw TooLarge(path, maxBytes);
-        var content = new MemoryStream();
-        byte[] chunk = new byte[16 * 1024];
+        long length = stream.CanSeek ? stream.Length : 0;
+        if (length > maxBytes) throw TooLarge(path, maxBytes);
+        // One byte more than a known length, so that a file that grew meanwhile is seen growing.
+        byte[] buffer = new byte[length > 0 ? length + 1 : 4096];
+        int count = 0;
         int got;
-        while ((got = stream.Read(chunk)) > 0)
+        while ((got = stream.Read(buffer, count, buffer.Length - count)) > 0)
         {
-            if (content.Length + got > maxBytes) throw TooLarge(path, maxBytes);
-            content.Write(chunk, 0, got);
+            count += got;
+            if (count > maxBytes)
+            {
+                CryptographicOperations.ZeroMemory(buffer);
+                throw TooLarge(path, maxBytes);
+            }
+            if (count < buffer.Length) continue;
+            byte[] larger = new byte[Math.Min((long)buffer.Length * 2, maxBytes + 1L)];
+            buffer.CopyTo(larger, 0);
+            CryptographicOperations.ZeroMemory(buffer);
+            buffer = larger;
         }
-        return content.ToArray();
+        byte[] content = buffer[..count];
+        CryptographicOperations.ZeroMemory(buffer);
+        return content;
     }
 
     /// <summary>As <see cref="File.ReadAllText(string)"/>: UTF-8 unless a byte-order mark says otherwise.</summary>
