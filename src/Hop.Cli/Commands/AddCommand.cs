@@ -58,9 +58,7 @@ internal static class AddCommand
         }
         catch (SshConnectionException e)
         {
-            bool path = !address.StartsWith(@"\\", StringComparison.Ordinal) && !(OperatingSystem.IsWindows() && string.Equals(address, AgentTransport.PageantAddress, StringComparison.OrdinalIgnoreCase));
-            string why = path && !File.Exists(address) ? "No such file or directory" : e.Message;
-            Console.Error.WriteLine("Error connecting to agent: " + why);
+            Console.Error.WriteLine("Error connecting to agent: " + e.Message);
             return 2;
         }
         await using (client.ConfigureAwait(false))

@@ -90,7 +90,8 @@ public sealed class UnixSocketAgentListener : IAgentListener
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new SshConnectionException(e.Message, e);
+            // .NET names a missing socket file "Cannot assign requested address"; ssh-add says what it is.
+            throw new SshConnectionException(File.Exists(path) ? e.Message : "No such file or directory", e);
         }
         catch
         {
