@@ -235,10 +235,9 @@ internal sealed partial class SftpShell(SftpClient sftp, string homeDirectory, b
     /// makeargv: words split on blanks, with '…' and "…" quoting and backslash escapes. On Windows a
     /// backslash is a path's separator (C:\Users\me), not an escape, as in PuTTY's psftp.
     /// </summary>
-    internal static List<string> SplitLine(string line) => SplitLine(line, escapes: !OperatingSystem.IsWindows());
-
-    private static List<string> SplitLine(string line, bool escapes)
+    internal static List<string> SplitLine(string line)
     {
+        bool escapes = !OperatingSystem.IsWindows();
         var args = new List<string>();
         var word = new StringBuilder();
         bool inWord = false;
