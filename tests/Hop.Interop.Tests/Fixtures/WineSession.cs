@@ -43,6 +43,9 @@ internal sealed class WineSession : IAsyncDisposable
         ["SSH_AUTH_SOCK"] = authSock,
     };
 
+    /// <summary>The Windows user's profile folder (%USERPROFILE%, where hop.exe looks for .ssh) as a Linux path.</summary>
+    public static string UserProfile => Path.Combine(Prefix, "drive_c", "users", System.Environment.UserName);
+
     /// <summary>A Linux path as Windows programs under Wine see it (drive Z: is the root).</summary>
     public static string WindowsPath(string path) => "Z:" + path.Replace('/', '\\');
 

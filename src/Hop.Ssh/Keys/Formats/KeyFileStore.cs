@@ -31,9 +31,7 @@ public static class KeyFileStore
         string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
-            using (var fs = new FileStream(temp, options))
+            using (var fs = Create(temp, mode))
             {
                 byte[] bytes = Encoding.UTF8.GetBytes(content);
                 fs.Write(bytes);
@@ -49,6 +47,18 @@ public static class KeyFileStore
             try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
+    }
+
+    /// <summary>
+    /// A new file, created with its mode; on Windows a private key's (<paramref name="mode"/> without
+    /// group and other bits) is created with an access list that keeps everyone else out instead.
+    /// </summary>
+    private static FileStream Create(string path, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows() && (mode & ~PrivateMode) == 0) return WindowsFileSecurity.CreatePrivate(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
+        return new FileStream(path, options);
     }
 
     /// <summary>Creates the folder with mode 0700 if it is missing; true when it was created.</summary>

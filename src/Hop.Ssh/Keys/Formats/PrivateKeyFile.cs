@@ -33,8 +33,8 @@ public sealed class PrivateKeyFile
     public string Comment => _encoded.Comment;
 
     /// <summary>
-    /// Reads a private key file. On Unix a file that group or others may access (mode &amp; 077) is
-    /// refused, as OpenSSH does.
+    /// Reads a private key file. A file that others may access (on Unix, mode &amp; 077) is refused, as
+    /// OpenSSH does (<see cref="CheckPermissions"/>).
     /// </summary>
     /// <exception cref="SshKeyFormatException">unreadable, unsafe or malformed file.</exception>
     public static PrivateKeyFile Load(string path)
@@ -67,21 +67,33 @@ public sealed class PrivateKeyFile
         _ => e.Message,
     };
 
-    /// <summary>Throws OpenSSH's "UNPROTECTED PRIVATE KEY FILE" refusal when the mode allows group or others.</summary>
+    /// <summary>
+    /// Throws OpenSSH's "UNPROTECTED PRIVATE KEY FILE" refusal when the mode allows group or others
+    /// anything, or on Windows, where the check is Windows OpenSSH's, when anyone else owns the file or
+    /// may open it (<see cref="WindowsFileSecurity"/>).
+    /// </summary>
     public static void CheckPermissions(string path)
     {
-        if (OperatingSystem.IsWindows()) return;
-        var mode = File.GetUnixFileMode(path);
-        const UnixFileMode open = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-        if ((mode & open) == 0) return;
-        int bits = (int)mode & 0x1ff;
-        string octal = Convert.ToString(bits, 8).PadLeft(4, '0');
+        string tooOpen;
+        if (OperatingSystem.IsWindows())
+        {
+            if (WindowsFileSecurity.WhoElse(path, othersMayRead: false) is not string who) return;
+            tooOpen = $"Permissions for '{path}' are too open: {who}.";
+        }
+        else
+        {
+            var mode = File.GetUnixFileMode(path);
+            const UnixFileMode open = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+            if ((mode & open) == 0) return;
+            int bits = (int)mode & 0x1ff;
+            tooOpen = $"Permissions {Convert.ToString(bits, 8).PadLeft(4, '0')} for '{path}' are too open.";
+        }
         throw new SshKeyFormatException(
             "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n" +
             "@         WARNING: UNPROTECTED PRIVATE KEY FILE!          @\n" +
             "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n" +
-            $"Permissions {octal} for '{path}' are too open.\n" +
+            tooOpen + "\n" +
             "It is required that your private key files are NOT accessible by others.\n" +
             "This private key will be ignored.\n" +
             $"Load key \"{path}\": bad permissions");
