@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 using Hop.Cli.Terminal;
 using Hop.Ssh;
 using Hop.Ssh.Client;
@@ -58,7 +59,10 @@ internal sealed partial class SshMuxMaster
                     await connection.ReplyAsync(new MuxReply(MuxProtocol.SessionOpened, request.RequestId, id, null), _stop.Token).ConfigureAwait(false);
                     _log.Write(1, $"mux session {id} opened for a client");
                     await SetUpAsync(connection, id, request, session).ConfigureAwait(false);
-                    pump = new Thread(() => PumpInput(fds[0], channel, pumpDone.Token)) { IsBackground = true, Name = "hop mux stdin" };
+                    // As ssh's master: the client's escape character is looked for in a terminal session only.
+                    var escapes = request.WantTty && request.EscapeChar != MuxProtocol.NoEscapeChar && request.EscapeChar < 0x100
+                        ? new EscapeFilter((int)request.EscapeChar) : null;
+                    pump = new Thread(() => PumpInput(session, escapes, pumpDone.Token)) { IsBackground = true, Name = "hop mux stdin" };
                     pump.Start();
                     // A client that goes away (killed, its terminal closed) ends its session.
                     var clientGone = connection.ReadRequestAsync(_stop.Token);
@@ -136,11 +140,14 @@ internal sealed partial class SshMuxMaster
     }
 
     /// <summary>
-    /// Copies the client's stdin to the channel, then EOF. It waits in poll(2) in short slices, so that
-    /// it stops when the session has ended and never reads a descriptor number closed and reused.
+    /// Copies the client's stdin to the channel, then EOF; with <paramref name="escapes"/>, acting on
+    /// the escapes typed (<see cref="RunEscape"/>). It waits in poll(2) in short slices, so that it stops
+    /// when the session has ended and never reads a descriptor number closed and reused.
     /// </summary>
-    private static void PumpInput(int fd, SessionChannel channel, CancellationToken done)
+    private void PumpInput(MuxSession session, EscapeFilter? escapes, CancellationToken done)
     {
+        int fd = session.Descriptors[0];
+        var channel = session.Channel;
         var input = channel.GetInputStream();
         var buffer = new byte[64 * 1024];
         try
@@ -151,13 +158,81 @@ internal sealed partial class SshMuxMaster
                 nint n = PosixIo.Read(fd, buffer, (nuint)buffer.Length);
                 if (n < 0 && Marshal.GetLastPInvokeError() is var errno && (errno == PosixIo.EIntr || errno == PosixIo.EAgain)) continue;
                 if (n <= 0) break;
-                input.Write(buffer, 0, (int)n);
+                var data = buffer.AsMemory(0, (int)n);
+                while (escapes is not null && !data.IsEmpty)
+                {
+                    var step = escapes.Next(data.Span);
+                    if (step.Written > 0) input.Write(data.Span[..step.Written]);
+                    data = data[step.Consumed..];
+                    if (step.Command is { } command && !RunEscape(command, (char)escapes.EscapeChar, session)) return;
+                }
+                if (!data.IsEmpty) input.Write(data.Span);
             }
             if (!done.IsCancellationRequested) channel.SendEofAsync().GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is SshException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             // The session ended first.
+        }
+    }
+
+    /// <summary>
+    /// An escape typed in a client's session, as ssh's master handles it for its clients: "~." ends this
+    /// session (returns false) and leaves the connection and the other sessions; "~B", "~R", "~#" and
+    /// "~?" work; the rest (~C, ~V/v, ~^Z, ~&amp;) belong to a process with a terminal of its own and are
+    /// "not supported in multiplexed sessions". What the escape says goes to the client's stderr.
+    /// </summary>
+    private bool RunEscape(EscapeCommand command, char e, MuxSession session)
+    {
+        string said;
+        bool goOn = true;
+        switch (command)
+        {
+            case EscapeCommand.Disconnect:
+                said = $"{e}.\r\n";
+                goOn = false;
+                break;
+            case EscapeCommand.Help:
+                said = EscapeHelp.Text(e, muxClient: true);
+                break;
+            case EscapeCommand.ListConnections:
+                said = $"{e}#\r\n" + InteractiveTerminal.ListChannels(_client.Connection.Channels);
+                break;
+            case EscapeCommand.SendBreak:
+                said = $"{e}B\r\n";
+                _ = InteractiveTerminal.SendBreakAsync(session.Channel);
+                break;
+            case EscapeCommand.Rekey:
+                said = $"{e}R\r\n";
+                _log.Write(1, "Rekeying on user request (~R in a multiplexed session)");
+                _ = RekeyAsync();
+                break;
+            default:
+                string name = command switch
+                {
+                    EscapeCommand.Suspend => "^Z",
+                    EscapeCommand.Background => "&",
+                    EscapeCommand.LessVerbose => "V",
+                    EscapeCommand.MoreVerbose => "v",
+                    _ => "C",
+                };
+                said = $"{e}{name} is not supported in multiplexed sessions\r\n";
+                break;
+        }
+        byte[] text = Encoding.UTF8.GetBytes(said);
+        PosixIo.Write(session.Descriptors[2], text, (nuint)text.Length);
+        if (!goOn) session.Channel.CloseAsync().GetAwaiter().GetResult();
+        return goOn;
+    }
+
+    private async Task RekeyAsync()
+    {
+        try
+        {
+            await _client.Transport.RekeyAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SshException or IOException or ObjectDisposedException)
+        {
         }
     }
 }

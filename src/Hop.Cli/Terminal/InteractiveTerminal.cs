@@ -189,7 +189,7 @@ internal sealed class InteractiveTerminal : IDisposable
                 break;
             case EscapeCommand.SendBreak:
                 WriteLocal($"{e}B\r\n");
-                _ = SendBreakAsync();
+                _ = SendBreakAsync(_session);
                 break;
             case EscapeCommand.Suspend:
                 WriteLocal($"{e}^Z [suspend hop]\r\n");
@@ -220,11 +220,12 @@ internal sealed class InteractiveTerminal : IDisposable
     /// <summary>"break" (RFC 4335): uint32 break-length in milliseconds.</summary>
     private static readonly byte[] BreakLength = [0, 0, 0x03, 0xE8];
 
-    private async Task SendBreakAsync()
+    /// <summary>Sends "break" on <paramref name="session"/> (~B); a session that has ended takes nothing.</summary>
+    internal static async Task SendBreakAsync(SessionChannel session)
     {
         try
         {
-            await _session.SendRequestAsync("break", new Hop.Ssh.Connection.Messages.RawChannelRequestDetails(BreakLength), wantReply: false).ConfigureAwait(false);
+            await session.SendRequestAsync("break", new Hop.Ssh.Connection.Messages.RawChannelRequestDetails(BreakLength), wantReply: false).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SshException or IOException or ObjectDisposedException)
         {

@@ -112,6 +112,50 @@ public class ControlMasterServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EscapesInAClientsTerminalSessionAreTheMastersAndTildeDotEndsThatSessionOnly()
+    {
+        var master = await StartHopMasterAsync();
+        // OpenSSH's client in a terminal: it sends its escape character, and the master looks for it.
+        string code = Path.Combine(_dir, "code");
+        string script = Path.Combine(_dir, "client.sh");
+        await File.WriteAllTextAsync(script,
+            "#!/bin/sh\nunset SSH_AUTH_SOCK DISPLAY\n" +
+            $"/usr/bin/ssh -F /dev/null -S '{_socket}' mux-host\necho $? > '{code}.tmp'; mv '{code}.tmp' '{code}'\nsleep 60\n");
+        File.SetUnixFileMode(script, (UnixFileMode)0b111_000_000);
+        await using var pane = await Terminal.TmuxPane.StartAsync(script);
+        await pane.TypeLineAsync("echo RE$((1+1))ADY");
+        await pane.WaitForAsync("RE2ADY");
+
+        await pane.SendKeysAsync("Enter");
+        await pane.SendKeysAsync("-l", "~?");
+        string help = await pane.WaitForAsync("(Note that escapes are only recognized immediately after newline.)");
+        Assert.Contains(" ~.   - terminate session", help, StringComparison.Ordinal);
+        Assert.Contains(" ~#   - list forwarded connections", help, StringComparison.Ordinal);
+        Assert.DoesNotContain("open a command line", help, StringComparison.Ordinal);
+        Assert.DoesNotContain("terminate connection", help, StringComparison.Ordinal);
+
+        await pane.SendKeysAsync("-l", "~C");
+        await pane.WaitForAsync("~C is not supported in multiplexed sessions");
+        await pane.SendKeysAsync("-l", "~#");
+        string list = await pane.WaitForAsync("The following connections are open:");
+        Assert.Matches(@"#\d+ .*\(\[session\] r\d+\)", list);
+        Assert.False(File.Exists(code), "the client ended before ~.");
+
+        await pane.SendKeysAsync("-l", "~.");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!File.Exists(code))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "~. did not end the client's session:\n" + await pane.CaptureAsync());
+            await Task.Delay(100);
+        }
+        Assert.Equal("255", (await File.ReadAllTextAsync(code)).Trim());
+        // The session went; the master and its connection stay for the next client.
+        Assert.False(master.HasExited, "~. in a client's session ended the master");
+        var next = await OpenSshRunAsync([], "echo still-shared");
+        Assert.Equal((0, "still-shared\n"), (next.ExitCode, next.Stdout));
+    }
+
+    [Fact]
     public async Task ControlMasterAutoSharesTheFirstConnectionAndWaitsForItsClients()
     {
         string[] auto = ["-o", "ControlMaster=auto", "-o", $"ControlPath={_socket}"];
