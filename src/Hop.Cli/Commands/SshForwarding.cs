@@ -104,7 +104,7 @@ internal sealed class SshForwarding : IAsyncDisposable
         string target = spec.IsSocks ? "socks" : spec.ConnectPath ?? $"{spec.ConnectHost}:{spec.ConnectPort.ToString(CultureInfo.InvariantCulture)}";
         _log.Write(1, $"Remote connections from {LocalForwarding.ListenName(spec)} forwarded to local address {target}");
         RemoteForwarding remote;
-        lock (_gate) remote = _remote ??= new RemoteForwarding(_client.Connection, _log.Sink);
+        lock (_gate) remote = _remote ??= new RemoteForwarding(_client.Connection, _log.Sink, _config.PermitRemoteOpen);
         try
         {
             int bound = await remote.AddAsync(spec).ConfigureAwait(false);

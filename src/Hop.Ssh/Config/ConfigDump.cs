@@ -19,7 +19,7 @@ public static class ConfigDump
         "serveralivecountmax", "serveraliveinterval", "bindaddress", "ciphers", "controlpath", "hostkeyalgorithms",
         "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "localcommand", "loglevel", "macs", "preferredauthentications",
         "pubkeyacceptedalgorithms", "xauthlocation", "dynamicforward", "localforward", "remoteforward", "identityfile",
-        "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "addkeystoagent",
+        "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "permitremoteopen", "addkeystoagent",
         "forwardagent", "connecttimeout", "controlpersist", "escapechar", "rekeylimit", "proxyjump", "proxycommand",
     };
 
@@ -90,6 +90,7 @@ public static class ConfigDump
         W("userknownhostsfile", string.Join(' ', c.UserKnownHostsFiles));
         foreach (string e in c.SendEnv) W("sendenv", e);
         foreach (string e in c.SetEnv) W("setenv", e);
+        W("permitremoteopen", c.PermitRemoteOpen.Text);
         W("addkeystoagent", AddKeys(c));
         W("forwardagent", c.ForwardAgentSocket ?? YesNo(c.ForwardAgent));
         W("connecttimeout", c.ConnectTimeout is TimeSpan t ? Num((long)t.TotalSeconds) : "none");

@@ -125,6 +125,7 @@ internal static class ConfigKeywords
         S("proxycommand", ValueShape.Command);
         S("localcommand", ValueShape.Command);
         S("permitlocalcommand", ValueShape.Flag);
+        S("permitremoteopen", ValueShape.Special);
         S("addkeystoagent", ValueShape.Special);
         S("escapechar", ValueShape.Special);
         S("enableescapecommandline", ValueShape.Flag);
@@ -146,7 +147,7 @@ internal static class ConfigKeywords
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",
           "ipqos", "kbdinteractivedevices", "knownhostscommand", "logverbose",
-          "nohostauthenticationforlocalhost", "permitremoteopen", "pkcs11provider",
+          "nohostauthenticationforlocalhost", "pkcs11provider",
           "smartcarddevice", "proxyusefdpass", "remotecommand", "requiredrsasize", "revokedhostkeys",
           "securitykeyprovider", "sessiontype", "stdinnull", "streamlocalbindmask", "streamlocalbindunlink",
           "syslogfacility", "tcpkeepalive", "keepalive", "tunnel", "tunneldevice", "verifyhostkeydns");

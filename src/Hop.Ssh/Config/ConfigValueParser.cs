@@ -152,6 +152,8 @@ internal static class ConfigValueParser
                 }
             case "addkeystoagent":
                 return AddKeysToAgent(args, out _, out _) ? null : "unsupported option";
+            case "permitremoteopen":
+                return PermitRemoteOpen.Check(args);
             case "controlpersist":
                 if (args.Count > 1) return "keyword controlpersist extra arguments at end of line";
                 return Flag(args[0]) is not null || Time(args[0]) >= 0 ? null : "Bad ControlPersist argument.";

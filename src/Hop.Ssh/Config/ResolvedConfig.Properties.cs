@@ -72,6 +72,8 @@ public sealed partial class ResolvedConfig
     public IReadOnlyList<string> SendEnv { get; private set; } = [];
     /// <summary>SetEnv "NAME=value" pairs, in order.</summary>
     public IReadOnlyList<string> SetEnv { get; private set; } = [];
+    /// <summary>PermitRemoteOpen: where a remote dynamic forward may connect.</summary>
+    public PermitRemoteOpen PermitRemoteOpen { get; private set; } = PermitRemoteOpen.Any;
     /// <summary>LogLevel as ssh -G prints it: QUIET, FATAL, ERROR, INFO, VERBOSE, DEBUG, DEBUG1, DEBUG2, DEBUG3.</summary>
     public string LogLevel { get; private set; } = "INFO";
     public RequestTty RequestTty { get; private set; }
@@ -195,6 +197,7 @@ public sealed partial class ResolvedConfig
         }
         SendEnv = Entries("sendenv").Select(e => e.Value).ToList();
         SetEnv = Entries("setenv").Select(e => e.Value).ToList();
+        PermitRemoteOpen = Entries("permitremoteopen") is { Count: > 0 } pro ? PermitRemoteOpen.Parse(pro[0].Arguments) : PermitRemoteOpen.Any;
         // ssh -G prints the first name of the level in log.c's table: QUIET is SILENT, DEBUG1 is DEBUG.
         LogLevel = (Raw("loglevel")?.ToUpperInvariant()) switch
         {

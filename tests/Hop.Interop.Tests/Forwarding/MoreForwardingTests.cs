@@ -87,6 +87,40 @@ public class MoreForwardingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PermitRemoteOpenLimitsWhereARemoteDynamicForwardConnectsAsInOpenSsh()
+    {
+        await using var allowed = TestTcpServer.StartHttp();
+        await using var other = TestTcpServer.StartHttp();
+        string permit = $"PermitRemoteOpen=localhost:{P(allowed.Port)}";
+        // What the server's side asks the SOCKS proxy for, and whether it got there.
+        string[] targets = [$"localhost:{P(allowed.Port)}", $"localhost:{P(other.Port)}", $"127.0.0.1:{P(allowed.Port)}"];
+
+        async Task<bool[]> ReachedAsync(List<string> args, string? program = null)
+        {
+            await using var client = HopProcess.Start(args, program);
+            var stderr = await client.WaitForStderrAsync("Allocated port");
+            var m = Regex.Match(stderr, @"Allocated port (\d+) for remote forward");
+            Assert.True(m.Success, stderr);
+            var reached = new bool[targets.Length];
+            for (int i = 0; i < targets.Length; i++)
+            {
+                var r = await ProcessRunner.RunAsync("/usr/bin/curl", ["-sS", "--max-time", "20", "--socks5-hostname", $"127.0.0.1:{m.Groups[1].Value}", $"http://{targets[i]}/"]);
+                reached[i] = r.ExitCode == 0 && r.Stdout == TestTcpServer.HttpBody;
+            }
+            return reached;
+        }
+
+        var hopArgs = await HopCli.SshArgsAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
+        hopArgs.InsertRange(1, ["-N", "-R", "0", "-o", permit]);
+        var openSshArgs = await _sshd.OpenSshArgsAsync();
+        openSshArgs.InsertRange(0, ["-N", "-R", "0", "-o", permit]);
+        // The one place permitted, exactly as written: not another port, not the same place by address.
+        bool[] expected = [true, false, false];
+        Assert.Equal(expected, await ReachedAsync(hopArgs));
+        Assert.Equal(expected, await ReachedAsync(openSshArgs, "/usr/bin/ssh"));
+    }
+
+    [Fact]
     public async Task BackgroundAfterAuthenticationKeepsTheForward()
     {
         await using var echo = TestTcpServer.StartEcho();

@@ -102,6 +102,11 @@ public class SshConfigTests : ConfigTestBase
     [InlineData("RekeyLimit 8\n", 1, "RekeyLimit too small")]
     [InlineData("SetEnv NOEQUALS\n", 1, "Invalid SetEnv")]
     [InlineData("ServerAliveInterval 5x\n", 1, "invalid time value")]
+    [InlineData("PermitRemoteOpen any a:1\n", 1, "keyword permitremoteopen \"any\" argument must appear alone.")]
+    [InlineData("PermitRemoteOpen a:1 none\n", 1, "keyword permitremoteopen \"none\" argument must appear alone.")]
+    [InlineData("PermitRemoteOpen db\n", 1, "bad port number in permitremoteopen")]
+    [InlineData("PermitRemoteOpen [::1]:0\n", 1, "bad port number in permitremoteopen")]
+    [InlineData("PermitRemoteOpen [::1:22\n", 1, "missing host in permitremoteopen")]
     public void Errors_name_file_and_line(string text, int line, string message)
     {
         string file = Write("bad", text);

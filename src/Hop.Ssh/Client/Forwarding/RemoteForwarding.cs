@@ -21,11 +21,18 @@ public sealed class RemoteForwarding
     private readonly ConcurrentDictionary<(string Address, uint Port), ForwardSpec> _tcp = new();
     private readonly ConcurrentDictionary<string, ForwardSpec> _paths = new(StringComparer.Ordinal);
 
-    /// <summary>Registers the channel handlers on <paramref name="connection"/>; forwards are added with <see cref="AddAsync"/>.</summary>
-    public RemoteForwarding(SshConnection connection, Action<int, string>? log = null)
+    private readonly PermitRemoteOpen _permitOpen;
+
+    /// <summary>
+    /// Registers the channel handlers on <paramref name="connection"/>; forwards are added with
+    /// <see cref="AddAsync"/>. A remote dynamic forward connects only where <paramref name="permitOpen"/>
+    /// allows (PermitRemoteOpen; anywhere by default).
+    /// </summary>
+    public RemoteForwarding(SshConnection connection, Action<int, string>? log = null, PermitRemoteOpen? permitOpen = null)
     {
         _connection = connection ?? throw new ArgumentNullException(nameof(connection));
         _log = log;
+        _permitOpen = permitOpen ?? PermitRemoteOpen.Any;
         connection.SetChannelOpenHandler(ChannelTypes.ForwardedTcpip, OnForwardedTcpipAsync);
         connection.SetChannelOpenHandler(ChannelTypes.ForwardedStreamlocal, OnForwardedStreamlocalAsync);
     }
@@ -170,6 +177,14 @@ public sealed class RemoteForwarding
         catch (Exception e) when (e is SocksException or EndOfStreamException or IOException or SshException)
         {
             _log?.Invoke(1, $"remote dynamic forward: {e.Message}");
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        if (!_permitOpen.Permits(request.Host, request.Port))
+        {
+            // OpenSSH closes the channel without a word; a SOCKS refusal tells the program on the server why.
+            _log?.Invoke(1, $"remote dynamic forward to {SocksProtocol.Describe(request)}: not permitted by PermitRemoteOpen");
+            await SocksProtocol.ReplyAsync(stream, request, false, SocksProtocol.NotAllowed).ConfigureAwait(false);
             await stream.DisposeAsync().ConfigureAwait(false);
             return;
         }

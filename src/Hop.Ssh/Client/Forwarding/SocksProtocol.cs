@@ -21,7 +21,7 @@ public static class SocksProtocol
     private const byte Socks4Rejected = 0x5b;
 
     /// <summary>SOCKS5 reply codes (RFC 1928 §6).</summary>
-    public const byte Succeeded = 0, GeneralFailure = 1, HostUnreachable = 4, ConnectionRefused = 5, CommandNotSupported = 7, AddressTypeNotSupported = 8;
+    public const byte Succeeded = 0, GeneralFailure = 1, NotAllowed = 2, HostUnreachable = 4, ConnectionRefused = 5, CommandNotSupported = 7, AddressTypeNotSupported = 8;
 
     /// <summary>Reads the greeting (SOCKS5: method negotiation, answered here) and the CONNECT request.</summary>
     public static async Task<SocksRequest> ReadRequestAsync(Stream stream, CancellationToken cancellationToken = default)
