@@ -77,6 +77,10 @@ internal sealed class SshArguments
             throw new UsageException("no destination");
         if (a.Destination is not null && a.Destination.Length > 0 && a.Destination[0] == '-')
             throw new UsageException($"invalid destination {a.Destination}");
+        // As ssh, before any config file is read: -s or -o SessionType=subsystem needs the subsystem's name.
+        string? sessionType = a.Options.Select(o => Hop.Ssh.Config.CommandLineNames.OptionValue(o, "sessiontype")).FirstOrDefault(v => v is not null);
+        if (a.Destination is not null && a.Command.Count == 0 && (a.Subsystem || string.Equals(sessionType, "subsystem", StringComparison.OrdinalIgnoreCase)))
+            throw new UsageException("You must specify a subsystem to invoke.");
         return a;
     }
 
@@ -99,10 +103,11 @@ internal sealed class SshArguments
             case 'M': FlagOptions.Add("ControlMaster yes"); break;
             case 'T': DisableTty = true; break;
             case 't': ForceTty++; break;
-            case 'N': NoCommand = true; break;
-            case 'n': StdinNull = true; break;
-            case 'f': Background = true; StdinNull = true; break;
-            case 's': Subsystem = true; break;
+            // These flags are also the config's SessionType, StdinNull and ForkAfterAuthentication (-G shows them).
+            case 'N': NoCommand = true; FlagOptions.Add("SessionType none"); break;
+            case 'n': StdinNull = true; FlagOptions.Add("StdinNull yes"); break;
+            case 'f': Background = true; StdinNull = true; FlagOptions.Add("ForkAfterAuthentication yes"); FlagOptions.Add("StdinNull yes"); break;
+            case 's': Subsystem = true; FlagOptions.Add("SessionType subsystem"); break;
             case 'q': Quiet = true; break;
             case 'v': Verbose = Math.Min(Verbose + 1, 3); break;
             case 'V': PrintVersion = true; break;
@@ -152,7 +157,7 @@ internal sealed class SshArguments
             case 'Q': Query = v; break;
             case 'S': Set("ControlPath", v!); break;
             case 'w': FlagOptions.Add($"Tunnel yes"); break;
-            case 'W': StdioForward = v; FlagOptions.Add("ClearAllForwardings yes"); NoCommand = true; break;
+            case 'W': StdioForward = v; FlagOptions.Add("ClearAllForwardings yes"); FlagOptions.Add("SessionType none"); NoCommand = true; break;
             default: throw new UsageException($"unknown option -- {opt}");
         }
     }
@@ -190,6 +195,31 @@ internal sealed class SshArguments
         if (colons.Count >= 2) return spec[..colons[^2]] + " " + spec[(colons[^2] + 1)..];
         if (colons.Count == 1) return spec[..colons[0]] + " " + spec[(colons[0] + 1)..];
         return spec;
+    }
+
+    /// <summary>
+    /// Takes the config's forms of the session flags, as ssh does: SessionType none or subsystem (-N,
+    /// -s), StdinNull (-n), ForkAfterAuthentication (-f, with stdin from /dev/null), and RemoteCommand
+    /// (tokens expanded) as the command. A command on the command line and a RemoteCommand both, or
+    /// -f with no command and no -N, are ssh's errors.
+    /// </summary>
+    public void ApplyConfig(Hop.Ssh.Config.ResolvedConfig c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        if (c.SessionType == "none") NoCommand = true;
+        else if (c.SessionType == "subsystem") Subsystem = true;
+        if (c.StdinNull) StdinNull = true;
+        if (c.ForkAfterAuthentication)
+        {
+            Background = true;
+            StdinNull = true;
+        }
+        if (c.ExpandedRemoteCommand is { } remote)
+        {
+            if (Command.Count > 0) throw new Hop.Ssh.SshException("Cannot execute command-line and remote command.");
+            Command.Add(remote);
+        }
+        if (Background && Command.Count == 0 && !NoCommand) throw new Hop.Ssh.SshException("Cannot fork into background without a command to execute.");
     }
 
     public const string Usage =

@@ -38,6 +38,7 @@ internal static partial class SshCommand
             if (a.Query is not null) return QueryCommand.Run(a.Query);
             var (host, user, port) = ParseDestination(a.Destination!, a.FirstUser == UserSource.Destination ? null : a.User, a.Port);
             var config = ResolveConfig(a, host, user, port);
+            a.ApplyConfig(config);
             log = log.WithLogLevel(config.LogLevel);
             if (a.PrintConfig)
             {

@@ -15,6 +15,7 @@ public static class ConfigDump
         "host", "user", "hostname", "port", "addressfamily", "batchmode", "checkhostip", "compression", "controlmaster",
         "clearallforwardings", "exitonforwardfailure", "forwardx11", "forwardx11trusted", "gatewayports", "hashknownhosts",
         "identitiesonly", "kbdinteractiveauthentication", "passwordauthentication", "permitlocalcommand", "pubkeyauthentication", "requesttty",
+        "sessiontype", "stdinnull", "forkafterauthentication", "remotecommand",
         "stricthostkeychecking", "visualhostkey", "updatehostkeys", "enableescapecommandline", "forwardx11timeout", "numberofpasswordprompts",
         "serveralivecountmax", "serveraliveinterval", "bindaddress", "ciphers", "controlpath", "hostkeyalgorithms",
         "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "localcommand", "loglevel", "macs", "preferredauthentications",
@@ -53,6 +54,9 @@ public static class ConfigDump
         W("permitlocalcommand", YesNo(c.PermitLocalCommand));
         W("pubkeyauthentication", c.PubkeyAuthenticationMode);
         W("requesttty", c.RequestTty switch { RequestTty.Yes => "true", RequestTty.No => "false", RequestTty.Force => "force", _ => "auto" });
+        W("sessiontype", c.SessionType);
+        W("stdinnull", YesNo(c.StdinNull));
+        W("forkafterauthentication", YesNo(c.ForkAfterAuthentication));
         W("stricthostkeychecking", c.StrictHostKeyChecking switch
         {
             StrictHostKeyChecking.Yes => "true",
@@ -76,6 +80,7 @@ public static class ConfigDump
         if (c.IgnoreUnknown is not null) W("ignoreunknown", c.IgnoreUnknown);
         W("kexalgorithms", string.Join(',', c.KexAlgorithms));
         if (c.LocalCommand is not null) W("localcommand", c.LocalCommand);
+        if (c.ExpandedRemoteCommand is { } remoteCommand) W("remotecommand", remoteCommand);
         W("loglevel", c.LogLevel);
         W("macs", string.Join(',', c.Macs));
         if (c.PreferredAuthenticationsConfigured) W("preferredauthentications", string.Join(',', c.PreferredAuthentications));

@@ -124,6 +124,10 @@ internal static class ConfigKeywords
         S("proxyjump", ValueShape.Text);
         S("proxycommand", ValueShape.Command);
         S("localcommand", ValueShape.Command);
+        S("remotecommand", ValueShape.Command);
+        S("sessiontype", ValueShape.State, "none", "subsystem", "default");
+        S("stdinnull", ValueShape.Flag);
+        S("forkafterauthentication", ValueShape.Flag);
         S("permitlocalcommand", ValueShape.Flag);
         S("permitremoteopen", ValueShape.Special);
         S("addkeystoagent", ValueShape.Special);
@@ -143,13 +147,13 @@ internal static class ConfigKeywords
         U("bindinterface", "canonicaldomains", "canonicalizefallbacklocal", "canonicalizehostname",
           "canonicalizemaxdots", "canonicalizepermittedcnames", "casignaturealgorithms", "connectionattempts",
           "enablesshkeysign", "fingerprinthash",
-          "forkafterauthentication", "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
+          "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",
           "ipqos", "kbdinteractivedevices", "knownhostscommand", "logverbose",
           "nohostauthenticationforlocalhost", "pkcs11provider",
-          "smartcarddevice", "proxyusefdpass", "remotecommand", "requiredrsasize", "revokedhostkeys",
-          "securitykeyprovider", "sessiontype", "stdinnull", "streamlocalbindmask", "streamlocalbindunlink",
+          "smartcarddevice", "proxyusefdpass", "requiredrsasize", "revokedhostkeys",
+          "securitykeyprovider", "streamlocalbindmask", "streamlocalbindunlink",
           "syslogfacility", "tcpkeepalive", "keepalive", "tunnel", "tunneldevice", "verifyhostkeydns");
         I("afstokenpassing", "cipher", "compressionlevel", "fallbacktorsh", "globalknownhostsfile2",
           "kerberosauthentication", "kerberostgtpassing", "protocol", "rhostsauthentication",

@@ -103,6 +103,18 @@ public sealed partial class ResolvedConfig
     /// <summary>LocalCommand as written (tokens unexpanded, see <see cref="ExpandedLocalCommand"/>); null when unset or "none".</summary>
     public string? LocalCommand { get; private set; }
 
+    /// <summary>RemoteCommand as written (tokens unexpanded, see <see cref="ExpandedRemoteCommand"/>); null when unset or "none".</summary>
+    public string? RemoteCommand { get; private set; }
+
+    /// <summary>SessionType: "default" (a shell or command), "none" (as -N) or "subsystem" (as -s).</summary>
+    public string SessionType { get; private set; } = "default";
+
+    /// <summary>StdinNull (as -n): stdin is /dev/null.</summary>
+    public bool StdinNull { get; private set; }
+
+    /// <summary>ForkAfterAuthentication (as -f): to the background once authenticated, stdin then /dev/null (not shown in <see cref="StdinNull"/>, as ssh -G does not).</summary>
+    public bool ForkAfterAuthentication { get; private set; }
+
     /// <summary>PermitLocalCommand: whether LocalCommand (and the ~! escape) may run.</summary>
     public bool PermitLocalCommand { get; private set; }
 
@@ -239,6 +251,10 @@ public sealed partial class ResolvedConfig
         ProxyCommand = Raw("proxycommand") is string pc && pc != "none" ? pc : null;
         LocalCommand = Raw("localcommand") is string lc && lc != "none" ? lc : null;
         PermitLocalCommand = Flag("permitlocalcommand", false);
+        RemoteCommand = Raw("remotecommand") is string rc && rc.Length > 0 && !string.Equals(rc, "none", StringComparison.OrdinalIgnoreCase) ? rc : null;
+        SessionType = Raw("sessiontype")?.ToLowerInvariant() ?? "default";
+        ForkAfterAuthentication = Flag("forkafterauthentication", false);
+        StdinNull = Flag("stdinnull", false);
 
         if (Entries("addkeystoagent") is { Count: > 0 } ak && ConfigValueParser.AddKeysToAgent(ak[0].Arguments, out string mode, out long life))
         {

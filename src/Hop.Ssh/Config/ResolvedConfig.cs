@@ -69,6 +69,10 @@ public sealed partial class ResolvedConfig
     public string? ExpandedLocalCommand => LocalCommand is null ? null : TokenExpander.ExpandPercent(LocalCommand,
         new Dictionary<char, string>(Tokens) { ['j'] = ProxyJump ?? "", ['T'] = "NONE" });
 
+    /// <summary>RemoteCommand with its tokens expanded: %C %d %h %i %k %L %l %n %p %r %u and %j; null when there is none.</summary>
+    public string? ExpandedRemoteCommand => RemoteCommand is null ? null : TokenExpander.ExpandPercent(RemoteCommand,
+        new Dictionary<char, string>(Tokens) { ['j'] = ProxyJump ?? "" });
+
     /// <summary>ProxyCommand with %h %n %p %r expanded (null when there is none).</summary>
     public string? ExpandedProxyCommand => ProxyCommand is null ? null : TokenExpander.ExpandPercent(ProxyCommand,
         new Dictionary<char, string> { ['h'] = HostName, ['n'] = OriginalHost, ['p'] = Port.ToString(CultureInfo.InvariantCulture), ['r'] = User });

@@ -33,6 +33,22 @@ public class SshCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RemoteCommandAndStdinNullFromTheConfigRunAsFlagsWould()
+    {
+        // RemoteCommand is the command (its tokens expanded); StdinNull gives it /dev/null, as -n.
+        var args = await ArgsAsync();
+        args.InsertRange(1, ["-o", "RemoteCommand=echo %r@%n; cat", "-o", "StdinNull=yes"]);
+        var r = await HopCli.RunAsync(args, stdin: "typed\n"u8.ToArray());
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal($"{_sshd.User}@127.0.0.1\n", r.Stdout);
+
+        args.RemoveRange(3, 2);
+        var withStdin = await HopCli.RunAsync(args, stdin: "typed\n"u8.ToArray());
+        Assert.True(withStdin.ExitCode == 0, withStdin.ToString());
+        Assert.Equal($"{_sshd.User}@127.0.0.1\ntyped\n", withStdin.Stdout);
+    }
+
+    [Fact]
     public async Task CommandWordsAreJoinedAsSshJoinsThem()
     {
         var args = await ArgsAsync();

@@ -118,4 +118,49 @@ public sealed class SshFlagPrecedenceTests
         Assert.Equal(255, hop.ExitCode);
         Assert.Equal(ssh.Stderr.Replace("\r", "", StringComparison.Ordinal).Trim(), hop.Stderr.Trim());
     }
+
+    private static readonly string[] SessionKeywords = ["sessiontype", "stdinnull", "forkafterauthentication", "remotecommand"];
+
+    /// <summary>-N, -n, -f, -s and -W are the config's SessionType, StdinNull and ForkAfterAuthentication too; RemoteCommand's tokens are expanded.</summary>
+    [Theory]
+    [InlineData("-N|h")]
+    [InlineData("-n|h")]
+    [InlineData("-f|h|true")]
+    [InlineData("-f|-N|h")]
+    [InlineData("-s|h|sftp")]
+    [InlineData("-W|a:1|h")]
+    [InlineData("-o|SessionType=none|h")]
+    [InlineData("-o|SessionType=Subsystem|h|sftp")]
+    [InlineData("-o|StdinNull=yes|h")]
+    [InlineData("-o|ForkAfterAuthentication=yes|h|true")]
+    [InlineData("-o|RemoteCommand=echo %r@%h:%p %n|-l|me|-p|2022|h")]
+    [InlineData("-o|RemoteCommand=none|h")]
+    public async Task SessionFlagsAndTheirConfigFormsShowAsInSsh(string args)
+    {
+        string[] words = args.Split('|');
+        var ssh = Peer.Run("/usr/bin/ssh", ["-G", "-F", "/dev/null", .. words]);
+        Assert.True(ssh.ExitCode == 0, ssh.ToString());
+        var hop = await HopCli.RunAsync(["ssh", "-G", "-F", "/dev/null", .. words]);
+        Assert.True(hop.ExitCode == 0, hop.ToString());
+        static string Lines(string dump) => string.Join('\n', dump.Split('\n').Where(l => SessionKeywords.Contains(l.Split(' ')[0])));
+        Assert.Equal(Lines(ssh.Stdout), Lines(hop.Stdout));
+        Assert.NotEqual("", Lines(hop.Stdout));
+    }
+
+    [Theory]
+    [InlineData("-f|h", "Cannot fork into background without a command to execute.")]
+    [InlineData("-o|ForkAfterAuthentication=yes|h", "Cannot fork into background without a command to execute.")]
+    [InlineData("-o|RemoteCommand=uptime|h|true", "Cannot execute command-line and remote command.")]
+    [InlineData("-s|h", "You must specify a subsystem to invoke.")]
+    [InlineData("-o|SessionType=Subsystem|h", "You must specify a subsystem to invoke.")]
+    public async Task SessionFlagsSshRefusesAreRefused(string args, string message)
+    {
+        string[] words = args.Split('|');
+        var ssh = Peer.Run("/usr/bin/ssh", ["-G", "-F", "/dev/null", .. words]);
+        Assert.Equal(255, ssh.ExitCode);
+        Assert.Contains(message, ssh.Stderr, StringComparison.Ordinal);
+        var hop = await HopCli.RunAsync(["ssh", "-G", "-F", "/dev/null", .. words]);
+        Assert.Equal(255, hop.ExitCode);
+        Assert.Contains(message, hop.Stderr, StringComparison.Ordinal);
+    }
 }
