@@ -39,11 +39,38 @@ internal sealed partial class HostKeyVerifier
         return [.. Hop.Ssh.Crypto.HostKeyAlgorithms.CertificateDefault, .. ordered.Where(a => !SshCertificate.IsCertificateName(a))];
     }
 
+    /// <summary>
+    /// RevokedHostKeys, checked before anything else as ssh checks it: a key (or a certificate, or its
+    /// CA) the file lists is refused, and so is every key while the file cannot be read.
+    /// </summary>
+    private bool IsRevokedByFile(Hop.Ssh.Keys.SshPublicKey key)
+    {
+        if (_config.RevokedHostKeys is not { } file) return false;
+        string described = $"{KeyFingerprint.TypeLabel(key.KeyType)} {key.Fingerprint()}";
+        try
+        {
+            if (!RevokedKeys.Contains(file, key)) return false;
+            _log.Say($"Host key {described} revoked by file {file}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshKeyFormatException)
+        {
+            string reason = e switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
+                UnauthorizedAccessException => "Permission denied",
+                _ => e.Message,
+            };
+            _log.Say($"Error checking host key {described} in revoked keys file {file}: {reason}");
+        }
+        return true;
+    }
+
     private IReadOnlyList<string> AllFiles => [.. _config.UserKnownHostsFiles, .. _config.GlobalKnownHostsFiles];
 
     public async ValueTask<bool> VerifyAsync(HostKeyCheck check, CancellationToken ct)
     {
         var key = check.Key;
+        if (IsRevokedByFile(key)) return false;
         string host = HostForKnownHosts;
         string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";
         if (key is SshCertificate certificate)

@@ -19,7 +19,7 @@ public static class ConfigDump
         "stricthostkeychecking", "visualhostkey", "updatehostkeys", "enableescapecommandline", "forwardx11timeout", "numberofpasswordprompts",
         "serveralivecountmax", "serveraliveinterval", "bindaddress", "ciphers", "controlpath", "hostkeyalgorithms",
         "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "localcommand", "loglevel", "macs", "preferredauthentications",
-        "pubkeyacceptedalgorithms", "xauthlocation", "dynamicforward", "localforward", "remoteforward", "identityfile",
+        "pubkeyacceptedalgorithms", "xauthlocation", "revokedhostkeys", "dynamicforward", "localforward", "remoteforward", "identityfile",
         "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "permitremoteopen", "addkeystoagent",
         "forwardagent", "connecttimeout", "controlpersist", "escapechar", "rekeylimit", "proxyjump", "proxycommand",
     };
@@ -85,6 +85,7 @@ public static class ConfigDump
         W("macs", string.Join(',', c.Macs));
         if (c.PreferredAuthenticationsConfigured) W("preferredauthentications", string.Join(',', c.PreferredAuthentications));
         W("pubkeyacceptedalgorithms", string.Join(',', c.PubkeyAcceptedAlgorithms));
+        if (c.RevokedHostKeysUnexpanded is { } revoked) W("revokedhostkeys", revoked);
         W("xauthlocation", c.XAuthLocation);
         foreach (var f in c.DynamicForwards) W("dynamicforward", f.ListenText);
         foreach (var f in c.LocalForwards) W("localforward", f.ListenText + " " + f.ConnectText);

@@ -115,6 +115,7 @@ internal static class ConfigKeywords
         S("forwardx11trusted", ValueShape.Flag);
         S("forwardx11timeout", ValueShape.Time);
         S("xauthlocation", ValueShape.Text);
+        S("revokedhostkeys", ValueShape.Text);
         S("localforward", ValueShape.Forward);
         S("remoteforward", ValueShape.Forward);
         S("dynamicforward", ValueShape.Forward);
@@ -152,7 +153,7 @@ internal static class ConfigKeywords
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",
           "ipqos", "kbdinteractivedevices", "knownhostscommand", "logverbose",
           "nohostauthenticationforlocalhost", "pkcs11provider",
-          "smartcarddevice", "proxyusefdpass", "requiredrsasize", "revokedhostkeys",
+          "smartcarddevice", "proxyusefdpass", "requiredrsasize",
           "securitykeyprovider", "streamlocalbindmask", "streamlocalbindunlink",
           "syslogfacility", "tcpkeepalive", "keepalive", "tunnel", "tunneldevice", "verifyhostkeydns");
         I("afstokenpassing", "cipher", "compressionlevel", "fallbacktorsh", "globalknownhostsfile2",

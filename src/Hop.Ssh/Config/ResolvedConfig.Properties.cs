@@ -19,6 +19,11 @@ public sealed partial class ResolvedConfig
     public string User { get; }
     public string? HostKeyAlias { get; }
 
+    /// <summary>RevokedHostKeys as written (ssh -G prints it); null when unset or "none".</summary>
+    public string? RevokedHostKeysUnexpanded { get; private set; }
+    /// <summary>RevokedHostKeys expanded (~, %tokens, ${ENV}): a key revocation list or a file of public keys.</summary>
+    public string? RevokedHostKeys => RevokedHostKeysUnexpanded is { } path ? ExpandPath(path) : null;
+
     /// <summary>IdentityFile values as written (ssh -G prints these), or the defaults when none is set.</summary>
     public IReadOnlyList<string> IdentityFilesUnexpanded { get; private set; } = [];
     /// <summary>IdentityFile paths, expanded; "none" entries dropped.</summary>
@@ -240,6 +245,7 @@ public sealed partial class ResolvedConfig
         ForwardX11Trusted = Flag("forwardx11trusted", ForwardX11TrustedDefault.Value);
         ForwardX11Timeout = Time("forwardx11timeout", 1200);
         XAuthLocation = Raw("xauthlocation") ?? "/usr/bin/xauth";
+        RevokedHostKeysUnexpanded = Raw("revokedhostkeys") is string revoked && !string.Equals(revoked, "none", StringComparison.OrdinalIgnoreCase) ? revoked : null;
         ClearAllForwardings = Flag("clearallforwardings", false);
         LocalForwards = ClearAllForwardings ? [] : Forwards("localforward");
         RemoteForwards = ClearAllForwardings ? [] : Forwards("remoteforward");
