@@ -16,6 +16,8 @@ internal static class SshClientSettingsFor
         Port = c.Port,
         User = c.User,
         ConnectTimeout = c.ConnectTimeout ?? TimeSpan.Zero,
+        ConnectionAttempts = c.ConnectionAttempts,
+        TcpKeepAlive = c.TcpKeepAlive,
         AddressFamily = c.AddressFamily switch
         {
             Hop.Ssh.Config.AddressFamily.Inet => System.Net.Sockets.AddressFamily.InterNetwork,

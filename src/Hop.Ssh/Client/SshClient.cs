@@ -117,23 +117,34 @@ public sealed class SshClient : IAsyncDisposable
         if (settings.AddressFamily != AddressFamily.Unspecified) addresses = addresses.Where(a => a.AddressFamily == settings.AddressFamily).ToArray();
         if (addresses.Length == 0) throw new SshConnectionException($"Could not resolve hostname {name}: no address of the requested family");
         SocketException? last = null;
-        foreach (var address in addresses)
+        for (int attempt = 0; attempt < Math.Max(1, settings.ConnectionAttempts); attempt++)
         {
-            settings.Log?.Invoke(1, $"Connecting to {name} [{address}] port {settings.Port}.");
-            try
+            if (attempt > 0)
             {
-                var stream = await PolledSocketStream.ConnectAsync(new IPEndPoint(address, settings.Port), settings.ConnectTimeout, ct).ConfigureAwait(false);
-                settings.Log?.Invoke(1, "Connection established.");
-                settings.OnAddressConnected?.Invoke(address);
-                return stream;
+                // As ssh: a second between rounds.
+                await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                settings.Log?.Invoke(1, "Trying again...");
             }
-            catch (TimeoutException)
+            foreach (var address in addresses)
             {
-                throw new SshConnectionException($"connect to host {name} port {settings.Port}: Connection timed out");
-            }
-            catch (SocketException e)
-            {
-                last = e;
+                settings.Log?.Invoke(1, $"Connecting to {name} [{address}] port {settings.Port}.");
+                try
+                {
+                    var stream = await PolledSocketStream.ConnectAsync(new IPEndPoint(address, settings.Port), settings.ConnectTimeout, ct).ConfigureAwait(false);
+                    if (settings.TcpKeepAlive) stream.Socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+                    settings.Log?.Invoke(1, "Connection established.");
+                    settings.OnAddressConnected?.Invoke(address);
+                    return stream;
+                }
+                catch (TimeoutException)
+                {
+                    throw new SshConnectionException($"connect to host {name} port {settings.Port}: Connection timed out");
+                }
+                catch (SocketException e)
+                {
+                    settings.Log?.Invoke(1, $"connect to address {address} port {settings.Port}: {Describe(e)}");
+                    last = e;
+                }
             }
         }
         throw new SshConnectionException($"connect to host {name} port {settings.Port}: {Describe(last!)}", last!);

@@ -22,6 +22,10 @@ public sealed class SshClientSettings
     public TimeSpan ConnectTimeout { get; init; }
 
     public AddressFamily AddressFamily { get; init; } = AddressFamily.Unspecified;
+    /// <summary>ConnectionAttempts: how many times each address list is tried, a second apart, before giving up.</summary>
+    public int ConnectionAttempts { get; init; } = 1;
+    /// <summary>TCPKeepAlive: SO_KEEPALIVE on the connection, so that a dead peer or route is noticed (as ssh, on by default).</summary>
+    public bool TcpKeepAlive { get; init; } = true;
 
     public IReadOnlyList<string> KexAlgorithms { get; init; } = Crypto.KexAlgorithms.Default;
     public IReadOnlyList<string> HostKeyAlgorithms { get; init; } = Crypto.HostKeyAlgorithms.Default;

@@ -15,7 +15,7 @@ public static class ConfigDump
         "host", "user", "hostname", "port", "addressfamily", "batchmode", "checkhostip", "compression", "controlmaster",
         "clearallforwardings", "exitonforwardfailure", "forwardx11", "forwardx11trusted", "gatewayports", "hashknownhosts",
         "identitiesonly", "kbdinteractiveauthentication", "passwordauthentication", "permitlocalcommand", "pubkeyauthentication", "requesttty",
-        "sessiontype", "stdinnull", "forkafterauthentication", "remotecommand",
+        "sessiontype", "stdinnull", "forkafterauthentication", "remotecommand", "tcpkeepalive", "connectionattempts",
         "stricthostkeychecking", "visualhostkey", "updatehostkeys", "enableescapecommandline", "forwardx11timeout", "numberofpasswordprompts",
         "serveralivecountmax", "serveraliveinterval", "bindaddress", "ciphers", "controlpath", "hostkeyalgorithms",
         "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "localcommand", "loglevel", "macs", "preferredauthentications",
@@ -64,9 +64,11 @@ public static class ConfigDump
             StrictHostKeyChecking.AcceptNew => "accept-new",
             _ => "ask",
         });
+        W("tcpkeepalive", YesNo(c.TcpKeepAlive));
         W("visualhostkey", YesNo(c.VisualHostKey));
         W("updatehostkeys", c.UpdateHostKeys switch { UpdateHostKeys.Yes => "true", UpdateHostKeys.Ask => "ask", _ => "false" });
         W("enableescapecommandline", YesNo(c.EnableEscapeCommandline));
+        W("connectionattempts", Num(c.ConnectionAttempts));
         W("forwardx11timeout", Num((long)c.ForwardX11Timeout.TotalSeconds));
         W("numberofpasswordprompts", Num(c.NumberOfPasswordPrompts));
         W("serveralivecountmax", Num(c.ServerAliveCountMax));

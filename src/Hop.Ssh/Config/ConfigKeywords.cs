@@ -83,6 +83,9 @@ internal static class ConfigKeywords
         S("identityagent", ValueShape.Text);
         S("batchmode", ValueShape.Flag);
         S("connecttimeout", ValueShape.Time);
+        S("connectionattempts", ValueShape.Integer);
+        S("tcpkeepalive", ValueShape.Flag);
+        Alias("keepalive", "tcpkeepalive");
         S("kexalgorithms", ValueShape.Algorithms);
         S("ciphers", ValueShape.Algorithms);
         S("macs", ValueShape.Algorithms);
@@ -146,7 +149,7 @@ internal static class ConfigKeywords
         S("ignoreunknown", ValueShape.Text);
 
         U("bindinterface", "canonicaldomains", "canonicalizefallbacklocal", "canonicalizehostname",
-          "canonicalizemaxdots", "canonicalizepermittedcnames", "casignaturealgorithms", "connectionattempts",
+          "canonicalizemaxdots", "canonicalizepermittedcnames", "casignaturealgorithms",
           "enablesshkeysign", "fingerprinthash",
           "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",
@@ -155,7 +158,7 @@ internal static class ConfigKeywords
           "nohostauthenticationforlocalhost", "pkcs11provider",
           "smartcarddevice", "proxyusefdpass", "requiredrsasize",
           "securitykeyprovider", "streamlocalbindmask", "streamlocalbindunlink",
-          "syslogfacility", "tcpkeepalive", "keepalive", "tunnel", "tunneldevice", "verifyhostkeydns");
+          "syslogfacility", "tunnel", "tunneldevice", "verifyhostkeydns");
         I("afstokenpassing", "cipher", "compressionlevel", "fallbacktorsh", "globalknownhostsfile2",
           "kerberosauthentication", "kerberostgtpassing", "protocol", "rhostsauthentication",
           "rhostsrsaauthentication", "rsaauthentication", "useblacklistedkeys", "useprivilegedport",

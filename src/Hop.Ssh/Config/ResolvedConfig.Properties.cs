@@ -73,6 +73,11 @@ public sealed partial class ResolvedConfig
     /// <summary>RekeyLimit time; zero for none.</summary>
     public TimeSpan RekeyLimitTime { get; private set; }
 
+    /// <summary>ConnectionAttempts: rounds of connecting, a second apart (1).</summary>
+    public int ConnectionAttempts { get; private set; } = 1;
+    /// <summary>TCPKeepAlive (alias KeepAlive): SO_KEEPALIVE on the connection (yes).</summary>
+    public bool TcpKeepAlive { get; private set; } = true;
+
     /// <summary>SendEnv patterns, in order.</summary>
     public IReadOnlyList<string> SendEnv { get; private set; } = [];
     /// <summary>SetEnv "NAME=value" pairs, in order.</summary>
@@ -206,6 +211,8 @@ public sealed partial class ResolvedConfig
         // BatchMode turns keepalives on (300 s) unless ServerAliveInterval is set.
         ServerAliveInterval = Time("serveraliveinterval", BatchMode ? 300 : 0);
         ServerAliveCountMax = Integer("serveralivecountmax", 3);
+        ConnectionAttempts = Integer("connectionattempts", 1);
+        TcpKeepAlive = Flag("tcpkeepalive", true);
         if (Entries("rekeylimit") is { Count: > 0 } rk)
         {
             var a = rk[0].Arguments;
