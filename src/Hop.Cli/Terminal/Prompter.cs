@@ -134,12 +134,13 @@ internal sealed class Prompter : IAuthPrompter
         using (tty)
         {
             int fd = (int)tty.SafeFileHandle.DangerousGetHandle();
-            tty.Write(Encoding.UTF8.GetBytes(prompt));
-            tty.Flush();
             var line = new List<byte>(MaxLine); // never grows, so no copy of a secret is left unzeroed
+            // As readpassphrase: the echo goes off before the prompt shows, so nothing typed at it echoes.
             var echoOff = echo ? null : TerminalEcho.Off(fd);
             try
             {
+                tty.Write(Encoding.UTF8.GetBytes(prompt));
+                tty.Flush();
                 var one = new byte[1];
                 while (line.Count < MaxLine)
                 {

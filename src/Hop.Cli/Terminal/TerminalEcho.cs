@@ -19,18 +19,22 @@ internal static partial class TerminalEcho
 
     private static int LflagOffset => OperatingSystem.IsMacOS() ? 24 : 12;
 
-    /// <summary>Disables echo on <paramref name="fd"/>; returns the saved state to restore, or null if it is not a terminal.</summary>
-    public static byte[]? Disable(int fd)
+    /// <summary>The terminal state of <paramref name="fd"/>, or null if it is not a terminal.</summary>
+    private static byte[]? Save(int fd)
     {
-        if (OperatingSystem.IsWindows()) return null;
         var saved = new byte[256];
-        if (tcgetattr(fd, saved) != 0) return null;
+        return tcgetattr(fd, saved) == 0 ? saved : null;
+    }
+
+    /// <summary>Sets <paramref name="saved"/> with ECHO cleared.</summary>
+    private static bool TurnOff(int fd, byte[] saved)
+    {
         var changed = (byte[])saved.Clone();
         int off = LflagOffset;
         uint lflag = BitConverterLE(changed, off);
         lflag &= ~Echo;
         WriteLE(changed, off, lflag);
-        return tcsetattr(fd, TcsaNow, changed) == 0 ? saved : null;
+        return tcsetattr(fd, TcsaNow, changed) == 0;
     }
 
     public static void Restore(int fd, byte[] saved)
@@ -43,11 +47,16 @@ internal static partial class TerminalEcho
     /// Echo off on <paramref name="fd"/> until disposed, with readpassphrase's care for signals: Ctrl-C,
     /// SIGTERM, SIGHUP and SIGQUIT put the echo back before their default action ends the process, Ctrl-Z
     /// before it stops it, and SIGCONT turns it off again. Null when <paramref name="fd"/> is not a terminal.
+    /// The handlers are in place before the echo goes off: a Ctrl-C in between would end the process
+    /// with the echo still off.
     /// </summary>
     public static IDisposable? Off(int fd)
     {
-        if (OperatingSystem.IsWindows() || Disable(fd) is not { } saved) return null;
-        return new EchoOff(fd, saved);
+        if (OperatingSystem.IsWindows() || Save(fd) is not { } saved) return null;
+        var off = new EchoOff(fd, saved);
+        if (off.TurnOff()) return off;
+        off.Dispose();
+        return null;
     }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -76,13 +85,12 @@ internal static partial class TerminalEcho
             lock (_gate) Restore(_fd, _saved);
         }
 
-        private void TurnOffAgain()
+        public bool TurnOff()
         {
-            lock (_gate)
-            {
-                if (!_disposed) Disable(_fd);
-            }
+            lock (_gate) return !_disposed && TerminalEcho.TurnOff(_fd, _saved);
         }
+
+        private void TurnOffAgain() => TurnOff();
 
         public void Dispose()
         {
