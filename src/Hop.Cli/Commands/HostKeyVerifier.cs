@@ -39,6 +39,13 @@ internal sealed partial class HostKeyVerifier
         return [.. Hop.Ssh.Crypto.HostKeyAlgorithms.CertificateDefault, .. ordered.Where(a => !SshCertificate.IsCertificateName(a))];
     }
 
+    /// <summary>RequiredRSASize: false for an RSA key (or a certificate of one) of fewer bits.</summary>
+    internal static bool RsaLongEnough(Hop.Ssh.Keys.SshPublicKey key, int requiredBits)
+    {
+        var plain = key is SshCertificate certificate ? certificate.Key : key;
+        return plain is not RsaPublicKey || plain.KeySizeBits >= requiredBits;
+    }
+
     /// <summary>
     /// RevokedHostKeys, checked before anything else as ssh checks it: a key (or a certificate, or its
     /// CA) the file lists is refused, and so is every key while the file cannot be read.
@@ -70,6 +77,11 @@ internal sealed partial class HostKeyVerifier
     public async ValueTask<bool> VerifyAsync(HostKeyCheck check, CancellationToken ct)
     {
         var key = check.Key;
+        if (!RsaLongEnough(key, _config.RequiredRsaSize))
+        {
+            _log.Say("Bad server host key: Invalid key length");
+            return false;
+        }
         if (IsRevokedByFile(key)) return false;
         string host = HostForKnownHosts;
         string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";

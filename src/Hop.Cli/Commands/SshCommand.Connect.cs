@@ -41,6 +41,12 @@ internal static partial class SshCommand
         var files = await LoadIdentitiesAsync(c, prompter, log, agent.AddKeysHook(c)).ConfigureAwait(false);
         var identities = c.PubkeyAuthentication ? await agent.CombineAsync(files, c.IdentitiesOnly).ConfigureAwait(false) : files;
         identities = SshCertificates.Attach(identities, c, log);
+        identities = [.. identities.Where(id =>
+        {
+            if (HostKeyVerifier.RsaLongEnough(id.PublicKey, c.RequiredRsaSize)) return true;
+            log.Write(1, $"skipping key {id.Source}: Invalid key length");
+            return false;
+        })];
         var verifier = new HostKeyVerifier(c, hostKeyPrompter, log);
         var settings = SshClientSettingsFor.Build(c, identities, prompter, verifier, agent, ProxyStream(a, c, log), log, updaterFor(verifier));
         try

@@ -15,7 +15,7 @@ public static class ConfigDump
         "host", "user", "hostname", "port", "addressfamily", "batchmode", "checkhostip", "compression", "controlmaster",
         "clearallforwardings", "exitonforwardfailure", "forwardx11", "forwardx11trusted", "gatewayports", "hashknownhosts",
         "identitiesonly", "kbdinteractiveauthentication", "passwordauthentication", "permitlocalcommand", "pubkeyauthentication", "requesttty",
-        "sessiontype", "stdinnull", "forkafterauthentication", "remotecommand", "tcpkeepalive", "connectionattempts",
+        "sessiontype", "stdinnull", "forkafterauthentication", "remotecommand", "tcpkeepalive", "connectionattempts", "requiredrsasize",
         "stricthostkeychecking", "visualhostkey", "updatehostkeys", "enableescapecommandline", "forwardx11timeout", "numberofpasswordprompts",
         "serveralivecountmax", "serveraliveinterval", "bindaddress", "ciphers", "controlpath", "hostkeyalgorithms",
         "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "localcommand", "loglevel", "macs", "preferredauthentications",
@@ -73,6 +73,7 @@ public static class ConfigDump
         W("numberofpasswordprompts", Num(c.NumberOfPasswordPrompts));
         W("serveralivecountmax", Num(c.ServerAliveCountMax));
         W("serveraliveinterval", Num((long)c.ServerAliveInterval.TotalSeconds));
+        W("requiredrsasize", Num(c.RequiredRsaSize));
         if (c.BindAddress is not null) W("bindaddress", c.BindAddress);
         W("ciphers", string.Join(',', c.Ciphers));
         if (c.ControlPath is not null) W("controlpath", c.ControlPath);

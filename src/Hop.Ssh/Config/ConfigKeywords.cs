@@ -84,6 +84,7 @@ internal static class ConfigKeywords
         S("batchmode", ValueShape.Flag);
         S("connecttimeout", ValueShape.Time);
         S("connectionattempts", ValueShape.Integer);
+        S("requiredrsasize", ValueShape.Integer);
         S("tcpkeepalive", ValueShape.Flag);
         Alias("keepalive", "tcpkeepalive");
         S("kexalgorithms", ValueShape.Algorithms);
@@ -156,7 +157,7 @@ internal static class ConfigKeywords
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",
           "ipqos", "kbdinteractivedevices", "knownhostscommand", "logverbose",
           "nohostauthenticationforlocalhost", "pkcs11provider",
-          "smartcarddevice", "proxyusefdpass", "requiredrsasize",
+          "smartcarddevice", "proxyusefdpass",
           "securitykeyprovider", "streamlocalbindmask", "streamlocalbindunlink",
           "syslogfacility", "tunnel", "tunneldevice", "verifyhostkeydns");
         I("afstokenpassing", "cipher", "compressionlevel", "fallbacktorsh", "globalknownhostsfile2",

@@ -73,6 +73,8 @@ public sealed partial class ResolvedConfig
     /// <summary>RekeyLimit time; zero for none.</summary>
     public TimeSpan RekeyLimitTime { get; private set; }
 
+    /// <summary>RequiredRSASize: the fewest bits an RSA host or user key may have (1024, as in OpenSSH 9.2).</summary>
+    public int RequiredRsaSize { get; private set; } = 1024;
     /// <summary>ConnectionAttempts: rounds of connecting, a second apart (1).</summary>
     public int ConnectionAttempts { get; private set; } = 1;
     /// <summary>TCPKeepAlive (alias KeepAlive): SO_KEEPALIVE on the connection (yes).</summary>
@@ -212,6 +214,7 @@ public sealed partial class ResolvedConfig
         ServerAliveInterval = Time("serveraliveinterval", BatchMode ? 300 : 0);
         ServerAliveCountMax = Integer("serveralivecountmax", 3);
         ConnectionAttempts = Integer("connectionattempts", 1);
+        RequiredRsaSize = Integer("requiredrsasize", 1024);
         TcpKeepAlive = Flag("tcpkeepalive", true);
         if (Entries("rekeylimit") is { Count: > 0 } rk)
         {
