@@ -13,10 +13,11 @@ internal static partial class SshMuxClient
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static int? RunSession(MuxClient mux, SshArguments a, ResolvedConfig c, DiagnosticLog log)
     {
-        // What the mux client here does not carry: -W, -N and -f get a connection of their own.
-        if (a.StdioForward is not null || a.NoCommand || a.Background)
+        if (a.StdioForward is not null) return StdioForward(mux, a.StdioForward, log);
+        // What the mux client here does not carry: -N and -f get a connection of their own.
+        if (a.NoCommand || a.Background)
         {
-            log.Write(1, "-W, -N and -f are not passed to a master by hop; connecting directly");
+            log.Write(1, "-N and -f are not passed to a master by hop; connecting directly");
             return null;
         }
         // As ssh: the session's forwards are the master's to open first; a refusal means a connection of our own.
@@ -91,5 +92,33 @@ internal static partial class SshMuxClient
         if (exit is null) log.Write(1, signalled ? "Exiting on signal" : "Control master terminated unexpectedly");
         if (tty) log.Write(0, $"Shared connection to {c.OriginalHost} closed.");
         return exit is { } value && !signalled ? (int)value : 255;
+    }
+
+    /// <summary>
+    /// -W through the master, as ssh's mux_client_request_stdio_fwd: our stdin and stdout go to the
+    /// master, which relays them over a direct-tcpip channel and closes the socket when it ends.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static int StdioForward(MuxClient mux, string target, DiagnosticLog log)
+    {
+        var (host, port) = SshForwarding.ParseHostPort(target) ?? throw new Hop.Ssh.SshException($"Bad stdio forwarding specification '{target}'");
+        uint masterPid = mux.AliveCheck();
+        log.Write(1, $"stdio forward to {host}:{port} through the master (pid {masterPid})");
+        // As ssh's: a signal ends the wait (the master then ends the forward as the socket closes).
+        var signals = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }
+            .Select(s => PosixSignalRegistration.Create(s, ctx =>
+            {
+                ctx.Cancel = true;
+                mux.Abort();
+            })).ToList();
+        try
+        {
+            mux.StdioForward(host, (uint)port, 0, 1);
+        }
+        finally
+        {
+            foreach (var s in signals) s.Dispose();
+        }
+        return 0;
     }
 }

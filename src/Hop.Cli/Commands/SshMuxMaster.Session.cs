@@ -62,7 +62,7 @@ internal sealed partial class SshMuxMaster
                     // As ssh's master: the client's escape character is looked for in a terminal session only.
                     var escapes = request.WantTty && request.EscapeChar != MuxProtocol.NoEscapeChar && request.EscapeChar < 0x100
                         ? new EscapeFilter((int)request.EscapeChar) : null;
-                    pump = new Thread(() => PumpInput(session, escapes, pumpDone.Token)) { IsBackground = true, Name = "hop mux stdin" };
+                    pump = new Thread(() => PumpInput(fds[0], channel, escapes, session, pumpDone.Token)) { IsBackground = true, Name = "hop mux stdin" };
                     pump.Start();
                     // A client that goes away (killed, its terminal closed) ends its session.
                     var clientGone = connection.ReadRequestAsync(_stop.Token);
@@ -140,14 +140,13 @@ internal sealed partial class SshMuxMaster
     }
 
     /// <summary>
-    /// Copies the client's stdin to the channel, then EOF; with <paramref name="escapes"/>, acting on
-    /// the escapes typed (<see cref="RunEscape"/>). It waits in poll(2) in short slices, so that it stops
-    /// when the session has ended and never reads a descriptor number closed and reused.
+    /// Copies the client's stdin (<paramref name="fd"/>) to the channel, then EOF; with <paramref name="escapes"/>
+    /// (a terminal session's, with its <paramref name="session"/>), acting on the escapes typed
+    /// (<see cref="RunEscape"/>). It waits in poll(2) in short slices, so that it stops when the channel
+    /// has ended and never reads a descriptor number closed and reused.
     /// </summary>
-    private void PumpInput(MuxSession session, EscapeFilter? escapes, CancellationToken done)
+    private void PumpInput(int fd, SshChannel channel, EscapeFilter? escapes, MuxSession? session, CancellationToken done)
     {
-        int fd = session.Descriptors[0];
-        var channel = session.Channel;
         var input = channel.GetInputStream();
         var buffer = new byte[64 * 1024];
         try
@@ -164,7 +163,7 @@ internal sealed partial class SshMuxMaster
                     var step = escapes.Next(data.Span);
                     if (step.Written > 0) input.Write(data.Span[..step.Written]);
                     data = data[step.Consumed..];
-                    if (step.Command is { } command && !RunEscape(command, (char)escapes.EscapeChar, session)) return;
+                    if (step.Command is { } command && !RunEscape(command, (char)escapes.EscapeChar, session!)) return;
                 }
                 if (!data.IsEmpty) input.Write(data.Span);
             }

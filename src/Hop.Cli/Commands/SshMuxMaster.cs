@@ -150,6 +150,11 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
                         await RunSessionAsync(connection, session).ConfigureAwait(false);
                         return;
                     }
+                    if (request is MuxStdioForward stdio)
+                    {
+                        await RunStdioForwardAsync(connection, stdio).ConfigureAwait(false);
+                        return;
+                    }
                     if (request is MuxForward forward)
                     {
                         await connection.ReplyAsync(await ForwardAsync(forward).ConfigureAwait(false), _stop.Token).ConfigureAwait(false);

@@ -103,6 +103,23 @@ public sealed class MuxClient : IDisposable
     }
 
     /// <summary>
+    /// MUX_C_NEW_STDIO_FWD (ssh -W through the master) to <paramref name="host"/>:<paramref name="port"/>,
+    /// with <paramref name="stdin"/> and <paramref name="stdout"/> passed; returns once the master
+    /// has ended the forward (closed the socket), or throws when it refused it.
+    /// </summary>
+    public void StdioForward(string host, uint port, int stdin, int stdout)
+    {
+        var request = new MuxStdioForward(_nextRequestId++, host, port);
+        Send(request, static (in MuxStdioForward m, ref SshWriter w) => m.Write(ref w));
+        DescriptorPassing.Send(_stream.Descriptor, stdin);
+        DescriptorPassing.Send(_stream.Descriptor, stdout);
+        var reply = ReadReply()
+            ?? throw new SshConnectionException("the master closed the control socket before the forward opened");
+        if (reply.Type != MuxProtocol.SessionOpened || reply.Id != request.RequestId) throw Unexpected(reply, "stdio forward");
+        if (ReadReply() is { } more) throw Unexpected(more, "stdio forward");
+    }
+
+    /// <summary>
     /// Waits until the master closes the socket, which it does once the session has ended and its
     /// output is written: the exit value from MUX_S_EXIT_MESSAGE, or null when none came.
     /// <paramref name="ttyAllocFailed"/> runs on MUX_S_TTY_ALLOC_FAIL. After <see cref="Abort"/>, null.

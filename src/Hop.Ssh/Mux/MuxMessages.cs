@@ -160,3 +160,31 @@ public sealed record MuxForward(uint Type, uint RequestId, uint Kind, string Lis
         return forward;
     }
 }
+
+/// <summary>
+/// MUX_C_NEW_STDIO_FWD (PROTOCOL.mux §4, ssh -W through a master): <c>uint32 type, uint32 request id,
+/// string reserved, string connect host, uint32 connect port</c>; the client's stdin and stdout follow
+/// as passed descriptors. The master answers MUX_S_SESSION_OPENED and closes the socket when the
+/// forward ends.
+/// </summary>
+public sealed record MuxStdioForward(uint RequestId, string ConnectHost, uint ConnectPort)
+{
+    public void Write(ref SshWriter w)
+    {
+        w.WriteUInt32(MuxProtocol.NewStdioForward);
+        w.WriteUInt32(RequestId);
+        w.WriteString(""u8);
+        w.WriteString(ConnectHost);
+        w.WriteUInt32(ConnectPort);
+    }
+
+    public static MuxStdioForward Read(ref SshReader r)
+    {
+        if (r.ReadUInt32() != MuxProtocol.NewStdioForward) throw new SshProtocolException("not a stdio forwarding request");
+        uint id = r.ReadUInt32();
+        r.ReadString(4096); // reserved
+        var forward = new MuxStdioForward(id, r.ReadUtf8(4096), r.ReadUInt32());
+        r.EnsureEnd();
+        return forward;
+    }
+}

@@ -29,7 +29,7 @@ public sealed class MuxServerConnection : IDisposable
 
     /// <summary>
     /// The client's next request, or null when it closed: a <see cref="MuxNewSession"/>, a
-    /// <see cref="MuxForward"/>, or a <see cref="MuxSimpleRequest"/> for any other type (its body beyond
+    /// <see cref="MuxForward"/>, a <see cref="MuxStdioForward"/>, or a <see cref="MuxSimpleRequest"/> for any other type (its body beyond
     /// the request id is not read).
     /// </summary>
     public async Task<object?> ReadRequestAsync(CancellationToken cancellationToken)
@@ -42,11 +42,12 @@ public sealed class MuxServerConnection : IDisposable
         {
             MuxProtocol.NewSession => MuxNewSession.Read(ref r),
             MuxProtocol.OpenForward or MuxProtocol.CloseForward => MuxForward.Read(ref r),
+            MuxProtocol.NewStdioForward => MuxStdioForward.Read(ref r),
             _ => MuxSimpleRequest.Read(ref r),
         };
     }
 
-    /// <summary>Receives the next passed descriptor (stdin, stdout, stderr after a new-session request); blocks the calling thread.</summary>
+    /// <summary>Receives the next passed descriptor (stdin, stdout, stderr after a new-session request; stdin, stdout after a stdio forward); blocks the calling thread.</summary>
     public int ReceiveDescriptor() => DescriptorPassing.Receive(_socket);
 
     public async Task ReplyAsync(MuxReply reply, CancellationToken cancellationToken)

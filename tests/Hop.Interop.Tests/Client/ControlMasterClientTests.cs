@@ -72,6 +72,19 @@ public class ControlMasterClientTests : IAsyncLifetime
     private int AcceptedLogins() => _sshd.Log.Split('\n').Count(l => l.Contains("Accepted publickey", StringComparison.Ordinal));
 
     [Fact]
+    public async Task StdioForwardGoesThroughOpenSshsMaster()
+    {
+        await StartMasterAsync();
+        await using var echo = Forwarding.TestTcpServer.StartEcho();
+        int logins = AcceptedLogins();
+        byte[] data = System.Security.Cryptography.RandomNumberGenerator.GetBytes(200_000);
+        var r = await HopAsync(["-W", $"127.0.0.1:{echo.Port.ToString(CultureInfo.InvariantCulture)}", "127.0.0.1"], data);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(data, r.StdoutBytes);
+        Assert.Equal(logins, AcceptedLogins());
+    }
+
+    [Fact]
     public async Task ASessionRunsOverTheMastersConnectionWithStdioAndExitStatus()
     {
         await StartMasterAsync();

@@ -112,6 +112,31 @@ public class ControlMasterServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StdioForwardsOfSshAndHopClientsGoThroughHopsMaster()
+    {
+        await StartHopMasterAsync();
+        await using var echo = Forwarding.TestTcpServer.StartEcho();
+        int logins = AcceptedLogins();
+        string target = $"127.0.0.1:{echo.Port.ToString(CultureInfo.InvariantCulture)}";
+        byte[] data = System.Security.Cryptography.RandomNumberGenerator.GetBytes(200_000);
+        var ssh = await OpenSshAsync(["-W", target], data);
+        Assert.True(ssh.ExitCode == 0, ssh.ToString());
+        Assert.Equal(data, ssh.StdoutBytes);
+        var hop = await HopCli.RunAsync(["ssh", "-F", "/dev/null", "-S", _socket, "-o", "BatchMode=yes", "-W", target, "mux-host"], stdin: data);
+        Assert.True(hop.ExitCode == 0, hop.ToString());
+        Assert.Equal(data, hop.StdoutBytes);
+        Assert.Equal(logins, AcceptedLogins());
+
+        // A target that refuses: the master says so, and the client fails as ssh's does.
+        string closed = $"127.0.0.1:{TestPaths.FreeTcpPort().ToString(CultureInfo.InvariantCulture)}";
+        var refused = await OpenSshAsync(["-W", closed], []);
+        Assert.NotEqual(0, refused.ExitCode);
+        var hopRefused = await HopCli.RunAsync(["ssh", "-F", "/dev/null", "-S", _socket, "-o", "BatchMode=yes", "-W", closed, "mux-host"]);
+        Assert.Equal(255, hopRefused.ExitCode);
+        Assert.Contains("stdio forward failed", hopRefused.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EscapesInAClientsTerminalSessionAreTheMastersAndTildeDotEndsThatSessionOnly()
     {
         var master = await StartHopMasterAsync();

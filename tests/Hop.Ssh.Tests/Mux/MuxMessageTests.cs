@@ -112,4 +112,22 @@ public class MuxMessageTests
             MuxForward.Read(ref reader);
         });
     }
+
+    [Fact]
+    public void StdioForwardRequestsRoundTripWithTheReservedString()
+    {
+        var request = new MuxStdioForward(7, "db.internal", 5432);
+        var bytes = Bytes((ref SshWriter w) => request.Write(ref w));
+        // type, request id, reserved (empty), host, port: PROTOCOL.mux's layout.
+        Assert.Equal(new byte[] { 0x10, 0, 0, 8, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 11 }, bytes[..16]);
+        var r = new SshReader(bytes);
+        Assert.Equal(request, MuxStdioForward.Read(ref r));
+
+        byte[] trailing = [.. bytes, 0];
+        Assert.Throws<SshProtocolException>(() =>
+        {
+            var reader = new SshReader(trailing);
+            MuxStdioForward.Read(ref reader);
+        });
+    }
 }
