@@ -40,6 +40,11 @@ internal sealed partial class SshMuxMaster
         Thread? pump = null;
         try
         {
+            if (!await AllowedAsync($"Allow shared connection to {_config.HostName}? ").ConfigureAwait(false))
+            {
+                await connection.ReplyAsync(Denied(request.RequestId), _stop.Token).ConfigureAwait(false);
+                return;
+            }
             SessionChannel channel;
             try
             {

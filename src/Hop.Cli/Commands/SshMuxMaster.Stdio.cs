@@ -28,6 +28,11 @@ internal sealed partial class SshMuxMaster
         Thread? pump = null;
         try
         {
+            if (!await AllowedAsync($"Allow forward to {request.ConnectHost}:{request.ConnectPort}? ").ConfigureAwait(false))
+            {
+                await connection.ReplyAsync(Denied(request.RequestId), _stop.Token).ConfigureAwait(false);
+                return;
+            }
             DirectTcpipChannel channel;
             try
             {

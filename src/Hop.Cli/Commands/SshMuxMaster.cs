@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Hop.Cli.Terminal;
 using Hop.Ssh;
 using Hop.Ssh.Client;
 using Hop.Ssh.Config;
@@ -54,17 +55,13 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Listens on ControlPath when this connection is to be a master (ControlMaster yes or auto; ask
-    /// and autoask, which confirm each client through askpass, are not served); else null.
+    /// Listens on ControlPath when this connection is to be a master (ControlMaster yes, auto, or ask
+    /// and autoask, which confirm each client's requests through askpass); else null.
     /// </summary>
     public static SshMuxMaster? Start(ResolvedConfig c, SshClient client, SshForwarding forwarding, DiagnosticLog log)
     {
         if (c.ControlPath is null || c.ControlMaster is "false" || OperatingSystem.IsWindows()) return null;
-        if (c.ControlMaster is not ("true" or "auto"))
-        {
-            log.Write(1, $"ControlMaster {c.ControlMaster}: hop does not ask before serving a client, so it does not serve as a master");
-            return null;
-        }
+        if (c.ControlMaster is not ("true" or "auto" or "ask" or "autoask")) return null;
         var listener = MuxListener.Create(c.ControlPath, out string? error);
         if (listener is null)
         {
@@ -81,7 +78,7 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
     /// session to run (not -N, -W or -f), and not the background master itself.
     /// </summary>
     public static bool StartsPersistent(SshArguments a, ResolvedConfig c) =>
-        c.ControlPersist is not null && c.ControlPath is not null && c.ControlMaster is "true" or "auto"
+        c.ControlPersist is not null && c.ControlPath is not null && c.ControlMaster is "true" or "auto" or "ask" or "autoask"
         && !a.NoCommand && a.StdioForward is null && !a.Background && a.ControlCommand is null
         && !SshForwardingBackground.IsPersistMaster && !OperatingSystem.IsWindows();
 
@@ -157,7 +154,10 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
                     }
                     if (request is MuxForward forward)
                     {
-                        await connection.ReplyAsync(await ForwardAsync(forward).ConfigureAwait(false), _stop.Token).ConfigureAwait(false);
+                        var answer = forward.Type == MuxProtocol.OpenForward && !await AllowedAsync($"Open {Describe(forward)} on {_config.HostName}?").ConfigureAwait(false)
+                            ? Denied(forward.RequestId)
+                            : await ForwardAsync(forward).ConfigureAwait(false);
+                        await connection.ReplyAsync(answer, _stop.Token).ConfigureAwait(false);
                         continue;
                     }
                     if (!await AnswerAsync(connection, (MuxSimpleRequest)request).ConfigureAwait(false)) return;
@@ -181,6 +181,10 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
         {
             case MuxProtocol.AliveCheck:
                 await connection.ReplyAsync(new MuxReply(MuxProtocol.Alive, request.RequestId, (uint)Environment.ProcessId, null), _stop.Token).ConfigureAwait(false);
+                return true;
+            case MuxProtocol.StopListening when !await AllowedAsync($"Disable further multiplexing on shared connection to {_config.HostName}? ").ConfigureAwait(false):
+            case MuxProtocol.Terminate when !await AllowedAsync($"Terminate shared connection to {_config.HostName}? ").ConfigureAwait(false):
+                await connection.ReplyAsync(Denied(request.RequestId), _stop.Token).ConfigureAwait(false);
                 return true;
             case MuxProtocol.StopListening:
                 _log.Write(1, "mux client asked the master to stop listening");
@@ -231,6 +235,33 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
             null => new MuxReply(MuxProtocol.Failure, request.RequestId, 0, "Port forwarding failed"),
             int bound when spec.ListenPath is null && spec.ListenPort == 0 => new MuxReply(MuxProtocol.RemotePort, request.RequestId, (uint)bound, null),
             _ => new MuxReply(MuxProtocol.Ok, request.RequestId, 0, null),
+        };
+    }
+
+    /// <summary>
+    /// ControlMaster ask and autoask: whether the user allows a client's request (askpass, in ssh's
+    /// words); always true for yes and auto.
+    /// </summary>
+    private async Task<bool> AllowedAsync(string prompt)
+    {
+        if (_config.ControlMaster is not ("ask" or "autoask")) return true;
+        bool allowed = await Task.Run(() => Prompter.AskPermission(prompt)).ConfigureAwait(false);
+        if (!allowed) _log.Write(1, $"mux client request refused by the user: {prompt.Trim()}");
+        return allowed;
+    }
+
+    private static MuxReply Denied(uint requestId) => new(MuxProtocol.PermissionDenied, requestId, 0, "Permission denied");
+
+    /// <summary>A forward as ssh's master names it when asking (mux.c format_forward).</summary>
+    private string Describe(MuxForward f)
+    {
+        static string Port(uint port) => ((int)port).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string listen = f.ListenHost.Length > 0 ? f.ListenHost : f.Kind != MuxForward.Remote && _config.GatewayPorts ? "*" : "LOCALHOST";
+        return f.Kind switch
+        {
+            MuxForward.Local => $"local forward {listen}:{Port(f.ListenPort)} -> {f.ConnectHost}:{Port(f.ConnectPort)}",
+            MuxForward.Remote => $"remote forward {listen}:{Port(f.ListenPort)} -> {f.ConnectHost}:{Port(f.ConnectPort)}",
+            _ => $"dynamic forward {listen}:{Port(f.ListenPort)} -> *",
         };
     }
 

@@ -75,9 +75,23 @@ internal sealed class Prompter : IAuthPrompter
         }
     }
 
-    private static string? RunAskpass(string prompt, string? hint)
+    /// <summary>
+    /// OpenSSH's ask_permission (ControlMaster ask): always through askpass (SSH_ASKPASS, else
+    /// /usr/bin/ssh-askpass) with SSH_ASKPASS_PROMPT=confirm, and only with a display or
+    /// SSH_ASKPASS_REQUIRE=force; an empty answer or "yes" allows, anything else (a failed or missing
+    /// askpass too) refuses.
+    /// </summary>
+    public static bool AskPermission(string prompt)
     {
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("SSH_ASKPASS")!)
+        string askpass = Environment.GetEnvironmentVariable("SSH_ASKPASS") is { Length: > 0 } program ? program : "/usr/bin/ssh-askpass";
+        bool display = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
+        if (!display && Environment.GetEnvironmentVariable("SSH_ASKPASS_REQUIRE") != "force") return false;
+        return RunAskpass(prompt, "confirm", askpass) is { } answer && (answer.Length == 0 || answer.Equals("yes", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static string? RunAskpass(string prompt, string? hint, string? program = null)
+    {
+        var psi = new ProcessStartInfo(program ?? Environment.GetEnvironmentVariable("SSH_ASKPASS")!)
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,
