@@ -18,21 +18,31 @@ internal sealed partial class SshMuxMaster
     /// <summary>A running mux session: its passed descriptors and its channel.</summary>
     private sealed record MuxSession(int[] Descriptors, SessionChannel Channel, bool Tty);
 
-    private async Task RunSessionAsync(MuxServerConnection connection, MuxNewSession request)
+    /// <summary>
+    /// The <paramref name="count"/> descriptors that follow a request, one per message; null (those
+    /// received closed again) when the client sends fewer.
+    /// </summary>
+    private async Task<int[]?> ReceiveDescriptorsAsync(MuxServerConnection connection, int count)
     {
-        // The three descriptors follow the request, one per message.
-        var fds = new int[3];
+        var fds = new int[count];
         int received = 0;
         try
         {
-            for (; received < 3; received++) fds[received] = await Task.Run(connection.ReceiveDescriptor).ConfigureAwait(false);
+            for (; received < count; received++) fds[received] = await Task.Run(connection.ReceiveDescriptor).ConfigureAwait(false);
+            return fds;
         }
         catch (IOException e)
         {
             _log.Write(1, $"mux client: {e.Message}");
             for (int i = 0; i < received; i++) PosixIo.Close(fds[i]);
-            return;
+            return null;
         }
+    }
+
+    private async Task RunSessionAsync(MuxServerConnection connection, MuxNewSession request)
+    {
+        // stdin, stdout and stderr.
+        if (await ReceiveDescriptorsAsync(connection, 3).ConfigureAwait(false) is not { } fds) return;
         uint id = (uint)Interlocked.Increment(ref _nextSessionId) - 1;
         using var stdout = DescriptorSink.For(fds[1]);
         using var stderr = DescriptorSink.For(fds[2]);

@@ -10,19 +10,8 @@ internal sealed partial class SshMuxMaster
 {
     private async Task RunStdioForwardAsync(MuxServerConnection connection, MuxStdioForward request)
     {
-        // stdin and stdout follow the request, one per message.
-        var fds = new int[2];
-        int received = 0;
-        try
-        {
-            for (; received < 2; received++) fds[received] = await Task.Run(connection.ReceiveDescriptor).ConfigureAwait(false);
-        }
-        catch (IOException e)
-        {
-            _log.Write(1, $"mux client: {e.Message}");
-            for (int i = 0; i < received; i++) PosixIo.Close(fds[i]);
-            return;
-        }
+        // stdin and stdout.
+        if (await ReceiveDescriptorsAsync(connection, 2).ConfigureAwait(false) is not { } fds) return;
         using var stdout = DescriptorSink.For(fds[1]);
         using var pumpDone = new CancellationTokenSource();
         Thread? pump = null;
