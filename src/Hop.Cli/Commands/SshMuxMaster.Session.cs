@@ -43,6 +43,10 @@ internal sealed partial class SshMuxMaster
     {
         // stdin, stdout and stderr.
         if (await ReceiveDescriptorsAsync(connection, 3).ConfigureAwait(false) is not { } fds) return;
+        // The terminal's modes for pty-req, read now as ssh's master reads them: once the client hears
+        // that its session is open it puts its terminal in raw mode, and a remote pty made with those
+        // modes (no echo, no ICRNL) would never see a line end.
+        var clientModes = request.WantTty ? TerminalModeEncoder.From(RawTerminal.GetAttributes(fds[0])) : null;
         uint id = (uint)Interlocked.Increment(ref _nextSessionId) - 1;
         using var stdout = DescriptorSink.For(fds[1]);
         using var stderr = DescriptorSink.For(fds[2]);
@@ -73,7 +77,7 @@ internal sealed partial class SshMuxMaster
                 {
                     await connection.ReplyAsync(new MuxReply(MuxProtocol.SessionOpened, request.RequestId, id, null), _stop.Token).ConfigureAwait(false);
                     _log.Write(1, $"mux session {id} opened for a client");
-                    await SetUpAsync(connection, id, request, session).ConfigureAwait(false);
+                    await SetUpAsync(connection, id, request, session, clientModes).ConfigureAwait(false);
                     // As ssh's master: the client's escape character is looked for in a terminal session only.
                     var escapes = request.WantTty && request.EscapeChar != MuxProtocol.NoEscapeChar && request.EscapeChar < 0x100
                         ? new EscapeFilter((int)request.EscapeChar) : null;
@@ -111,7 +115,7 @@ internal sealed partial class SshMuxMaster
     }
 
     /// <summary>The session's requests, as ssh's master makes them for a client: agent, environment, pty, then the command.</summary>
-    private async Task SetUpAsync(MuxServerConnection connection, uint id, MuxNewSession request, MuxSession session)
+    private async Task SetUpAsync(MuxServerConnection connection, uint id, MuxNewSession request, MuxSession session, Hop.Ssh.Connection.Messages.TerminalModes? modes)
     {
         var channel = session.Channel;
         // As OpenSSH's master: agent and X11 forwarding only when the master's own configuration allows them.
@@ -130,9 +134,8 @@ internal sealed partial class SshMuxMaster
         {
             WatchWindowChanges();
             var size = RawTerminal.WindowSize(session.Descriptors[0]) ?? (80, 24, 0, 0);
-            var modes = TerminalModeEncoder.From(RawTerminal.GetAttributes(session.Descriptors[0]));
             string term = request.TerminalType.Length > 0 ? request.TerminalType : "dumb";
-            if (!await channel.RequestPtyAsync(term, size.Cols, size.Rows, size.Width, size.Height, modes).ConfigureAwait(false))
+            if (!await channel.RequestPtyAsync(term, size.Cols, size.Rows, size.Width, size.Height, modes!).ConfigureAwait(false))
                 await connection.ReplyAsync(new MuxReply(MuxProtocol.TtyAllocFail, id, 0, null), _stop.Token).ConfigureAwait(false);
         }
         if (request.Subsystem) await channel.SubsystemAsync(request.Command).ConfigureAwait(false);

@@ -148,20 +148,8 @@ public class ControlMasterServerTests : IAsyncLifetime
             $"/usr/bin/ssh -F /dev/null -S '{_socket}' mux-host\necho $? > '{code}.tmp'; mv '{code}.tmp' '{code}'\nsleep 60\n");
         File.SetUnixFileMode(script, (UnixFileMode)0b111_000_000);
         await using var pane = await Terminal.TmuxPane.StartAsync(script);
-        // A line typed while the session is still starting may be lost (the remote shell flushes its
-        // input as it starts): type it again until the shell answers.
-        for (int attempt = 0; ; attempt++)
-        {
-            await pane.TypeLineAsync("echo RE$((1+1))ADY");
-            try
-            {
-                await pane.WaitForAsync("RE2ADY", seconds: 5);
-                break;
-            }
-            catch (TimeoutException) when (attempt < 5)
-            {
-            }
-        }
+        await pane.TypeLineAsync("echo RE$((1+1))ADY");
+        await pane.WaitForAsync("RE2ADY");
 
         await pane.SendKeysAsync("Enter");
         await pane.SendKeysAsync("-l", "~?");
