@@ -40,8 +40,12 @@ internal static partial class SshCommand
                 }
                 int status = await RunRemoteAsync(a, c, client, forwarding, log).ConfigureAwait(false);
                 // As ssh's master: no new clients once its own session is over; theirs finish first (see
-                // WaitForForwardedConnectionsAsync, which waited for their channels).
-                master?.StopListening();
+                // WaitForForwardedConnectionsAsync, which waited for their channels), and are told how.
+                if (master is not null)
+                {
+                    master.StopListening();
+                    await master.ClientsDoneAsync().ConfigureAwait(false);
+                }
                 return status;
             }
             finally

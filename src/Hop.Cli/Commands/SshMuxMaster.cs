@@ -44,6 +44,17 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
     public Task Terminated => _terminated.Task;
 
     /// <summary>
+    /// Completes when no client is left (each session's exit status sent, each stdio forward ended), or
+    /// the connection has ended. A client's channel closes before its exit status is sent: a master
+    /// that ended when its channels had all closed could leave a client without one.
+    /// </summary>
+    public async Task ClientsDoneAsync()
+    {
+        while ((!_sessions.IsEmpty || _idle.Clients > 0) && !_client.Connection.Completion.IsCompleted)
+            await Task.Delay(50).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Completes, for a master without a session of its own (-N), when there is nothing left to serve
     /// after a client's -O stop: as ssh's, it then exits once no channel and no forward remains.
     /// </summary>
