@@ -17,8 +17,9 @@ namespace Hop.Ssh.Keys;
 ///   2 explicit keys (string key blob ...)   3 SHA1 and 5 SHA256 hashes of key blobs (string ...)
 ///   4 signature (string key, string signature): the list's end; not verified, as ssh does not for RevokedHostKeys
 /// </code>
-/// Keys and hashes are of the plain key: a certificate is revoked by its key's, its CA's, or its own
-/// entry (serial or key ID under its CA; a serial of 0 is never revoked by number).
+/// Keys and hashes are of the plain key (ssh-keygen writes a certificate's key): a certificate is revoked
+/// by its key's, its CA's, or its own entry (serial or key ID under its CA; a serial of 0 is never
+/// revoked by number). Blobs are compared as bytes, so that keys of any type can be listed.
 /// </summary>
 public sealed class KeyRevocationList
 {
@@ -82,7 +83,8 @@ public sealed class KeyRevocationList
                 switch (type)
                 {
                     case 1: krl.ReadCertificates(ref section); break;
-                    case 2: ReadAll(ref section, b => krl._keys.Add(Key(b))); break;
+                    // Kept as blobs, not parsed: a list may name keys of types hop does not use (DSA, FIDO).
+                    case 2: ReadAll(ref section, b => krl._keys.Add(Convert.ToHexString(b))); break;
                     case 3: ReadAll(ref section, b => krl._sha1.Add(Convert.ToHexString(b))); break;
                     case 5: ReadAll(ref section, b => krl._sha256.Add(Convert.ToHexString(b))); break;
                     case 4: return krl;
@@ -104,16 +106,13 @@ public sealed class KeyRevocationList
         while (!section.IsAtEnd) add(section.ReadString(MaxEntry));
     }
 
-    /// <summary>A key blob as a set entry: the plain key's blob, so that a certificate in the list stands for its key.</summary>
-    private static string Key(ReadOnlySpan<byte> blob) => Convert.ToHexString(PlainBlob(SshPublicKey.FromBlob(blob)));
-
     private static ReadOnlySpan<byte> PlainBlob(SshPublicKey key) => key is SshCertificate c ? c.Key.Blob : key.Blob;
 
     private void ReadCertificates(ref SshReader section)
     {
         var ca = section.ReadString(MaxEntry);
         section.ReadString(); // reserved
-        var entry = new CertificateRevocations(ca.IsEmpty ? null : SshPublicKey.FromBlob(ca).Blob.ToArray());
+        var entry = new CertificateRevocations(ca.IsEmpty ? null : ca.ToArray());
         while (!section.IsAtEnd)
         {
             byte type = section.ReadByte();

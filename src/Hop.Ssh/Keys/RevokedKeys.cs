@@ -48,14 +48,47 @@ public static class RevokedKeys
         {
             string line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
-            var (listed, _) = PublicKeyFile.ParseOpenSshLine(line);
-            if (SameKey(listed, key) || (key is SshCertificate certificate && SameKey(listed, certificate.SignatureKey))) return true;
+            byte[] listed = ListedBlob(line);
+            if (listed.AsSpan().SequenceEqual(Plain(key).Blob) || (key is SshCertificate certificate && listed.AsSpan().SequenceEqual(Plain(certificate.SignatureKey).Blob)))
+                return true;
         }
         return false;
     }
 
-    /// <summary>The same key, a certificate standing for its key on either side.</summary>
-    private static bool SameKey(SshPublicKey a, SshPublicKey b) => Plain(a).Blob.SequenceEqual(Plain(b).Blob);
+    /// <summary>
+    /// The plain key blob a line lists (a certificate's key for a certificate). A key of a type hop does
+    /// not use (DSA, FIDO) is still a key that can be listed: its blob is taken as written, when it
+    /// names its own type.
+    /// </summary>
+    private static byte[] ListedBlob(string line)
+    {
+        try
+        {
+            return Plain(PublicKeyFile.ParseOpenSshLine(line).Key).Blob.ToArray();
+        }
+        catch (SshKeyFormatException)
+        {
+            string[] fields = line.Split([' ', '\t'], 3, StringSplitOptions.RemoveEmptyEntries);
+            byte[] blob;
+            try
+            {
+                blob = fields.Length >= 2 ? Convert.FromBase64String(fields[1]) : throw new SshKeyFormatException("invalid format");
+            }
+            catch (FormatException e)
+            {
+                throw new SshKeyFormatException("invalid format", e);
+            }
+            var reader = new Wire.SshReader(blob);
+            try
+            {
+                if (System.Text.Encoding.ASCII.GetString(reader.ReadString(256)) == fields[0]) return blob;
+            }
+            catch (SshProtocolException)
+            {
+            }
+            throw;
+        }
+    }
 
     private static SshPublicKey Plain(SshPublicKey key) => key is SshCertificate c ? c.Key : key;
 }

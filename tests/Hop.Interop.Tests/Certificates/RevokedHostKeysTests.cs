@@ -9,7 +9,7 @@ namespace Hop.Interop.Tests.Certificates;
 /// RevokedHostKeys beside OpenSSH's ssh, against an sshd with a plain ed25519 host key and a host
 /// certificate for it (serial 42, key ID "web host"), both trusted by known_hosts: key revocation lists
 /// made by ssh-keygen -k (keys, SHA1 and SHA256 hashes, certificate serials, ranges and key IDs, the
-/// CA's key) and plain lists of public keys, each file tried with the plain key and the certificate.
+/// CA's key, a DSA key) and plain lists of public keys, each file tried with the plain key and the certificate.
 /// </summary>
 public class RevokedHostKeysTests : IAsyncLifetime
 {
@@ -22,6 +22,8 @@ public class RevokedHostKeysTests : IAsyncLifetime
     {
         Tool.Ok(Tool.SshKeygen("-q", "-N", "", "-t", "ed25519", "-C", "host ca", "-f", _dir["ca"]), "ssh-keygen");
         Tool.Ok(Tool.SshKeygen("-q", "-N", "", "-t", "ed25519", "-C", "another", "-f", _dir["other"]), "ssh-keygen");
+        // A key of a type hop does not use, as old lists revoke them.
+        Tool.Ok(Tool.SshKeygen("-q", "-N", "", "-t", "dsa", "-C", "old dsa", "-f", _dir["dsa"]), "ssh-keygen");
         File.Copy(Path.Combine(await TestKeys.DirectoryAsync(), "host_ed25519.pub"), _dir["host.pub"]);
         Tool.Ok(Tool.SshKeygen("-q", "-s", _dir["ca"], "-I", "web host", "-z", "42", "-h", "-n", "127.0.0.1", _dir["host.pub"]), "ssh-keygen -s");
         _sshd = await SshdServer.StartAsync([$"HostCertificate {_dir["host-cert.pub"]}"], hostKeys: ["ed25519"]);
@@ -71,6 +73,7 @@ public class RevokedHostKeysTests : IAsyncLifetime
     {
         string hostKey = File.ReadAllText(_dir["host.pub"]).Trim();
         string otherKey = File.ReadAllText(_dir["other.pub"]).Trim();
+        string dsaKey = File.ReadAllText(_dir["dsa.pub"]).Trim();
         var cases = new (string File, bool PlainIn, bool CertificateIn)[]
         {
             (Krl("krl-key", $"key: {hostKey}"), false, false),
@@ -85,6 +88,9 @@ public class RevokedHostKeysTests : IAsyncLifetime
             (Text("list", "# revoked", "", otherKey, hostKey), false, false),
             (Text("list-other", otherKey), true, true),
             (Text("list-bad", otherKey, "not a key"), false, false),
+            (Krl("krl-dsa", $"key: {dsaKey}"), true, true),
+            (Text("list-dsa", dsaKey), true, true),
+            (Text("list-dsa-host", dsaKey, hostKey), false, false),
             (_dir["missing"], false, false),
         };
         foreach (var (file, plainIn, certificateIn) in cases)
