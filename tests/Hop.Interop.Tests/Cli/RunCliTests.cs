@@ -159,13 +159,21 @@ public partial class RunCliTests : IAsyncLifetime
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var stderr = hop.StandardError.ReadToEndAsync(deadline.Token);
         var lines = new List<string>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan? interrupted = null;
         try
         {
             while (lines.Count(l => l.EndsWith(": started", StringComparison.Ordinal)) < 2)
                 lines.Add(await hop.StandardOutput.ReadLineAsync(deadline.Token) ?? throw new Xunit.Sdk.XunitException($"hop ended early: {string.Join('\n', lines)} {await stderr}"));
             await ProcessRunner.RunAsync("/bin/kill", ["-INT", hop.Id.ToString(CultureInfo.InvariantCulture)]);
+            interrupted = clock.Elapsed;
             lines.AddRange((await hop.StandardOutput.ReadToEndAsync(deadline.Token)).Split('\n', StringSplitOptions.RemoveEmptyEntries));
             await hop.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException e)
+        {
+            // Say how far it got: the two hosts' start, and when the interrupt went.
+            throw new Xunit.Sdk.XunitException($"no end within 60 s (interrupted at {interrupted?.TotalSeconds:0.0} s, exited: {hop.HasExited}): {string.Join('\n', lines)}", e);
         }
         finally
         {
