@@ -145,14 +145,17 @@ public partial class RunCliTests : IAsyncLifetime
     public async Task InterruptEndsTheRunningHostsAndCancelsTheWaitingOnes()
     {
         // Two hosts at a time (-p 2) of three: once both print, Ctrl-C (SIGINT) reaches hop.
-        var psi = new System.Diagnostics.ProcessStartInfo(TestPaths.HopBinary)
+        // Through env --default-signal=INT, which then runs hop in its own place (same pid): a suite
+        // started in the background of a non-interactive shell has SIGINT ignored, and hop, as any
+        // program (parallel-ssh too), keeps an ignored SIGINT ignored.
+        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var a in (List<string>)["run", "-H", $"{Host} {Host} {Host}", "-p", "2", "-t", "0", "-P", .. Common(), "echo started; exec sleep 60"])
+        foreach (var a in (List<string>)["--default-signal=INT", TestPaths.HopBinary, "run", "-H", $"{Host} {Host} {Host}", "-p", "2", "-t", "0", "-P", .. Common(), "echo started; exec sleep 60"])
             psi.ArgumentList.Add(a);
         foreach (var (k, v) in HopCli.IsolatedEnvironment()) psi.Environment.Remove(k);
         using var hop = System.Diagnostics.Process.Start(psi)!;
