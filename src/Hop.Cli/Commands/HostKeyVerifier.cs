@@ -40,11 +40,8 @@ internal sealed partial class HostKeyVerifier
     }
 
     /// <summary>RequiredRSASize: false for an RSA key (or a certificate of one) of fewer bits.</summary>
-    internal static bool RsaLongEnough(Hop.Ssh.Keys.SshPublicKey key, int requiredBits)
-    {
-        var plain = key is SshCertificate certificate ? certificate.Key : key;
-        return plain is not RsaPublicKey || plain.KeySizeBits >= requiredBits;
-    }
+    internal static bool RsaLongEnough(Hop.Ssh.Keys.SshPublicKey key, int requiredBits) =>
+        key.PlainKey is not RsaPublicKey || key.PlainKey.KeySizeBits >= requiredBits;
 
     /// <summary>
     /// RevokedHostKeys, checked before anything else as ssh checks it: a key (or a certificate, or its

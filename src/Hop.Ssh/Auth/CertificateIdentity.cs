@@ -18,7 +18,7 @@ public sealed class CertificateIdentity : IUserIdentity
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(key);
-        if (!certificate.Key.Equals(key.PublicKey is SshCertificate c ? c.Key : key.PublicKey))
+        if (!certificate.Key.Equals(key.PublicKey.PlainKey))
             throw new SshKeyFormatException($"certificate {source} does not certify the key of {key.Source}");
         Certificate = certificate;
         _key = key;

@@ -28,7 +28,7 @@ public sealed class CertificateBuilder
     {
         ArgumentNullException.ThrowIfNull(ca);
         if (ca.PublicKey is SshCertificate) throw new SshKeyFormatException("a certificate cannot be used as a CA key");
-        var plain = Key is SshCertificate c ? c.Key : Key;
+        var plain = Key.PlainKey;
         if (ValidBefore <= ValidAfter) throw new SshKeyFormatException("Empty certificate validity interval");
         Span<byte> nonce = stackalloc byte[32];
         RandomNumberGenerator.Fill(nonce);

@@ -106,8 +106,6 @@ public sealed class KeyRevocationList
         while (!section.IsAtEnd) add(section.ReadString(MaxEntry));
     }
 
-    private static ReadOnlySpan<byte> PlainBlob(SshPublicKey key) => key is SshCertificate c ? c.Key.Blob : key.Blob;
-
     private void ReadCertificates(ref SshReader section)
     {
         var ca = section.ReadString(MaxEntry);
@@ -156,7 +154,7 @@ public sealed class KeyRevocationList
 
     private bool KeyRevoked(SshPublicKey key)
     {
-        var plain = PlainBlob(key);
+        var plain = key.PlainKey.Blob;
         return _keys.Contains(Convert.ToHexString(plain))
             || _sha1.Contains(Convert.ToHexString(SHA1.HashData(plain)))
             || _sha256.Contains(Convert.ToHexString(SHA256.HashData(plain)));

@@ -49,7 +49,7 @@ public static class RevokedKeys
             string line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
             byte[] listed = ListedBlob(line);
-            if (listed.AsSpan().SequenceEqual(Plain(key).Blob) || (key is SshCertificate certificate && listed.AsSpan().SequenceEqual(Plain(certificate.SignatureKey).Blob)))
+            if (listed.AsSpan().SequenceEqual(key.PlainKey.Blob) || (key is SshCertificate certificate && listed.AsSpan().SequenceEqual(certificate.SignatureKey.PlainKey.Blob)))
                 return true;
         }
         return false;
@@ -64,7 +64,7 @@ public static class RevokedKeys
     {
         try
         {
-            return Plain(PublicKeyFile.ParseOpenSshLine(line).Key).Blob.ToArray();
+            return PublicKeyFile.ParseOpenSshLine(line).Key.PlainKey.Blob.ToArray();
         }
         catch (SshKeyFormatException)
         {
@@ -89,6 +89,4 @@ public static class RevokedKeys
             throw;
         }
     }
-
-    private static SshPublicKey Plain(SshPublicKey key) => key is SshCertificate c ? c.Key : key;
 }

@@ -81,8 +81,8 @@ public sealed class SshCertificate : SshPublicKey
 
     public override int KeySizeBits => Key.KeySizeBits;
 
-    /// <summary>OpenSSH fingerprints a certificate by its plain key.</summary>
-    protected override ReadOnlySpan<byte> FingerprintBlob => Key.Blob;
+    /// <summary>The certified key: OpenSSH fingerprints a certificate by it.</summary>
+    public override SshPublicKey PlainKey => Key;
 
     public override void WriteBlob(ref SshWriter writer) => writer.WriteRaw(_blob);
 

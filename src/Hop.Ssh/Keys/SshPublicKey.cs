@@ -62,11 +62,14 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
         return buffer.ToArray();
     }
 
-    /// <summary>"SHA256:base64" (no padding) as ssh-keygen -l prints by default.</summary>
-    public string Fingerprint(HashAlgorithmName? hash = null) => KeyFingerprint.Format(FingerprintBlob, hash ?? HashAlgorithmName.SHA256);
+    /// <summary>"SHA256:base64" (no padding) as ssh-keygen -l prints by default; of <see cref="PlainKey"/>.</summary>
+    public string Fingerprint(HashAlgorithmName? hash = null) => KeyFingerprint.Format(PlainKey.Blob, hash ?? HashAlgorithmName.SHA256);
 
-    /// <summary>The blob a fingerprint is taken of: the key's own (a certificate's is its plain key's, as OpenSSH).</summary>
-    protected virtual ReadOnlySpan<byte> FingerprintBlob => Blob;
+    /// <summary>
+    /// The key itself, or for a certificate the key it certifies: what OpenSSH fingerprints, and what
+    /// revocation lists and key size limits look at.
+    /// </summary>
+    public virtual SshPublicKey PlainKey => this;
 
     /// <summary>The one-line OpenSSH public key ("type base64 [comment]").</summary>
     public string ToOpenSshLine(string? comment = null) =>
