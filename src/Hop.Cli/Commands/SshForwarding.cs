@@ -205,9 +205,13 @@ internal sealed class SshForwarding : IAsyncDisposable
     /// -W host:port: joins our stdin and stdout to a direct-tcpip channel, and ends when the channel
     /// does (OpenSSH's stdio forwarding, the building block of ProxyCommand chains).
     /// </summary>
+    /// <summary>-W's host:port, or ssh's refusal.</summary>
+    internal static (string Host, int Port) StdioTarget(string target) =>
+        ParseHostPort(target) ?? throw new SshException($"Bad stdio forwarding specification '{target}'");
+
     public static async Task<int> StdioForwardAsync(string target, SshClient client, DiagnosticLog log)
     {
-        var (host, port) = ParseHostPort(target) ?? throw new SshException($"Bad stdio forwarding specification '{target}'");
+        var (host, port) = StdioTarget(target);
         Hop.Ssh.Connection.DirectTcpipChannel channel;
         try
         {

@@ -61,15 +61,7 @@ internal static partial class SshMuxClient
         };
         // As ssh's: a signal ends the wait (and, as the socket closes, the master ends the session); exit 255.
         bool signalled = false;
-        foreach (var s in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP })
-        {
-            signals.Add(PosixSignalRegistration.Create(s, ctx =>
-            {
-                ctx.Cancel = true;
-                signalled = true;
-                mux.Abort();
-            }));
-        }
+        signals.AddRange(AbortOnSignals(mux, () => signalled = true));
         byte[]? saved = tty ? RawTerminal.EnterRaw(0) : null;
         uint? exit;
         try
@@ -101,16 +93,11 @@ internal static partial class SshMuxClient
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static int StdioForward(MuxClient mux, string target, DiagnosticLog log)
     {
-        var (host, port) = SshForwarding.ParseHostPort(target) ?? throw new Hop.Ssh.SshException($"Bad stdio forwarding specification '{target}'");
+        var (host, port) = SshForwarding.StdioTarget(target);
         uint masterPid = mux.AliveCheck();
         log.Write(1, $"stdio forward to {host}:{port} through the master (pid {masterPid})");
         // As ssh's: a signal ends the wait (the master then ends the forward as the socket closes).
-        var signals = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }
-            .Select(s => PosixSignalRegistration.Create(s, ctx =>
-            {
-                ctx.Cancel = true;
-                mux.Abort();
-            })).ToList();
+        var signals = AbortOnSignals(mux, static () => { });
         try
         {
             mux.StdioForward(host, (uint)port, 0, 1);
@@ -121,4 +108,15 @@ internal static partial class SshMuxClient
         }
         return 0;
     }
+
+    /// <summary>SIGINT, SIGTERM and SIGHUP end a wait on the master (<see cref="MuxClient.Abort"/>) instead of the process; <paramref name="signalled"/> runs first.</summary>
+    private static List<PosixSignalRegistration> AbortOnSignals(MuxClient mux, Action signalled) =>
+    [
+        .. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(s => PosixSignalRegistration.Create(s, ctx =>
+        {
+            ctx.Cancel = true;
+            signalled();
+            mux.Abort();
+        })),
+    ];
 }

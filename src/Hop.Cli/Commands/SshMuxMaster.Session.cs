@@ -222,7 +222,7 @@ internal sealed partial class SshMuxMaster
             case EscapeCommand.Rekey:
                 said = $"{e}R\r\n";
                 _log.Write(1, "Rekeying on user request (~R in a multiplexed session)");
-                _ = RekeyAsync();
+                _ = Task.Run(() => InteractiveTerminal.RekeyAsync(_client.Transport));
                 break;
             default:
                 string name = command switch
@@ -240,16 +240,5 @@ internal sealed partial class SshMuxMaster
         PosixIo.Write(session.Descriptors[2], text, (nuint)text.Length);
         if (!goOn) session.Channel.CloseAsync().GetAwaiter().GetResult();
         return goOn;
-    }
-
-    private async Task RekeyAsync()
-    {
-        try
-        {
-            await _client.Transport.RekeyAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is SshException or IOException or ObjectDisposedException)
-        {
-        }
     }
 }

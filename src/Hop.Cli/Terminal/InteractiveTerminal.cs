@@ -177,11 +177,7 @@ internal sealed class InteractiveTerminal : IDisposable
                 WriteLocal($"{e}R\r\n");
                 if (_transport is null) break;
                 _log.Write(1, "Rekeying on user request (~R)");
-                _ = Task.Run(async () =>
-                {
-                    try { await _transport.RekeyAsync().ConfigureAwait(false); }
-                    catch (Exception ex) when (ex is SshException or IOException or ObjectDisposedException) { }
-                });
+                _ = Task.Run(() => RekeyAsync(_transport));
                 break;
             case EscapeCommand.MoreVerbose or EscapeCommand.LessVerbose:
                 int level = _log.AdjustVerbosity(command == EscapeCommand.MoreVerbose ? 1 : -1);
@@ -219,6 +215,18 @@ internal sealed class InteractiveTerminal : IDisposable
 
     /// <summary>"break" (RFC 4335): uint32 break-length in milliseconds.</summary>
     private static readonly byte[] BreakLength = [0, 0, 0x03, 0xE8];
+
+    /// <summary>Rekeys on the user's request (~R); a connection that has ended takes nothing.</summary>
+    internal static async Task RekeyAsync(SshTransport transport)
+    {
+        try
+        {
+            await transport.RekeyAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SshException or IOException or ObjectDisposedException)
+        {
+        }
+    }
 
     /// <summary>Sends "break" on <paramref name="session"/> (~B); a session that has ended takes nothing.</summary>
     internal static async Task SendBreakAsync(SessionChannel session)

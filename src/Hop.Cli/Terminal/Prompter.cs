@@ -54,9 +54,11 @@ internal sealed class Prompter : IAuthPrompter
         if (require == "never") return false;
         if (string.IsNullOrEmpty(askpass)) return false;
         if (require is "force" or "prefer") return true;
-        bool display = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
-        return display && !HasTty();
+        return HasDisplay() && !HasTty();
     }
+
+    private static bool HasDisplay() =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
 
     private static bool HasTty()
     {
@@ -84,8 +86,7 @@ internal sealed class Prompter : IAuthPrompter
     public static bool AskPermission(string prompt)
     {
         string askpass = Environment.GetEnvironmentVariable("SSH_ASKPASS") is { Length: > 0 } program ? program : "/usr/bin/ssh-askpass";
-        bool display = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
-        if (!display && Environment.GetEnvironmentVariable("SSH_ASKPASS_REQUIRE") != "force") return false;
+        if (!HasDisplay() && Environment.GetEnvironmentVariable("SSH_ASKPASS_REQUIRE") != "force") return false;
         return RunAskpass(prompt, "confirm", askpass) is { } answer && (answer.Length == 0 || answer.Equals("yes", StringComparison.OrdinalIgnoreCase));
     }
 
