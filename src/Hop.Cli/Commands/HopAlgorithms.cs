@@ -11,5 +11,6 @@ internal static class HopAlgorithms
         new AlgorithmCategory(MacAlgorithms.Default, MacAlgorithms.SupportedNames),
         new AlgorithmCategory(KexAlgorithms.Default, KexAlgorithms.SupportedNames),
         new AlgorithmCategory(HostKeyAlgorithms.Default, HostKeyAlgorithms.SupportedNames, PatternsAllowed: true),
-        new AlgorithmCategory(HostKeyAlgorithms.DefaultWithCertificates, HostKeyAlgorithms.SupportedNames, PatternsAllowed: true));
+        new AlgorithmCategory(HostKeyAlgorithms.DefaultWithCertificates, HostKeyAlgorithms.SupportedNames, PatternsAllowed: true),
+        AlgorithmDefaults.CaSignatureCategory);
 }

@@ -164,7 +164,7 @@ internal sealed partial class HostKeyVerifier
     /// </summary>
     private bool? VerifyCertificate(SshCertificate certificate, string host, string shown)
     {
-        var result = HostCertificates.Check(host, KnownHostsPort, certificate, AllFiles, DateTimeOffset.UtcNow);
+        var result = HostCertificates.Check(host, KnownHostsPort, certificate, AllFiles, DateTimeOffset.UtcNow, _config.CaSignatureAlgorithms);
         switch (result.Status)
         {
             case HostCertificateStatus.Trusted:

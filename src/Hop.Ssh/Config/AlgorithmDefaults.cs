@@ -1,3 +1,5 @@
+using Hop.Ssh.Keys;
+
 namespace Hop.Ssh.Config;
 
 /// <summary>One algorithm category: the default preference list and every name the implementation knows.</summary>
@@ -7,15 +9,16 @@ namespace Hop.Ssh.Config;
 public sealed record AlgorithmCategory(IReadOnlyList<string> Default, IReadOnlyList<string> All, bool PatternsAllowed = false);
 
 /// <summary>
-/// The algorithm lists that Ciphers, MACs, KexAlgorithms, HostKeyAlgorithms and PubkeyAcceptedAlgorithms are
-/// resolved against. The CLI passes Hop's own tables; <see cref="OpenSsh"/> holds OpenSSH 9.2's, for comparing with ssh -G.
+/// The algorithm lists that Ciphers, MACs, KexAlgorithms, HostKeyAlgorithms, PubkeyAcceptedAlgorithms and
+/// CASignatureAlgorithms are resolved against. The CLI passes Hop's own tables; <see cref="OpenSsh"/> holds OpenSSH 9.2's, for comparing with ssh -G.
 /// </summary>
 public sealed record AlgorithmDefaults(
     AlgorithmCategory Ciphers,
     AlgorithmCategory Macs,
     AlgorithmCategory Kex,
     AlgorithmCategory HostKey,
-    AlgorithmCategory PubkeyAccepted)
+    AlgorithmCategory PubkeyAccepted,
+    AlgorithmCategory CaSignature)
 {
     private static string[] L(string s) => s.Split(',');
 
@@ -32,6 +35,16 @@ public sealed record AlgorithmDefaults(
         "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,webauthn-sk-ecdsa-sha2-nistp256@openssh.com,ssh-dss," +
         "ssh-dss-cert-v01@openssh.com,ssh-rsa,ssh-rsa-cert-v01@openssh.com,rsa-sha2-256,rsa-sha2-256-cert-v01@openssh.com," +
         "rsa-sha2-512,rsa-sha2-512-cert-v01@openssh.com";
+
+    /// <summary>
+    /// CASignatureAlgorithms: the signature algorithms a CA may have signed a certificate with. OpenSSH's default
+    /// leaves out ssh-rsa (SHA-1); any plain signature algorithm may be named (sshkey_alg_list's order).
+    /// </summary>
+    public static AlgorithmCategory CaSignatureCategory { get; } = new(
+        CertificateValidation.DefaultCaSignatureAlgorithms,
+        L("ssh-ed25519,sk-ssh-ed25519@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521," +
+          "sk-ecdsa-sha2-nistp256@openssh.com,webauthn-sk-ecdsa-sha2-nistp256@openssh.com,ssh-dss,ssh-rsa,rsa-sha2-256,rsa-sha2-512"),
+        PatternsAllowed: true);
 
     /// <summary>OpenSSH 9.2p1's defaults and supported names (ssh -Q), the oracle of the differential tests.</summary>
     public static AlgorithmDefaults OpenSsh { get; } = new(
@@ -54,5 +67,6 @@ public sealed record AlgorithmDefaults(
               "ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,curve25519-sha256,curve25519-sha256@libssh.org," +
               "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com")),
         new AlgorithmCategory(L(KeyDefault), L(KeyAll), PatternsAllowed: true),
-        new AlgorithmCategory(L(KeyDefault), L(KeyAll), PatternsAllowed: true));
+        new AlgorithmCategory(L(KeyDefault), L(KeyAll), PatternsAllowed: true),
+        CaSignatureCategory);
 }

@@ -82,6 +82,7 @@ public static class ConfigDump
         if (c.IdentityAgent is not null) W("identityagent", c.IdentityAgent);
         if (c.IgnoreUnknown is not null) W("ignoreunknown", c.IgnoreUnknown);
         W("kexalgorithms", string.Join(',', c.KexAlgorithms));
+        W("casignaturealgorithms", string.Join(',', c.CaSignatureAlgorithms));
         if (c.LocalCommand is not null) W("localcommand", c.LocalCommand);
         if (c.ExpandedRemoteCommand is { } remoteCommand) W("remotecommand", remoteCommand);
         W("loglevel", c.LogLevel);

@@ -92,6 +92,7 @@ internal static class ConfigKeywords
         S("macs", ValueShape.Algorithms);
         S("hostkeyalgorithms", ValueShape.Algorithms);
         S("pubkeyacceptedalgorithms", ValueShape.Algorithms);
+        S("casignaturealgorithms", ValueShape.Algorithms);
         Alias("pubkeyacceptedkeytypes", "pubkeyacceptedalgorithms");
         S("preferredauthentications", ValueShape.Text);
         S("passwordauthentication", ValueShape.Flag);
@@ -150,7 +151,7 @@ internal static class ConfigKeywords
         S("ignoreunknown", ValueShape.Text);
 
         U("bindinterface", "canonicaldomains", "canonicalizefallbacklocal", "canonicalizehostname",
-          "canonicalizemaxdots", "canonicalizepermittedcnames", "casignaturealgorithms",
+          "canonicalizemaxdots", "canonicalizepermittedcnames",
           "enablesshkeysign", "fingerprinthash",
           "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",

@@ -180,6 +180,7 @@ internal sealed partial class ConfigReader
         "macs" => _options.Algorithms.Macs,
         "kexalgorithms" => _options.Algorithms.Kex,
         "hostkeyalgorithms" => _options.Algorithms.HostKey,
+        "casignaturealgorithms" => _options.Algorithms.CaSignature,
         _ => _options.Algorithms.PubkeyAccepted,
     };
 

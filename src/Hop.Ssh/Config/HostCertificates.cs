@@ -24,7 +24,7 @@ public sealed record HostCertificateResult(HostCertificateStatus Status, KnownHo
 /// <summary>
 /// Host certificates against known_hosts, as OpenSSH's client checks them: the CA must be on a @cert-authority line
 /// that names the host; the certificate must be a host certificate, valid now, list the host name (or HostKeyAlias)
-/// among its principals when it lists any, carry no critical option, and be signed with a SHA-2 algorithm; a
+/// among its principals when it lists any, carry no critical option, and be signed with an algorithm CASignatureAlgorithms allows (not ssh-rsa's SHA-1 by default); a
 /// @revoked line for the key or for its CA refuses it outright.
 /// </summary>
 public static class HostCertificates
@@ -34,7 +34,9 @@ public static class HostCertificates
     /// <param name="certificate">The server's host certificate.</param>
     /// <param name="files">The known_hosts files, in order.</param>
     /// <param name="now">The time the validity window is checked against.</param>
-    public static HostCertificateResult Check(string host, int port, SshCertificate certificate, IReadOnlyList<string> files, DateTimeOffset now)
+    /// <param name="caSignatureAlgorithms">CASignatureAlgorithms (null: OpenSSH's default).</param>
+    public static HostCertificateResult Check(string host, int port, SshCertificate certificate, IReadOnlyList<string> files, DateTimeOffset now,
+        IReadOnlyList<string>? caSignatureAlgorithms = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(certificate);
@@ -47,7 +49,8 @@ public static class HostCertificates
         var authority = KnownHosts.CertificateAuthoritiesFor(host, port, files).FirstOrDefault(e => certificate.SignatureKey.Equals(e.Key));
         if (authority is null) return new HostCertificateResult(HostCertificateStatus.NoAuthority, null, null);
         // OpenSSH's client does not require principals on host certificates (sshkey_cert_check_host).
-        string? reason = CertificateValidation.Check(certificate, SshCertificateType.Host, host, now, requirePrincipal: false);
+        string? reason = CertificateValidation.Check(certificate, SshCertificateType.Host, host, now,
+            caSignatureAlgorithms: caSignatureAlgorithms, requirePrincipal: false);
         return reason is null
             ? new HostCertificateResult(HostCertificateStatus.Trusted, authority, null)
             : new HostCertificateResult(HostCertificateStatus.Invalid, authority, reason);

@@ -40,6 +40,9 @@ public sealed partial class ResolvedConfig
     public TimeSpan? ConnectTimeout { get; private set; }
 
     public IReadOnlyList<string> KexAlgorithms { get; private set; } = [];
+
+    /// <summary>CASignatureAlgorithms: what a CA may have signed a host certificate with.</summary>
+    public IReadOnlyList<string> CaSignatureAlgorithms { get; private set; } = [];
     public IReadOnlyList<string> Ciphers { get; private set; } = [];
     public IReadOnlyList<string> Macs { get; private set; } = [];
     public IReadOnlyList<string> HostKeyAlgorithms { get; private set; } = [];
@@ -173,6 +176,7 @@ public sealed partial class ResolvedConfig
         HostKeyAlgorithms = Algorithms("hostkeyalgorithms", algs.HostKey);
         HostKeyAlgorithmsIsDefault = Raw("hostkeyalgorithms") is null;
         PubkeyAcceptedAlgorithms = Algorithms("pubkeyacceptedalgorithms", algs.PubkeyAccepted);
+        CaSignatureAlgorithms = Algorithms("casignaturealgorithms", algs.CaSignature);
 
         PreferredAuthenticationsConfigured = Raw("preferredauthentications") is not null;
         PreferredAuthentications = Raw("preferredauthentications") is string pa ? pa.Split(',') : DefaultPreferredAuthentications;

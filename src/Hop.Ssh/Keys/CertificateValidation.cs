@@ -2,14 +2,21 @@ namespace Hop.Ssh.Keys;
 
 /// <summary>
 /// Whether a certificate may be used: the CA's signature, the certificate type, the validity window
-/// (valid after &lt;= now &lt; valid before), the principal, and no critical option the checker does not
-/// understand. The reasons are OpenSSH's.
+/// (valid after &lt;= now &lt; valid before), the principal, no critical option the checker does not
+/// understand, and a CA signature algorithm on the allowed list (CASignatureAlgorithms). The reasons are OpenSSH's.
 /// </summary>
 public static class CertificateValidation
 {
     /// <summary>The critical options a user certificate may carry (PROTOCOL.certkeys, and verify-required).</summary>
     public static IReadOnlyList<string> UserCriticalOptions { get; } =
         [CertificateOption.ForceCommand, CertificateOption.SourceAddress, CertificateOption.VerifyRequired];
+
+    /// <summary>OpenSSH's default CASignatureAlgorithms: every signature algorithm but ssh-rsa (SHA-1) and ssh-dss.</summary>
+    public static IReadOnlyList<string> DefaultCaSignatureAlgorithms { get; } =
+    [
+        "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com",
+        "sk-ecdsa-sha2-nistp256@openssh.com", "rsa-sha2-512", "rsa-sha2-256",
+    ];
 
     /// <summary>
     /// Checks <paramref name="certificate"/>; returns null when it is good, else the reason it is refused.
@@ -20,16 +27,16 @@ public static class CertificateValidation
     /// <param name="now">The time to check the validity window against.</param>
     /// <param name="knownCriticalOptions">Critical options understood; others refuse the certificate. Defaults to
     /// <see cref="UserCriticalOptions"/> for user certificates and none for host certificates.</param>
-    /// <param name="allowSha1">Accept a CA signature made with ssh-rsa (SHA-1).</param>
+    /// <param name="caSignatureAlgorithms">The signature algorithms the CA may have used (names, patterns already
+    /// expanded); null for <see cref="DefaultCaSignatureAlgorithms"/>.</param>
     /// <param name="requirePrincipal">Refuse a certificate without principals (valid for anyone) when a principal is
     /// checked: OpenSSH requires them for host certificates and for TrustedUserCAKeys.</param>
     public static string? Check(SshCertificate certificate, SshCertificateType expectedType, string? principal, DateTimeOffset now,
-        IReadOnlyCollection<string>? knownCriticalOptions = null, bool allowSha1 = false, bool requirePrincipal = true)
+        IReadOnlyCollection<string>? knownCriticalOptions = null, IReadOnlyList<string>? caSignatureAlgorithms = null,
+        bool requirePrincipal = true)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        if (certificate.SignatureAlgorithm == "ssh-rsa" && !allowSha1)
-            return "Certificate invalid: CA signature uses ssh-rsa (SHA-1), which is not allowed";
-        if (!certificate.VerifySignature(allowSha1)) return "Certificate invalid: CA signature verification failed";
+        if (!certificate.VerifySignature()) return "Certificate invalid: CA signature verification failed";
         if (certificate.Type != expectedType)
             return expectedType == SshCertificateType.User ? "Certificate invalid: not a user certificate" : "Certificate invalid: not a host certificate";
         long t = now.ToUnixTimeSeconds();
@@ -55,6 +62,9 @@ public static class CertificateValidation
         {
             if (!known.Contains(option.Name)) return $"Certificate invalid: unsupported critical option \"{option.Name}\"";
         }
+        // Last, as sshkey_cert_check_host checks it.
+        if (!(caSignatureAlgorithms ?? DefaultCaSignatureAlgorithms).Contains(certificate.SignatureAlgorithm))
+            return "Certificate signed with disallowed algorithm";
         return null;
     }
 }

@@ -118,12 +118,11 @@ public sealed class SshCertificate : SshPublicKey
     }
 
     /// <summary>
-    /// Checks the CA's signature over the certificate. RSA CAs must sign with rsa-sha2-256 or rsa-sha2-512 unless
-    /// <paramref name="allowSha1"/> (OpenSSH refuses ssh-rsa certificate signatures by default too).
+    /// Checks the CA's signature over the certificate, whatever algorithm it names: which algorithms are
+    /// acceptable is the caller's policy (CASignatureAlgorithms, <see cref="CertificateValidation"/>).
     /// </summary>
-    public bool VerifySignature(bool allowSha1 = false)
+    public bool VerifySignature()
     {
-        if (SignatureAlgorithm == "ssh-rsa" && !allowSha1) return false;
         return SignatureKey.Verify(_blob.AsSpan(0, SignedLength), Signature.Span, SignatureAlgorithm);
     }
 

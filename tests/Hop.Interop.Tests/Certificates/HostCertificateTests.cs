@@ -185,6 +185,63 @@ public class HostCertificateTests : IClassFixture<HostCertificateTests.Server>
         Assert.Contains(Reason, hopIn.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// CASignatureAlgorithms: a host certificate whose CA signed with ssh-rsa (SHA-1) is refused by default, as ssh
+    /// refuses it ("Certificate signed with disallowed algorithm", then the plain key, unknown here), and accepted once
+    /// the list allows ssh-rsa; an rsa-sha2-512 signature is refused by a list without it. Side by side with ssh.
+    /// </summary>
+    [Fact]
+    public async Task CaSignatureAlgorithmsDecidesWhichCaSignaturesVouchAsInSsh()
+    {
+        File.Copy(Path.Combine(await TestKeys.DirectoryAsync(), "host_ed25519.pub"), _dir["sha1_ed25519.pub"], overwrite: true);
+        Tool.Ok(Tool.SshKeygen("-q", "-s", _dir["rsaca"], "-t", "ssh-rsa", "-I", "host sha1", "-h", "-n", "127.0.0.1",
+            _dir["sha1_ed25519.pub"]), "ssh-keygen");
+        Assert.Contains("(using ssh-rsa)", Tool.SshKeygen("-L", "-f", _dir["sha1_ed25519-cert.pub"]).Stdout, StringComparison.Ordinal);
+        await using var sshd = await SshdServer.StartAsync([$"HostCertificate {_dir["sha1_ed25519-cert.pub"]}"], hostKeys: ["ed25519"]);
+        const string Algorithm = "HostKeyAlgorithms=ssh-ed25519-cert-v01@openssh.com";
+        const string Reason = "Certificate signed with disallowed algorithm";
+        string caOnly = KnownHosts("kh_casig", CaLine($"[127.0.0.1]:{sshd.Port}", "rsaca"));
+
+        async Task<ProcessResult> SshAsync(params string[] extra)
+        {
+            var args = await sshd.OpenSshArgsAsync();
+            args.InsertRange(0, ["-o", $"UserKnownHostsFile={caOnly}", "-o", "GlobalKnownHostsFile=/dev/null", "-o", Algorithm, .. extra]);
+            args.Add("echo in");
+            return await ProcessRunner.RunAsync("/usr/bin/ssh", args, new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null }, [], TimeSpan.FromSeconds(60));
+        }
+
+        foreach (var (option, accepted) in new[] { ("", false), ("CASignatureAlgorithms=+ssh-rsa", true), ("CASignatureAlgorithms=ssh-rsa,ssh-ed25519", true),
+            ("CASignatureAlgorithms=rsa-sha2-512", false) })
+        {
+            string[] extra = option == "" ? [] : ["-o", option];
+            var ssh = await SshAsync(extra);
+            var hop = await HopAsync(sshd.Port, caOnly, ["-o", Algorithm, .. extra]);
+            foreach (var (who, r) in new[] { ("ssh", ssh), ("hop", hop) })
+            {
+                if (accepted)
+                {
+                    Assert.True(r.ExitCode == 0, $"{who} {option}: {r}");
+                    Assert.Equal("in\n", r.Stdout);
+                    Assert.DoesNotContain(Reason, r.Stderr, StringComparison.Ordinal);
+                }
+                else
+                {
+                    Assert.True(r.ExitCode == 255, $"{who} {option}: {r}");
+                    Assert.Contains(Reason, r.Stderr, StringComparison.Ordinal);
+                    Assert.Contains("Host key verification failed.", r.Stderr, StringComparison.Ordinal);
+                }
+            }
+        }
+
+        // An rsa-sha2-512 signature (the class's RSA certificate): in by default, out when the list leaves it out.
+        string rsaCa = KnownHosts("kh_casig_rsa", CaLine("*", "rsaca"));
+        const string RsaCert = "HostKeyAlgorithms=rsa-sha2-512-cert-v01@openssh.com";
+        Assert.Equal(0, (await HopAsync(rsaCa, "-o", RsaCert)).ExitCode);
+        var refused = await HopAsync(rsaCa, "-o", RsaCert, "-o", "CASignatureAlgorithms=-rsa-sha2-512");
+        Assert.Equal(255, refused.ExitCode);
+        Assert.Contains(Reason, refused.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task CaLineForAnotherHostDoesNotVouch()
     {

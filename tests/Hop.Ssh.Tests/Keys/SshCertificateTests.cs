@@ -168,12 +168,27 @@ public class SshCertificateTests
         using var ca = TestKeys.Create("rsa");
         var cert = new CertificateBuilder { Key = key.PublicKey, ValidPrincipals = ["alice"] }.Sign(ca, "ssh-rsa");
         Assert.Equal("ssh-rsa", cert.SignatureAlgorithm);
-        Assert.False(cert.VerifySignature());
-        Assert.True(cert.VerifySignature(allowSha1: true));
-        Assert.Contains("SHA-1", CertificateValidation.Check(cert, SshCertificateType.User, "alice", Now), StringComparison.Ordinal);
-        Assert.Null(CertificateValidation.Check(cert, SshCertificateType.User, "alice", Now, allowSha1: true));
+        Assert.True(cert.VerifySignature());
+        Assert.Equal("Certificate signed with disallowed algorithm", CertificateValidation.Check(cert, SshCertificateType.User, "alice", Now));
+        Assert.Null(CertificateValidation.Check(cert, SshCertificateType.User, "alice", Now, caSignatureAlgorithms: ["ssh-rsa"]));
         var sha256 = new CertificateBuilder { Key = key.PublicKey, ValidPrincipals = ["alice"] }.Sign(ca, "rsa-sha2-256");
         Assert.True(sha256.VerifySignature());
+        Assert.Null(CertificateValidation.Check(sha256, SshCertificateType.User, "alice", Now));
+    }
+
+    [Fact]
+    public void CaSignatureAlgorithmsListDecidesWhichCaSignaturesAreAccepted()
+    {
+        using var key = TestKeys.Create("ed25519");
+        using var ca = TestKeys.Create("rsa");
+        var sha512 = new CertificateBuilder { Key = key.PublicKey, ValidPrincipals = ["alice"] }.Sign(ca, "rsa-sha2-512");
+        Assert.Null(CertificateValidation.Check(sha512, SshCertificateType.User, "alice", Now, caSignatureAlgorithms: ["rsa-sha2-512"]));
+        Assert.Equal("Certificate signed with disallowed algorithm",
+            CertificateValidation.Check(sha512, SshCertificateType.User, "alice", Now, caSignatureAlgorithms: ["ssh-ed25519", "rsa-sha2-256"]));
+        // The other checks come first, as in sshkey_cert_check_host: an expired certificate says so.
+        var expired = new CertificateBuilder { Key = key.PublicKey, ValidPrincipals = ["alice"], ValidBefore = 1 }.Sign(ca, "rsa-sha2-512");
+        Assert.Equal("Certificate invalid: expired",
+            CertificateValidation.Check(expired, SshCertificateType.User, "alice", Now, caSignatureAlgorithms: ["ssh-ed25519"]));
     }
 
     [Fact]
