@@ -35,6 +35,7 @@ internal static class SshClientSettingsFor
         PubkeyAuthentication = c.PubkeyAuthentication,
         PasswordAuthentication = c.PasswordAuthentication,
         KbdInteractiveAuthentication = c.KbdInteractiveAuthentication,
+        KbdInteractiveDevices = c.KbdInteractiveDevices ?? "",
         PubkeyAcceptedAlgorithms = c.PubkeyAcceptedAlgorithms,
         NumberOfPasswordPrompts = c.NumberOfPasswordPrompts,
         Prompter = prompter,

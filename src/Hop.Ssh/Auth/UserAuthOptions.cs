@@ -17,6 +17,9 @@ public sealed class UserAuthOptions
     public bool PasswordAuthentication { get; init; } = true;
     public bool KbdInteractiveAuthentication { get; init; } = true;
 
+    /// <summary>KbdInteractiveDevices: the submethods field of keyboard-interactive requests (RFC 4256), "" for the server's choice.</summary>
+    public string KbdInteractiveDevices { get; init; } = "";
+
     /// <summary>PubkeyAcceptedAlgorithms: the signature algorithms we may use.</summary>
     public IReadOnlyList<string> PubkeyAcceptedAlgorithms { get; init; } = Crypto.HostKeyAlgorithms.DefaultWithCertificates;
 

@@ -131,17 +131,20 @@ public sealed partial class UserAuthentication
         while (_kbdintAttempts < _options.NumberOfPasswordPrompts)
         {
             _kbdintAttempts++;
-            var reply = await SendRequestAsync("keyboard-interactive", static (ref SshWriter w) =>
+            string devices = _options.KbdInteractiveDevices;
+            var reply = await SendRequestAsync("keyboard-interactive", (ref SshWriter w) =>
             {
-                w.WriteString("");
-                w.WriteString("");
+                w.WriteString(""); // language tag
+                w.WriteString(devices);
             }, ct).ConfigureAwait(false);
             while (reply.Number == AuthMessageNumbers.MethodSpecific60)
             {
                 var info = AuthInfoRequestMessage.Read(reply.Payload);
-                IReadOnlyList<string>? answers = info.Prompts.Count == 0
+                // Each prompt says whom it is for, as ssh shows it: "(user@host) Password: ".
+                IReadOnlyList<AuthPrompt> prompts = [.. info.Prompts.Select(p => p with { Text = $"({_options.User}@{_options.Host}) {p.Text}" })];
+                IReadOnlyList<string>? answers = prompts.Count == 0
                     ? []
-                    : await _options.Prompter!.ReadResponsesAsync(info.Name, info.Instruction, info.Prompts, ct).ConfigureAwait(false);
+                    : await _options.Prompter!.ReadResponsesAsync(info.Name, info.Instruction, prompts, ct).ConfigureAwait(false);
                 if (answers is null || answers.Count != info.Prompts.Count)
                 {
                     _exhausted.Add("keyboard-interactive");

@@ -59,6 +59,7 @@ public sealed class SshClient : IAsyncDisposable
                 PubkeyAuthentication = settings.PubkeyAuthentication,
                 PasswordAuthentication = settings.PasswordAuthentication,
                 KbdInteractiveAuthentication = settings.KbdInteractiveAuthentication,
+                KbdInteractiveDevices = settings.KbdInteractiveDevices,
                 PubkeyAcceptedAlgorithms = settings.PubkeyAcceptedAlgorithms ?? defaults.PubkeyAcceptedAlgorithms,
                 NumberOfPasswordPrompts = settings.NumberOfPasswordPrompts,
                 Prompter = settings.Prompter,

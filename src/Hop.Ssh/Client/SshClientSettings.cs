@@ -39,6 +39,7 @@ public sealed class SshClientSettings
     public bool PubkeyAuthentication { get; init; } = true;
     public bool PasswordAuthentication { get; init; } = true;
     public bool KbdInteractiveAuthentication { get; init; } = true;
+    public string KbdInteractiveDevices { get; init; } = "";
     public IReadOnlyList<string>? PubkeyAcceptedAlgorithms { get; init; }
     public int NumberOfPasswordPrompts { get; init; } = 3;
     public IAuthPrompter? Prompter { get; init; }

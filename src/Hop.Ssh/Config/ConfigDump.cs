@@ -81,6 +81,7 @@ public static class ConfigDump
         if (c.HostKeyAlias is not null) W("hostkeyalias", c.HostKeyAlias);
         if (c.IdentityAgent is not null) W("identityagent", c.IdentityAgent);
         if (c.IgnoreUnknown is not null) W("ignoreunknown", c.IgnoreUnknown);
+        if (c.KbdInteractiveDevices is not null) W("kbdinteractivedevices", c.KbdInteractiveDevices);
         W("kexalgorithms", string.Join(',', c.KexAlgorithms));
         W("casignaturealgorithms", string.Join(',', c.CaSignatureAlgorithms));
         if (c.LocalCommand is not null) W("localcommand", c.LocalCommand);

@@ -97,6 +97,7 @@ internal static class ConfigKeywords
         S("preferredauthentications", ValueShape.Text);
         S("passwordauthentication", ValueShape.Flag);
         S("kbdinteractiveauthentication", ValueShape.Flag);
+        S("kbdinteractivedevices", ValueShape.Text);
         Alias("challengeresponseauthentication", "kbdinteractiveauthentication");
         Alias("skeyauthentication", "kbdinteractiveauthentication");
         Alias("tisauthentication", "kbdinteractiveauthentication");
@@ -156,7 +157,7 @@ internal static class ConfigKeywords
           "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",
-          "ipqos", "kbdinteractivedevices", "knownhostscommand", "logverbose",
+          "ipqos", "knownhostscommand", "logverbose",
           "nohostauthenticationforlocalhost", "pkcs11provider",
           "smartcarddevice", "proxyusefdpass",
           "securitykeyprovider", "streamlocalbindmask", "streamlocalbindunlink",

@@ -55,6 +55,9 @@ public sealed partial class ResolvedConfig
     public bool PreferredAuthenticationsConfigured { get; private set; }
     public bool PasswordAuthentication { get; private set; }
     public bool KbdInteractiveAuthentication { get; private set; }
+
+    /// <summary>KbdInteractiveDevices: the submethods asked for in keyboard-interactive requests; null when not set.</summary>
+    public string? KbdInteractiveDevices { get; private set; }
     public bool PubkeyAuthentication { get; private set; }
     /// <summary>PubkeyAuthentication as ssh -G prints it: true, false, unbound or host-bound.</summary>
     public string PubkeyAuthenticationMode { get; private set; } = "true";
@@ -182,6 +185,7 @@ public sealed partial class ResolvedConfig
         PreferredAuthentications = Raw("preferredauthentications") is string pa ? pa.Split(',') : DefaultPreferredAuthentications;
         PasswordAuthentication = Flag("passwordauthentication", true);
         KbdInteractiveAuthentication = Flag("kbdinteractiveauthentication", true);
+        KbdInteractiveDevices = Raw("kbdinteractivedevices");
         PubkeyAuthenticationMode = (Raw("pubkeyauthentication")?.ToLowerInvariant()) switch
         {
             null or "yes" or "true" => "true",

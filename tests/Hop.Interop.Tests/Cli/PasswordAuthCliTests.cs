@@ -60,6 +60,32 @@ public class PasswordAuthCliTests
         Assert.Equal("asyncssh ran: hello\n", r.Stdout);
     }
 
+    /// <summary>
+    /// KbdInteractiveDevices goes in the request's submethods field, as ssh sends it (the AsyncSSH server shows the
+    /// field in its first prompt, which askpass writes down); without it the field is empty.
+    /// </summary>
+    [Fact]
+    public async Task KbdInteractiveDevicesAreTheRequestsSubmethodsAsInSsh()
+    {
+        await using var server = await AsyncSshServer.StartAsync("kbdint");
+        var dir = TestPaths.NewTempDir();
+        foreach (var (client, devices) in new[] { ("ssh", "pam,bsdauth"), ("hop", "pam,bsdauth"), ("ssh", ""), ("hop", "") })
+        {
+            string log = Path.Combine(dir, $"{client}-{devices.Length}");
+            var askpass = Askpass($"echo \"$1\" >> {log}\ncase \"$1\" in *Password*) echo '{TestUser.Password}';; *code*) echo '{AsyncSshServer.Otp}';; *) exit 1;; esac\n");
+            var args = Args(server.Port, server.KnownHostsPath, "keyboard-interactive");
+            if (devices.Length > 0) args.InsertRange(1, ["-o", $"KbdInteractiveDevices={devices}"]);
+            var r = client == "hop"
+                ? await HopCli.RunAsync(args, AskpassEnv(askpass))
+                : await ProcessRunner.RunAsync("/usr/bin/ssh", args.Skip(1).ToList(), AskpassEnv(askpass), [], TimeSpan.FromSeconds(60));
+            Assert.True(r.ExitCode == 0, $"{client} {devices}: {r}");
+            Assert.Equal("asyncssh ran: hello\n", r.Stdout);
+            string expected = devices.Length > 0 ? $"Password (submethods {devices}): " : "Password: ";
+            // ssh puts "(user@host) " before a keyboard-interactive prompt.
+            Assert.EndsWith(") " + expected, File.ReadAllLines(log)[0], StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task BatchModeNeverPrompts()
     {

@@ -28,8 +28,10 @@ class Server(asyncssh.SSHServer):
         return self.mode in ("kbdint", "both")
 
     def get_kbdint_challenge(self, username, lang, submethods):
+        # The submethods the client asked for (KbdInteractiveDevices) show in the first prompt.
+        password = f"Password (submethods {submethods}): " if submethods else "Password: "
         return ("Hop test", "Answer both prompts", "en-US",
-                [("Password: ", False), ("One-time code: ", True)])
+                [(password, False), ("One-time code: ", True)])
 
     def validate_kbdint_response(self, username, responses):
         return username == USER and list(responses) == [PASSWORD, OTP]
