@@ -74,11 +74,8 @@ internal sealed partial class HostKeyVerifier
     public async ValueTask<bool> VerifyAsync(HostKeyCheck check, CancellationToken ct)
     {
         var key = check.Key;
-        if (!RsaLongEnough(key, _config.RequiredRsaSize))
-        {
-            _log.Say("Bad server host key: Invalid key length");
-            return false;
-        }
+        // ssh ends right here (fatal), without going on to say "Host key verification failed.".
+        if (!RsaLongEnough(key, _config.RequiredRsaSize)) throw new SshConnectionException("Bad server host key: Invalid key length");
         if (IsRevokedByFile(key)) return false;
         string host = HostForKnownHosts;
         string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";

@@ -60,6 +60,7 @@ public class RequiredRsaSizeCliTests : IAsyncLifetime
         var r = await RunAsync(program, _dir["id_rsa1024"], "-o", "RequiredRSASize=2048");
         Assert.Equal(255, r.ExitCode);
         Assert.Contains("Bad server host key: Invalid key length", r.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Host key verification failed.", r.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("in\n", r.Stdout, StringComparison.Ordinal);
     }
 
