@@ -127,8 +127,10 @@ internal sealed partial class ConfigReader
             return;
         }
 
-        List<string>? args = info.Shape == ValueShape.Command ? [TrimCommand(rest)] : ConfigTokenizer.SplitArguments(rest);
+        // ssh splits every line into words first, so a command with an unclosed quote is refused too, though kept whole.
+        List<string>? args = ConfigTokenizer.SplitArguments(rest);
         if (args is null) throw new SshConfigException(file, lineNumber, "invalid quotes");
+        if (info.Shape == ValueShape.Command) args = [TrimCommand(rest)];
 
         switch (info.Support)
         {

@@ -107,6 +107,7 @@ public class SshConfigTests : ConfigTestBase
     [InlineData("PermitRemoteOpen db\n", 1, "bad port number in permitremoteopen")]
     [InlineData("PermitRemoteOpen [::1]:0\n", 1, "bad port number in permitremoteopen")]
     [InlineData("PermitRemoteOpen [::1:22\n", 1, "missing host in permitremoteopen")]
+    [InlineData("ProxyCommand nc %h \"%p\n", 1, "invalid quotes")]
     public void Errors_name_file_and_line(string text, int line, string message)
     {
         string file = Write("bad", text);
