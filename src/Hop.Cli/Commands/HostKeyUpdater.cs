@@ -95,7 +95,7 @@ internal sealed class HostKeyUpdater
             _log.Write(1, "check_host_key: hostkey not known or explicitly trusted: disabling UpdateHostkeys");
             return;
         }
-        var keys = HostKeyUpdates.ParseAnnouncement(data, _config.HostKeyAlgorithms, _log.Sink);
+        var keys = HostKeyUpdates.ParseAnnouncement(data, _config.HostKeyAlgorithms, _log.Sink, _config.FingerprintHash);
         if (keys is null) return;
         if (keys.Count == 0)
         {
@@ -147,11 +147,11 @@ internal sealed class HostKeyUpdater
     {
         bool asking = _config.UpdateHostKeys == UpdateHostKeys.Ask;
         var lines = new List<string>();
-        foreach (var key in learned) lines.Add($"Learned new hostkey: {KeyFingerprint.TypeLabel(key)} {key.Fingerprint()}");
+        foreach (var key in learned) lines.Add($"Learned new hostkey: {KeyFingerprint.TypeLabel(key)} {key.Fingerprint(_config.FingerprintHash)}");
         foreach (var entry in old)
             lines.Add(entry.Key is null
                 ? $"Deprecating obsolete hostkey: {KeyFingerprint.TypeLabel(entry.KeyType)}"
-                : $"Deprecating obsolete hostkey: {KeyFingerprint.TypeLabel(entry.Key)} {entry.Key.Fingerprint()}");
+                : $"Deprecating obsolete hostkey: {KeyFingerprint.TypeLabel(entry.Key)} {entry.Key.Fingerprint(_config.FingerprintHash)}");
         if (asking && lines.Count > 0)
         {
             lines.Insert(0, "The server has updated its host keys.");

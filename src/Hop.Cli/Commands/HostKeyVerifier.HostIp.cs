@@ -12,6 +12,13 @@ internal sealed partial class HostKeyVerifier
 
     private bool ViaProxy => _config.ProxyJump is not null || _config.ExpandedProxyCommand is not null;
 
+    /// <summary>
+    /// A direct connection that reached a loopback address (127.0.0.0/8 or ::1): what ssh's NoHostAuthenticationForLocalhost
+    /// looks at, whatever the host was called. Through a proxy there is no address, as in ssh.
+    /// </summary>
+    private bool IsLoopbackConnection =>
+        !ViaProxy && RemoteAddress is { } address && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+
     /// <summary>The address as ssh shows it: "ip" for port 22, "[ip]:port" otherwise.</summary>
     private string AddressShown =>
         ViaProxy || RemoteAddress is null ? "<no hostip for proxy command>" : HashedHostName.LookupName(RemoteAddress.ToString(), _config.Port);
@@ -29,9 +36,10 @@ internal sealed partial class HostKeyVerifier
 
     /// <summary>
     /// For a known host with CheckHostIP: an address not yet on file is added; an address listed with another key is
-    /// warned about and, with StrictHostKeyChecking=yes, refused (ask: confirmed).
+    /// warned about and, with StrictHostKeyChecking=yes, refused (ask: confirmed). <paramref name="readOnly"/> (the host's key
+    /// came from KnownHostsCommand): a missing address is reported, not added, as in ssh.
     /// </summary>
-    private async ValueTask<bool> CheckAddressAsync(SshPublicKey key, string shown, CancellationToken ct)
+    private async ValueTask<bool> CheckAddressAsync(SshPublicKey key, string shown, bool readOnly, CancellationToken ct)
     {
         if (!CheckHostIPActive) return true;
         string ip = RemoteAddress!.ToString();
@@ -41,7 +49,7 @@ internal sealed partial class HostKeyVerifier
         {
             case KnownHostStatus.NotFound:
                 var file = _config.UserKnownHostsFiles.FirstOrDefault();
-                if (file is null)
+                if (file is null || readOnly)
                 {
                     _log.Write(0, $"{type} host key for IP address '{AddressShown}' not in list of known hosts.");
                     return true;

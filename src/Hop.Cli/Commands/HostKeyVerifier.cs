@@ -32,10 +32,16 @@ internal sealed partial class HostKeyVerifier
     public IReadOnlyList<string> OrderHostKeyAlgorithms(IReadOnlyList<string> algorithms)
     {
         if (!_config.HostKeyAlgorithmsIsDefault) return algorithms;
-        var knownTypes = KnownHosts.KeyTypesFor(HostForKnownHosts, KnownHostsPort, AllFiles);
+        // KnownHostsCommand runs here too, for "ORDER" and before any key is known; ssh looks its lines up under the
+        // host name alone (no port, no HostKeyAlias), and so does Hop.
+        string plainName = _config.HostName.ToLowerInvariant();
+        var commandLines = KnownHostsCommand.Run(_config, "ORDER", plainName, null, _log.Sink).Where(e => e.Matches(plainName)).ToList();
+        var knownTypes = KnownHosts.KeyTypesFor(HostForKnownHosts, KnownHostsPort, AllFiles)
+            .Concat(commandLines.Where(e => e.Marker == KnownHostsMarker.None).Select(e => e.KeyType)).Distinct(StringComparer.Ordinal);
         var ordered = KnownHosts.OrderHostKeyAlgorithms(algorithms, [.. knownTypes]);
         // A @cert-authority line for the host: certificate algorithms first, as OpenSSH orders them.
-        if (KnownHosts.CertificateAuthoritiesFor(HostForKnownHosts, KnownHostsPort, AllFiles).Count == 0) return ordered;
+        if (KnownHosts.CertificateAuthoritiesFor(HostForKnownHosts, KnownHostsPort, AllFiles).Count == 0 &&
+            !commandLines.Any(e => e.Marker == KnownHostsMarker.CertAuthority)) return ordered;
         return [.. Hop.Ssh.Crypto.HostKeyAlgorithms.CertificateDefault, .. ordered.Where(a => !SshCertificate.IsCertificateName(a))];
     }
 
@@ -50,7 +56,7 @@ internal sealed partial class HostKeyVerifier
     private bool IsRevokedByFile(Hop.Ssh.Keys.SshPublicKey key)
     {
         if (_config.RevokedHostKeys is not { } file) return false;
-        string described = $"{KeyFingerprint.TypeLabel(key.KeyType)} {key.Fingerprint()}";
+        string described = $"{KeyFingerprint.TypeLabel(key.KeyType)} {key.Fingerprint(_config.FingerprintHash)}";
         try
         {
             if (!RevokedKeys.Contains(file, key)) return false;
@@ -77,15 +83,25 @@ internal sealed partial class HostKeyVerifier
         // ssh ends right here (fatal), without going on to say "Host key verification failed.".
         if (!RsaLongEnough(key, _config.RequiredRsaSize)) throw new SshConnectionException("Bad server host key: Invalid key length");
         if (IsRevokedByFile(key)) return false;
+        if (_config.NoHostAuthenticationForLocalhost && _config.HostKeyAlias is null && IsLoopbackConnection)
+        {
+            // As ssh: no known_hosts lookup at all (a shared home on several machines has many "localhost"s), and no
+            // UpdateHostKeys, since nothing vouched for the key.
+            _log.Write(1, "Forcing accepting of host key for loopback/localhost.");
+            return true;
+        }
         string host = HostForKnownHosts;
         string shown = KnownHostsPort == 22 ? host : $"[{host}]:{KnownHostsPort}";
+        // KnownHostsCommand's lines count after the files', under the name known_hosts is searched for.
+        var commandLines = KnownHostsCommand.Run(_config, "HOSTNAME", shown, key, _log.Sink);
         if (key is SshCertificate certificate)
         {
-            if (VerifyCertificate(certificate, host, shown) is bool decided) return decided;
+            if (VerifyCertificate(certificate, host, shown, commandLines) is bool decided) return decided;
             // As OpenSSH: a certificate no trusted CA vouches for is checked as its plain key.
             key = certificate.Key;
         }
-        var result = KnownHosts.Check(host, KnownHostsPort, key, AllFiles);
+        var result = KnownHosts.Check(host, KnownHostsPort, key, AllFiles, commandLines);
+        bool fromCommand = result.Entry is { } found && commandLines.Contains(found);
         foreach (var problem in result.Problems) _log.Write(1, problem.ToString());
         switch (result.Status)
         {
@@ -94,10 +110,12 @@ internal sealed partial class HostKeyVerifier
                 _log.Write(1, $"Found key in {result.Entry}");
                 if (_config.GlobalKnownHostsFiles.Contains(result.Entry!.File) && !_config.UserKnownHostsFiles.Contains(result.Entry.File))
                     _log.Write(3, "check_host_key: host key found in GlobalKnownHostsFile; disabling UpdateHostkeys");
+                else if (fromCommand)
+                    _log.Write(3, "check_host_key: host key found via KnownHostsCommand; disabling UpdateHostkeys");
                 else
                     TrustedForUpdates = true;
-                if (!await CheckAddressAsync(key, shown, ct).ConfigureAwait(false)) return false;
-                if (_config.VisualHostKey) _log.Write(0, $"Host key fingerprint is {key.Fingerprint()}\n{Randomart.Render(key)}");
+                if (!await CheckAddressAsync(key, shown, readOnly: fromCommand, ct).ConfigureAwait(false)) return false;
+                if (_config.VisualHostKey) _log.Write(0, $"Host key fingerprint is {key.Fingerprint(_config.FingerprintHash)}\n{Randomart.Render(key, _config.FingerprintHash)}");
                 return true;
             case KnownHostStatus.Revoked:
                 PrintRevoked(key, shown);
@@ -129,11 +147,11 @@ internal sealed partial class HostKeyVerifier
             _log.Say($"No {KeyFingerprint.TypeLabel(key.KeyType)} host key is known for {shown} and you have requested strict checking.");
             return false;
         }
-        string fp = key.Fingerprint();
+        string fp = key.Fingerprint(_config.FingerprintHash);
         string prompt =
             $"The authenticity of host '{shown} ({AddressShown})' can't be established.\n" +
             $"{KeyFingerprint.TypeLabel(key.KeyType)} key fingerprint is {fp}.\n" +
-            (_config.VisualHostKey ? Randomart.Render(key) + "\n" : "") +
+            (_config.VisualHostKey ? Randomart.Render(key, _config.FingerprintHash) + "\n" : "") +
             "This key is not known by any other names.\n" +
             "Are you sure you want to continue connecting (yes/no/[fingerprint])? ";
         while (true)
@@ -159,9 +177,10 @@ internal sealed partial class HostKeyVerifier
     /// A host certificate: true when a @cert-authority line vouches for it, false when it or its CA is revoked,
     /// null to fall back to the plain key (no CA for the host, or a certificate that is not good for it).
     /// </summary>
-    private bool? VerifyCertificate(SshCertificate certificate, string host, string shown)
+    private bool? VerifyCertificate(SshCertificate certificate, string host, string shown, IReadOnlyList<KnownHostsEntry> commandLines)
     {
-        var result = HostCertificates.Check(host, KnownHostsPort, certificate, AllFiles, DateTimeOffset.UtcNow, _config.CaSignatureAlgorithms);
+        var result = HostCertificates.Check(host, KnownHostsPort, certificate, AllFiles, DateTimeOffset.UtcNow, commandLines,
+            _config.CaSignatureAlgorithms);
         switch (result.Status)
         {
             case HostCertificateStatus.Trusted:
@@ -242,7 +261,7 @@ internal sealed partial class HostKeyVerifier
         _log.Say("Someone could be eavesdropping on you right now (man-in-the-middle attack)!");
         _log.Say("It is also possible that a host key has just been changed.");
         _log.Say($"The fingerprint for the {KeyFingerprint.TypeLabel(key.KeyType)} key sent by the remote host is");
-        _log.Say($"{key.Fingerprint()}.");
+        _log.Say($"{key.Fingerprint(_config.FingerprintHash)}.");
         _log.Say("Please contact your system administrator.");
         var old = result.Entry!;
         _log.Say($"Add correct host key in {old.File} to get rid of this message.");

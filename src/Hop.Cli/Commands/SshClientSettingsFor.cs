@@ -48,6 +48,7 @@ internal static class SshClientSettingsFor
         OpenStream = openStream,
         OnAddressConnected = address => verifier.RemoteAddress = address,
         OnConnectionStarting = updater is null ? null : updater.Attach,
+        FingerprintHash = c.FingerprintHash,
         Log = log.Sink,
     };
 }

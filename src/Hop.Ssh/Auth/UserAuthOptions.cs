@@ -42,5 +42,8 @@ public sealed class UserAuthOptions
     /// </summary>
     public Func<bool>? InteractiveMethodsAllowed { get; init; }
 
+    /// <summary>FingerprintHash: the digest of the key fingerprints logged ("Offering public key: ...").</summary>
+    public System.Security.Cryptography.HashAlgorithmName FingerprintHash { get; init; } = System.Security.Cryptography.HashAlgorithmName.SHA256;
+
     public Action<int, string>? Log { get; init; }
 }

@@ -18,7 +18,7 @@ public sealed partial class UserAuthentication
                 continue;
             }
             byte[] blob = id.PublicKey.Blob.ToArray();
-            Log(1, $"Offering public key: {id.Source} {id.PublicKey.KeyType} {id.PublicKey.Fingerprint()}");
+            Log(1, $"Offering public key: {id.Source} {id.PublicKey.KeyType} {id.PublicKey.Fingerprint(_options.FingerprintHash)}");
             // A key we can sign with at once goes straight to the signed request: the query
             // (RFC 4252 §7's optional first step) only saves a passphrase prompt or an agent's
             // confirmation for a key the server would refuse, and costs a round trip.
@@ -40,7 +40,7 @@ public sealed partial class UserAuthentication
                 var ok = AuthPkOkMessage.Read(query.Payload);
                 if (ok.Algorithm != alg || !ok.KeyBlob.AsSpan().SequenceEqual(blob))
                     throw new SshProtocolException("SSH_MSG_USERAUTH_PK_OK names another key than the one offered");
-                Log(1, $"Server accepts key: {id.Source} {id.PublicKey.KeyType} {id.PublicKey.Fingerprint()}");
+                Log(1, $"Server accepts key: {id.Source} {id.PublicKey.KeyType} {id.PublicKey.Fingerprint(_options.FingerprintHash)}");
             }
             byte[] signedData = BuildSignedData(alg, blob);
             byte[]? signature = await id.SignAsync(signedData, alg, ct).ConfigureAwait(false);

@@ -32,7 +32,8 @@ public static class HostKeyUpdates
     /// certificates and keys no entry of <paramref name="hostKeyAlgorithms"/> allows; a key announced twice makes the
     /// whole announcement void (null), as OpenSSH treats it.
     /// </summary>
-    public static IReadOnlyList<SshPublicKey>? ParseAnnouncement(ReadOnlySpan<byte> data, IReadOnlyList<string> hostKeyAlgorithms, Action<int, string>? log = null)
+    public static IReadOnlyList<SshPublicKey>? ParseAnnouncement(ReadOnlySpan<byte> data, IReadOnlyList<string> hostKeyAlgorithms, Action<int, string>? log = null,
+        System.Security.Cryptography.HashAlgorithmName? fingerprintHash = null)
     {
         ArgumentNullException.ThrowIfNull(hostKeyAlgorithms);
         var reader = new SshReader(data);
@@ -65,7 +66,7 @@ public static class HostKeyUpdates
                 log?.Invoke(1, $"hostkeys: convert key: {e.Message}");
                 continue;
             }
-            log?.Invoke(3, $"hostkeys: received {KeyFingerprint.TypeLabel(key)} key {key.Fingerprint()}");
+            log?.Invoke(3, $"hostkeys: received {KeyFingerprint.TypeLabel(key)} key {key.Fingerprint(fingerprintHash)}");
             if (!AcceptedBy(key, hostKeyAlgorithms))
             {
                 log?.Invoke(3, $"hostkeys: {key.KeyType} key not permitted by HostkeyAlgorithms");

@@ -45,6 +45,7 @@ public sealed class SshClient : IAsyncDisposable
                 RekeyInterval = settings.RekeyInterval,
                 HandshakeTimeout = timeout,
                 VerifyHostKey = settings.VerifyHostKey,
+                FingerprintHash = settings.FingerprintHash,
                 Log = settings.Log,
             }, cancellationToken).ConfigureAwait(false);
 
@@ -65,6 +66,7 @@ public sealed class SshClient : IAsyncDisposable
                 Prompter = settings.Prompter,
                 Banner = settings.Banner,
                 InteractiveMethodsAllowed = settings.InteractiveMethodsAllowed,
+                FingerprintHash = settings.FingerprintHash,
                 Log = settings.Log,
             };
             var t = transport;

@@ -71,6 +71,9 @@ public sealed class SshClientSettings
     /// </summary>
     public Action<SshTransport, SshConnection>? OnConnectionStarting { get; init; }
 
+    /// <summary>FingerprintHash: the digest of every key fingerprint the connection logs (SHA256, as ssh).</summary>
+    public System.Security.Cryptography.HashAlgorithmName FingerprintHash { get; init; } = System.Security.Cryptography.HashAlgorithmName.SHA256;
+
     /// <summary>Debug lines by level (1 = -v, 2 = -vv, 3 = -vvv); never secrets.</summary>
     public Action<int, string>? Log { get; init; }
 }

@@ -22,6 +22,7 @@ public static class ConfigDump
         "pubkeyacceptedalgorithms", "xauthlocation", "revokedhostkeys", "dynamicforward", "localforward", "remoteforward", "identityfile",
         "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "permitremoteopen", "addkeystoagent",
         "forwardagent", "connecttimeout", "controlpersist", "escapechar", "rekeylimit", "proxyjump", "proxycommand",
+        "fingerprinthash", "nohostauthenticationforlocalhost", "knownhostscommand",
     };
 
     public static void Write(TextWriter writer, ResolvedConfig config)
@@ -44,12 +45,14 @@ public static class ConfigDump
         W("controlmaster", c.ControlMaster);
         W("clearallforwardings", YesNo(c.ClearAllForwardings));
         W("exitonforwardfailure", YesNo(c.ExitOnForwardFailure));
+        W("fingerprinthash", c.FingerprintHash.Name!);
         W("forwardx11", YesNo(c.ForwardX11));
         W("forwardx11trusted", YesNo(c.ForwardX11Trusted));
         W("gatewayports", YesNo(c.GatewayPorts));
         W("hashknownhosts", YesNo(c.HashKnownHosts));
         W("identitiesonly", YesNo(c.IdentitiesOnly));
         W("kbdinteractiveauthentication", YesNo(c.KbdInteractiveAuthentication));
+        W("nohostauthenticationforlocalhost", YesNo(c.NoHostAuthenticationForLocalhost));
         W("passwordauthentication", YesNo(c.PasswordAuthentication));
         W("permitlocalcommand", YesNo(c.PermitLocalCommand));
         W("pubkeyauthentication", c.PubkeyAuthenticationMode);
@@ -92,6 +95,7 @@ public static class ConfigDump
         W("pubkeyacceptedalgorithms", string.Join(',', c.PubkeyAcceptedAlgorithms));
         if (c.RevokedHostKeysUnexpanded is { } revoked) W("revokedhostkeys", revoked);
         W("xauthlocation", c.XAuthLocation);
+        if (c.KnownHostsCommand is not null) W("knownhostscommand", c.KnownHostsCommand);
         foreach (var f in c.DynamicForwards) W("dynamicforward", f.ListenText);
         foreach (var f in c.LocalForwards) W("localforward", f.ListenText + " " + f.ConnectText);
         foreach (var f in c.RemoteForwards) W("remoteforward", f.ListenText + " " + f.ConnectText);

@@ -150,15 +150,17 @@ internal static class ConfigKeywords
         S("controlpersist", ValueShape.Special);
         S("numberofpasswordprompts", ValueShape.Integer);
         S("ignoreunknown", ValueShape.Text);
+        S("fingerprinthash", ValueShape.Special);
+        S("nohostauthenticationforlocalhost", ValueShape.Flag);
+        S("knownhostscommand", ValueShape.Command);
 
         U("bindinterface", "canonicaldomains", "canonicalizefallbacklocal", "canonicalizehostname",
           "canonicalizemaxdots", "canonicalizepermittedcnames",
-          "enablesshkeysign", "fingerprinthash",
+          "enablesshkeysign",
           "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",
-          "ipqos", "knownhostscommand", "logverbose",
-          "nohostauthenticationforlocalhost", "pkcs11provider",
+          "ipqos", "logverbose", "pkcs11provider",
           "smartcarddevice", "proxyusefdpass",
           "securitykeyprovider", "streamlocalbindmask", "streamlocalbindunlink",
           "syslogfacility", "tunnel", "tunneldevice", "verifyhostkeydns");

@@ -72,7 +72,11 @@ internal static class ConfigTokenizer
 
     /// <summary>OpenSSH's argv_split with comment termination.</summary>
     /// <returns>null when a quote is not closed.</returns>
-    public static List<string>? SplitArguments(string s)
+    public static List<string>? SplitArguments(string s) => SplitArguments(s, terminateOnComment: true);
+
+    /// <summary>OpenSSH's argv_split; a '#' starting a word ends the line only when <paramref name="terminateOnComment"/>.</summary>
+    /// <returns>null when a quote is not closed.</returns>
+    public static List<string>? SplitArguments(string s, bool terminateOnComment)
     {
         var args = new List<string>();
         var sb = new System.Text.StringBuilder();
@@ -85,7 +89,7 @@ internal static class ConfigTokenizer
                 i++;
                 continue;
             }
-            if (c == '#') break;
+            if (c == '#' && terminateOnComment) break;
             sb.Clear();
             char quote = '\0';
             for (; i < s.Length; i++)

@@ -95,6 +95,17 @@ internal static class ConfigValueParser
         return null;
     }
 
+    /// <summary>FingerprintHash: a digest ssh knows by name (MD5, SHA1, SHA256, SHA384, SHA512; any case), or null.</summary>
+    public static System.Security.Cryptography.HashAlgorithmName? FingerprintHash(string s) => s.ToUpperInvariant() switch
+    {
+        "MD5" => System.Security.Cryptography.HashAlgorithmName.MD5,
+        "SHA1" => System.Security.Cryptography.HashAlgorithmName.SHA1,
+        "SHA256" => System.Security.Cryptography.HashAlgorithmName.SHA256,
+        "SHA384" => System.Security.Cryptography.HashAlgorithmName.SHA384,
+        "SHA512" => System.Security.Cryptography.HashAlgorithmName.SHA512,
+        _ => null,
+    };
+
     /// <summary>Checks the arguments of a supported keyword; returns an error message or null.</summary>
     public static string? Check(KeywordInfo info, IReadOnlyList<string> args)
     {
@@ -154,6 +165,9 @@ internal static class ConfigValueParser
                 return AddKeysToAgent(args, out _, out _) ? null : "unsupported option";
             case "permitremoteopen":
                 return PermitRemoteOpen.Check(args);
+            case "fingerprinthash":
+                if (args.Count > 1) return "keyword fingerprinthash extra arguments at end of line";
+                return FingerprintHash(args[0]) is null ? $"Invalid hash algorithm \"{args[0]}\"." : null;
             case "controlpersist":
                 if (args.Count > 1) return "keyword controlpersist extra arguments at end of line";
                 return Flag(args[0]) is not null || Time(args[0]) >= 0 ? null : "Bad ControlPersist argument.";

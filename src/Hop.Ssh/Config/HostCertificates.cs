@@ -34,19 +34,20 @@ public static class HostCertificates
     /// <param name="certificate">The server's host certificate.</param>
     /// <param name="files">The known_hosts files, in order.</param>
     /// <param name="now">The time the validity window is checked against.</param>
+    /// <param name="extra">Lines from elsewhere, searched after the files (what KnownHostsCommand printed).</param>
     /// <param name="caSignatureAlgorithms">CASignatureAlgorithms (null: OpenSSH's default).</param>
     public static HostCertificateResult Check(string host, int port, SshCertificate certificate, IReadOnlyList<string> files, DateTimeOffset now,
-        IReadOnlyList<string>? caSignatureAlgorithms = null)
+        IReadOnlyList<KnownHostsEntry>? extra = null, IReadOnlyList<string>? caSignatureAlgorithms = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(files);
         foreach (var key in new[] { certificate.Key, certificate.SignatureKey })
         {
-            var plain = KnownHosts.Check(host, port, key, files);
+            var plain = KnownHosts.Check(host, port, key, files, extra);
             if (plain.Status == KnownHostStatus.Revoked) return new HostCertificateResult(HostCertificateStatus.Revoked, plain.Entry, null);
         }
-        var authority = KnownHosts.CertificateAuthoritiesFor(host, port, files).FirstOrDefault(e => certificate.SignatureKey.Equals(e.Key));
+        var authority = KnownHosts.CertificateAuthoritiesFor(host, port, files, extra).FirstOrDefault(e => certificate.SignatureKey.Equals(e.Key));
         if (authority is null) return new HostCertificateResult(HostCertificateStatus.NoAuthority, null, null);
         // OpenSSH's client does not require principals on host certificates (sshkey_cert_check_host).
         string? reason = CertificateValidation.Check(certificate, SshCertificateType.Host, host, now,

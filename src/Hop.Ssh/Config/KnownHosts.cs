@@ -46,7 +46,9 @@ public static class KnownHosts
     /// <param name="port">The port; names for ports other than 22 are looked up as "[host]:port".</param>
     /// <param name="key">The key the server presented.</param>
     /// <param name="files">The files to search, in order.</param>
-    public static KnownHostsResult Check(string host, int port, SshPublicKey key, IReadOnlyList<string> files)
+    /// <param name="extra">Lines from elsewhere, searched after the files (what KnownHostsCommand printed).</param>
+    public static KnownHostsResult Check(string host, int port, SshPublicKey key, IReadOnlyList<string> files,
+        IReadOnlyList<KnownHostsEntry>? extra = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(key);
@@ -56,6 +58,7 @@ public static class KnownHosts
         var lines = new List<KnownHostsEntry>();
         foreach (string file in files)
             lines.AddRange(KnownHostsFile.Read(file, problems).Where(e => e.Marker != KnownHostsMarker.CertAuthority && e.Matches(name)));
+        if (extra is not null) lines.AddRange(extra.Where(e => e.Marker != KnownHostsMarker.CertAuthority && e.Matches(name)));
 
         var plain = lines.Where(e => e.Marker == KnownHostsMarker.None).ToList();
         var types = plain.Select(e => e.KeyType).Distinct(StringComparer.Ordinal).ToList();
@@ -109,12 +112,13 @@ public static class KnownHosts
     }
 
     /// <summary>The @cert-authority lines that apply to a host (for host certificates).</summary>
-    public static IReadOnlyList<KnownHostsEntry> CertificateAuthoritiesFor(string host, int port, IReadOnlyList<string> files)
+    public static IReadOnlyList<KnownHostsEntry> CertificateAuthoritiesFor(string host, int port, IReadOnlyList<string> files,
+        IReadOnlyList<KnownHostsEntry>? extra = null)
     {
         ArgumentNullException.ThrowIfNull(files);
         string name = HashedHostName.LookupName(host, port);
         var problems = new List<KnownHostsProblem>();
-        return files.SelectMany(f => KnownHostsFile.Read(f, problems))
+        return files.SelectMany(f => KnownHostsFile.Read(f, problems)).Concat(extra ?? [])
             .Where(e => e.Marker == KnownHostsMarker.CertAuthority && e.Matches(name)).ToList();
     }
 

@@ -47,10 +47,16 @@ internal static class KnownHostsFile
     /// <summary>Reads every line of a file; an absent file gives no lines.</summary>
     public static List<KnownHostsRawLine> ReadRaw(string path)
     {
-        var lines = new List<KnownHostsRawLine>();
-        if (!File.Exists(path)) return lines;
+        if (!File.Exists(path)) return [];
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         using var reader = new StreamReader(stream, new UTF8Encoding(false, false));
+        return ReadRaw(reader);
+    }
+
+    /// <summary>Reads every line of known_hosts text (a file, or what KnownHostsCommand printed).</summary>
+    public static List<KnownHostsRawLine> ReadRaw(TextReader reader)
+    {
+        var lines = new List<KnownHostsRawLine>();
         var sb = new StringBuilder();
         int number = 0;
         while (true)
@@ -174,6 +180,15 @@ internal static class KnownHostsFile
         }
         foreach (var line in raw)
             if (ToEntry(path, line, problems) is KnownHostsEntry entry) entries.Add(entry);
+        return entries;
+    }
+
+    /// <summary>Reads the usable key lines of known_hosts text, naming them <paramref name="name"/>:line; reports the others.</summary>
+    public static List<KnownHostsEntry> Read(string name, TextReader reader, List<KnownHostsProblem> problems)
+    {
+        var entries = new List<KnownHostsEntry>();
+        foreach (var line in ReadRaw(reader))
+            if (ToEntry(name, line, problems) is KnownHostsEntry entry) entries.Add(entry);
         return entries;
     }
 

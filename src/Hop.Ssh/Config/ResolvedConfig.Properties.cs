@@ -70,6 +70,12 @@ public sealed partial class ResolvedConfig
     public bool CheckHostIP { get; private set; }
     public bool VisualHostKey { get; private set; }
     public UpdateHostKeys UpdateHostKeys { get; private set; }
+    /// <summary>FingerprintHash: the digest of every key fingerprint ssh shows (SHA256; MD5, SHA1, SHA384, SHA512 accepted).</summary>
+    public System.Security.Cryptography.HashAlgorithmName FingerprintHash { get; private set; } = System.Security.Cryptography.HashAlgorithmName.SHA256;
+    /// <summary>NoHostAuthenticationForLocalhost: a direct connection to a loopback address skips the host key check (no).</summary>
+    public bool NoHostAuthenticationForLocalhost { get; private set; }
+    /// <summary>KnownHostsCommand as written (tokens unexpanded; split and expanded when run); null when unset or "none".</summary>
+    public string? KnownHostsCommand { get; private set; }
 
     /// <summary>ServerAliveInterval; zero when off.</summary>
     public TimeSpan ServerAliveInterval { get; private set; }
@@ -209,6 +215,9 @@ public sealed partial class ResolvedConfig
         HashKnownHosts = Flag("hashknownhosts", false);
         CheckHostIP = Flag("checkhostip", false);
         VisualHostKey = Flag("visualhostkey", false);
+        FingerprintHash = Raw("fingerprinthash") is string fh ? ConfigValueParser.FingerprintHash(fh) ?? FingerprintHash : FingerprintHash;
+        NoHostAuthenticationForLocalhost = Flag("nohostauthenticationforlocalhost", false);
+        KnownHostsCommand = Raw("knownhostscommand") is string khc && khc.Length > 0 && !string.Equals(khc, "none", StringComparison.OrdinalIgnoreCase) ? khc : null;
         UpdateHostKeys = (Raw("updatehostkeys")?.ToLowerInvariant()) switch
         {
             "yes" or "true" => UpdateHostKeys.Yes,

@@ -77,6 +77,14 @@ public sealed partial class ResolvedConfig
     public string? ExpandedProxyCommand => ProxyCommand is null ? null : TokenExpander.ExpandPercent(ProxyCommand,
         new Dictionary<char, string> { ['h'] = HostName, ['n'] = OriginalHost, ['p'] = Port.ToString(CultureInfo.InvariantCulture), ['r'] = User });
 
+    /// <summary>percent_dollar_expand of one argument with <see cref="Tokens"/> and <paramref name="more"/> (KnownHostsCommand's).</summary>
+    internal string ExpandArgument(string argument, IReadOnlyDictionary<char, string> more)
+    {
+        var tokens = new Dictionary<char, string>(Tokens);
+        foreach (var (k, v) in more) tokens[k] = v;
+        return TokenExpander.ExpandPercentAndEnvironment(argument, tokens, _options.Environment);
+    }
+
     private bool Flag(string keyword, bool fallback) =>
         Raw(keyword) is string v ? ConfigValueParser.Flag(v) ?? fallback : fallback;
 

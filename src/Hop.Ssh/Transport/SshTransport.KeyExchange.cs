@@ -313,7 +313,7 @@ public sealed partial class SshTransport
         bool first = KeyExchangeCount == 0;
         if (first)
         {
-            Log(1, $"Server host key: {hostKey.KeyType} {hostKey.Fingerprint()}");
+            Log(1, $"Server host key: {hostKey.KeyType} {hostKey.Fingerprint(_options.FingerprintHash)}");
             bool trusted;
             try
             {

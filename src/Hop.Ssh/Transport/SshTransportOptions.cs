@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Hop.Ssh.Keys;
 
 namespace Hop.Ssh.Transport;
@@ -24,6 +25,9 @@ public sealed class SshTransportOptions
 
     /// <summary>Decides whether the server's host key is trusted; false aborts the connection.</summary>
     public required Func<HostKeyCheck, CancellationToken, ValueTask<bool>> VerifyHostKey { get; init; }
+
+    /// <summary>FingerprintHash: the digest of the host key fingerprint logged ("Server host key: ...").</summary>
+    public HashAlgorithmName FingerprintHash { get; init; } = HashAlgorithmName.SHA256;
 
     /// <summary>Receives debug lines (for -v); never given secrets.</summary>
     public Action<int, string>? Log { get; init; }

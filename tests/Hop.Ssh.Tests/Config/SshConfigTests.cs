@@ -30,6 +30,28 @@ public class SshConfigTests : ConfigTestBase
     }
 
     [Fact]
+    public void Host_key_options_resolve_as_ssh_reads_them()
+    {
+        var defaults = Resolve("h", "");
+        Assert.Equal(System.Security.Cryptography.HashAlgorithmName.SHA256, defaults.FingerprintHash);
+        Assert.False(defaults.NoHostAuthenticationForLocalhost);
+        Assert.Null(defaults.KnownHostsCommand);
+        var c = Resolve("h", "Host h\n FingerprintHash Md5\n NoHostAuthenticationForLocalhost true\n KnownHostsCommand /bin/kh %H  #x \n");
+        Assert.Equal(System.Security.Cryptography.HashAlgorithmName.MD5, c.FingerprintHash);
+        Assert.True(c.NoHostAuthenticationForLocalhost);
+        Assert.Equal("/bin/kh %H  #x", c.KnownHostsCommand);
+        Assert.Null(Resolve("h", "KnownHostsCommand NONE\n").KnownHostsCommand);
+    }
+
+    [Fact]
+    public void KnownHostsCommand_is_shown_as_ssh_shows_a_command_it_ran()
+    {
+        Assert.Equal("/bin/sh -c \"kill -9 $$\" a\\\\b \\'q\\'", KnownHostsCommand.Assemble(["/bin/sh", "-c", "kill -9 $$", "a\\b", "'q'"]));
+        // Split as ssh splits the template: a '#' is an ordinary character there.
+        Assert.Equal(["/bin/kh", "#x", "a b"], ConfigTokenizer.SplitArguments("/bin/kh #x \"a b\"", terminateOnComment: false));
+    }
+
+    [Fact]
     public void First_obtained_value_wins_and_command_line_comes_first()
     {
         var c = Resolve("h", "Host h\n Port 1\n User a\nHost *\n Port 2\n Compression yes\n", "Port=3");
@@ -107,6 +129,9 @@ public class SshConfigTests : ConfigTestBase
     [InlineData("PermitRemoteOpen db\n", 1, "bad port number in permitremoteopen")]
     [InlineData("PermitRemoteOpen [::1]:0\n", 1, "bad port number in permitremoteopen")]
     [InlineData("PermitRemoteOpen [::1:22\n", 1, "missing host in permitremoteopen")]
+    [InlineData("FingerprintHash sha3\n", 1, "Invalid hash algorithm \"sha3\".")]
+    [InlineData("NoHostAuthenticationForLocalhost ask\n", 1, "unsupported option \"ask\".")]
+    [InlineData("KnownHostsCommand /bin/echo \"abc\n", 1, "invalid quotes")]
     [InlineData("ProxyCommand nc %h \"%p\n", 1, "invalid quotes")]
     public void Errors_name_file_and_line(string text, int line, string message)
     {
