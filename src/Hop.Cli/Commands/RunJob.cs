@@ -115,7 +115,7 @@ internal sealed class RunJob(RunHost host, string fileName, RunSettings settings
         if (a.Quiet) log.AdjustVerbosity(-1);
         else if (a.Verbose > 0) log.AdjustVerbosity(a.Verbose);
         a.UnattendedPrompter = new RunPrompter(settings.Password, log);
-        var c = SshCommand.ResolveDestination(a);
+        var c = SshCommand.ResolveDestination(a, log);
         log = log.WithLogLevel(c.LogLevel);
         var client = await SshCommand.ConnectAsync(a, c, log, ct).ConfigureAwait(false);
         await using (client.ConfigureAwait(false))

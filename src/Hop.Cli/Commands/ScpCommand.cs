@@ -70,7 +70,7 @@ internal static class ScpCommand
     private static async Task<int> WithClientAsync(TransferArguments t, string destination, DiagnosticLog log, Func<SftpClient, string, Task<int>> run)
     {
         var ssh = t.SshFor(destination);
-        var config = SshCommand.ResolveDestination(ssh);
+        var config = SshCommand.ResolveDestination(ssh, log);
         log.WithLogLevel(config.LogLevel);
         SshClient client = await SshCommand.ConnectAsync(ssh, config, log).ConfigureAwait(false);
         await using (client.ConfigureAwait(false))

@@ -49,7 +49,7 @@ internal static class SftpCommand
         try
         {
             var ssh = t.SshFor(destination);
-            var config = SshCommand.ResolveDestination(ssh);
+            var config = SshCommand.ResolveDestination(ssh, log);
             log.WithLogLevel(config.LogLevel);
             client = await SshCommand.ConnectAsync(ssh, config, log).ConfigureAwait(false);
         }

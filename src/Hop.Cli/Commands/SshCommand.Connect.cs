@@ -13,10 +13,10 @@ namespace Hop.Cli.Commands;
 internal static partial class SshCommand
 {
     /// <summary>Resolves the config for <paramref name="a"/>'s destination (ssh's -p/-l/-o/-F rules).</summary>
-    internal static ResolvedConfig ResolveDestination(SshArguments a)
+    internal static ResolvedConfig ResolveDestination(SshArguments a, DiagnosticLog? log = null)
     {
         var (host, user, port) = ParseDestination(a.Destination!, a.FirstUser == UserSource.Destination ? null : a.User, a.Port);
-        return ResolveConfig(a, host, user, port);
+        return ResolveConfig(a, host, user, port, log);
     }
 
     /// <summary>Who answers authentication prompts and who confirms an unknown host key: the terminal, nobody under BatchMode, or `hop run`'s prompter and nobody.</summary>

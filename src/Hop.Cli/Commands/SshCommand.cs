@@ -37,7 +37,7 @@ internal static partial class SshCommand
             }
             if (a.Query is not null) return QueryCommand.Run(a.Query);
             var (host, user, port) = ParseDestination(a.Destination!, a.FirstUser == UserSource.Destination ? null : a.User, a.Port);
-            var config = ResolveConfig(a, host, user, port);
+            var config = ResolveConfig(a, host, user, port, log);
             a.ApplyConfig(config);
             log = log.WithLogLevel(config.LogLevel);
             if (a.PrintConfig)
@@ -115,7 +115,7 @@ internal static partial class SshCommand
             ? p
             : throw new SshException($"invalid port in {destination}");
 
-    private static ResolvedConfig ResolveConfig(SshArguments a, string host, string? user, int? port)
+    private static ResolvedConfig ResolveConfig(SshArguments a, string host, string? user, int? port, DiagnosticLog? log = null)
     {
         CheckCommandLineNames(a, host, user);
         var options = new List<string>(a.FlagOptions.Count + a.Options.Count);
@@ -129,6 +129,7 @@ internal static partial class SshCommand
             CommandLineOptions = options,
             ConfigFile = a.ConfigFile,
             Algorithms = HopAlgorithms.Defaults,
+            Log = log?.Sink,
         });
     }
 }

@@ -74,6 +74,7 @@ internal static partial class SshCommand
             CommandLineOptions = options,
             ConfigFile = a.ConfigFile,
             Algorithms = HopAlgorithms.Defaults,
+            Log = log.Sink,
         });
         log.Write(1, $"Connecting to jump host {c.HostName} port {c.Port.ToString(CultureInfo.InvariantCulture)} as {c.User}");
         var (prompter, hostKeyPrompter) = PromptersFor(a, c);

@@ -23,6 +23,7 @@ public static class ConfigDump
         "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "permitremoteopen", "addkeystoagent",
         "forwardagent", "connecttimeout", "controlpersist", "escapechar", "rekeylimit", "proxyjump", "proxycommand",
         "fingerprinthash", "nohostauthenticationforlocalhost", "knownhostscommand",
+        "canonicalizefallbacklocal", "canonicalizehostname", "canonicalizemaxdots", "canonicaldomains", "canonicalizePermittedcnames",
     };
 
     public static void Write(TextWriter writer, ResolvedConfig config)
@@ -40,6 +41,8 @@ public static class ConfigDump
         W("port", Num(c.Port));
         W("addressfamily", c.AddressFamily switch { AddressFamily.Inet => "inet", AddressFamily.Inet6 => "inet6", _ => "any" });
         W("batchmode", YesNo(c.BatchMode));
+        W("canonicalizefallbacklocal", YesNo(c.CanonicalizeFallbackLocal));
+        W("canonicalizehostname", c.CanonicalizeHostname switch { CanonicalizeHostname.Yes => "true", CanonicalizeHostname.Always => "always", _ => "false" });
         W("checkhostip", YesNo(c.CheckHostIP));
         W("compression", YesNo(c.Compression));
         W("controlmaster", c.ControlMaster);
@@ -71,6 +74,7 @@ public static class ConfigDump
         W("visualhostkey", YesNo(c.VisualHostKey));
         W("updatehostkeys", c.UpdateHostKeys switch { UpdateHostKeys.Yes => "true", UpdateHostKeys.Ask => "ask", _ => "false" });
         W("enableescapecommandline", YesNo(c.EnableEscapeCommandline));
+        W("canonicalizemaxdots", Num(c.CanonicalizeMaxDots));
         W("connectionattempts", Num(c.ConnectionAttempts));
         W("forwardx11timeout", Num((long)c.ForwardX11Timeout.TotalSeconds));
         W("numberofpasswordprompts", Num(c.NumberOfPasswordPrompts));
@@ -100,6 +104,7 @@ public static class ConfigDump
         foreach (var f in c.LocalForwards) W("localforward", f.ListenText + " " + f.ConnectText);
         foreach (var f in c.RemoteForwards) W("remoteforward", f.ListenText + " " + f.ConnectText);
         foreach (string f in c.IdentityFilesUnexpanded) W("identityfile", f);
+        W("canonicaldomains", c.CanonicalDomains.Count == 0 ? "none" : string.Join(' ', c.CanonicalDomains));
         foreach (string f in c.CertificateFilesUnexpanded) W("certificatefile", f);
         W("globalknownhostsfile", string.Join(' ', c.GlobalKnownHostsFiles));
         W("userknownhostsfile", string.Join(' ', c.UserKnownHostsFiles));
@@ -109,6 +114,8 @@ public static class ConfigDump
         W("addkeystoagent", AddKeys(c));
         W("forwardagent", c.ForwardAgentSocket ?? YesNo(c.ForwardAgent));
         W("connecttimeout", c.ConnectTimeout is TimeSpan t ? Num((long)t.TotalSeconds) : "none");
+        // ssh -G spells this one with a capital P.
+        W("canonicalizePermittedcnames", c.CanonicalizePermittedCnames.Count == 0 ? "none" : string.Join(' ', c.CanonicalizePermittedCnames));
         W("controlpersist", c.ControlPersist is not { } persist ? "no" : persist == TimeSpan.Zero ? "yes" : Num((long)persist.TotalSeconds));
         W("escapechar", EscapeText(c.EscapeChar));
         W("rekeylimit", Num(c.RekeyLimitBytes) + " " + Num((long)c.RekeyLimitTime.TotalSeconds));

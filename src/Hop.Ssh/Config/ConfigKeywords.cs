@@ -153,9 +153,13 @@ internal static class ConfigKeywords
         S("fingerprinthash", ValueShape.Special);
         S("nohostauthenticationforlocalhost", ValueShape.Flag);
         S("knownhostscommand", ValueShape.Command);
+        S("canonicalizehostname", ValueShape.State, "yes", "true", "no", "false", "always");
+        S("canonicaldomains", ValueShape.Special);
+        S("canonicalizefallbacklocal", ValueShape.Flag);
+        S("canonicalizemaxdots", ValueShape.Integer);
+        S("canonicalizepermittedcnames", ValueShape.Special);
 
-        U("bindinterface", "canonicaldomains", "canonicalizefallbacklocal", "canonicalizehostname",
-          "canonicalizemaxdots", "canonicalizepermittedcnames",
+        U("bindinterface",
           "enablesshkeysign",
           "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",

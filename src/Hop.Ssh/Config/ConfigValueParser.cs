@@ -54,6 +54,30 @@ internal static class ConfigValueParser
         return v <= int.MaxValue ? (int)v : -1;
     }
 
+    /// <summary>
+    /// An integer keyword's value as OpenSSH reads it (strtonum from 0 to INT_MAX: blanks and a sign allowed before the
+    /// digits); -1 when bad, with ssh's reason ("invalid", "too small", "too large").
+    /// </summary>
+    public static int StrToNum(string s, out string? error)
+    {
+        int i = 0;
+        while (i < s.Length && s[i] is ' ' or '\t' or '\n' or '\r' or '\v' or '\f') i++;
+        bool negative = i < s.Length && s[i] == '-';
+        if (i < s.Length && s[i] is '+' or '-') i++;
+        int start = i;
+        decimal value = 0;
+        while (i < s.Length && char.IsAsciiDigit(s[i]))
+        {
+            if (value <= long.MaxValue) value = value * 10 + (s[i] - '0');
+            i++;
+        }
+        error = i == start || i != s.Length ? "invalid"
+            : negative && value > 0 ? "too small"
+            : value > int.MaxValue ? "too large"
+            : null;
+        return error is null ? (int)value : -1;
+    }
+
     /// <summary>A port 1..65535; -1 when malformed.</summary>
     public static int Port(string s)
     {
@@ -113,14 +137,15 @@ internal static class ConfigValueParser
         string First() => args.Count > 0 ? args[0] : "";
         bool single = info.Shape is ValueShape.Flag or ValueShape.State or ValueShape.Integer or ValueShape.Port
             or ValueShape.Time or ValueShape.Text or ValueShape.Algorithms or ValueShape.Accumulate;
-        if (info.Shape != ValueShape.Command && (args.Count == 0 || (args[0].Length == 0 && info.Shape != ValueShape.Text)))
+        bool listOfNames = kw is "canonicaldomains" or "canonicalizepermittedcnames"; // their own words for an empty name
+        if (info.Shape != ValueShape.Command && (args.Count == 0 || (args[0].Length == 0 && info.Shape != ValueShape.Text && !listOfNames)))
             return "Missing argument.";
         string arg = First();
         string? error = info.Shape switch
         {
             ValueShape.Flag => Flag(arg) is null ? $"unsupported option \"{arg}\"." : null,
             ValueShape.State => info.States!.Contains(arg.ToLowerInvariant()) ? null : $"unsupported option \"{arg}\".",
-            ValueShape.Integer => Integer(arg) < 0 ? "Bad number." : null,
+            ValueShape.Integer => StrToNum(arg, out string? why) < 0 ? $"integer value {why}." : null,
             ValueShape.Port => Port(arg) < 0 ? $"Bad port '{arg}'." : null,
             ValueShape.Time => (kw == "connecttimeout" && arg == "none") || Time(arg) >= 0 ? null : "invalid time value.",
             ValueShape.Text => arg.Length == 0 ? "Missing argument." : null,
@@ -168,6 +193,10 @@ internal static class ConfigValueParser
             case "fingerprinthash":
                 if (args.Count > 1) return "keyword fingerprinthash extra arguments at end of line";
                 return FingerprintHash(args[0]) is null ? $"Invalid hash algorithm \"{args[0]}\"." : null;
+            case "canonicaldomains":
+                return CanonicalDomainList.Check(args);
+            case "canonicalizepermittedcnames":
+                return PermittedCnames.Check(args);
             case "controlpersist":
                 if (args.Count > 1) return "keyword controlpersist extra arguments at end of line";
                 return Flag(args[0]) is not null || Time(args[0]) >= 0 ? null : "Bad ControlPersist argument.";

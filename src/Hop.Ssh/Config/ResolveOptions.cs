@@ -51,6 +51,12 @@ public sealed class ResolveOptions
     /// <summary>Runs a Match exec command; true when it exits 0 (default: $SHELL -c, else /bin/sh -c).</summary>
     public Func<string, bool>? MatchExec { get; init; }
 
+    /// <summary>The system resolver, for CanonicalizeHostname and CanonicalizePermittedCNAMEs (tests may stand in for it).</summary>
+    public Func<string, AddressFamily, HostLookup> LookupHost { get; init; } = HostLookup.System;
+
+    /// <summary>Where the debug lines of resolving go (level 1..3, shown from -v, -vv, -vvv); none when null.</summary>
+    public Action<int, string>? Log { get; init; }
+
     /// <summary>The algorithm lists that Ciphers, MACs, ... are resolved against (+, -, ^ and patterns).</summary>
     public AlgorithmDefaults Algorithms { get; init; } = AlgorithmDefaults.OpenSsh;
 

@@ -165,6 +165,17 @@ public sealed partial class ResolvedConfig
     public int NumberOfPasswordPrompts { get; private set; }
     public string? IgnoreUnknown { get; private set; }
 
+    /// <summary>CanonicalizeHostname (default no).</summary>
+    public CanonicalizeHostname CanonicalizeHostname { get; private set; }
+    /// <summary>CanonicalDomains: the suffixes tried, lower case (none by default).</summary>
+    public IReadOnlyList<string> CanonicalDomains { get; private set; } = [];
+    /// <summary>CanonicalizeFallbackLocal (default yes): a name no suffix resolves is kept rather than refused.</summary>
+    public bool CanonicalizeFallbackLocal { get; private set; }
+    /// <summary>CanonicalizeMaxDots (default 1): names with more dots are not canonicalized.</summary>
+    public int CanonicalizeMaxDots { get; private set; }
+    /// <summary>CanonicalizePermittedCNAMEs rules (none by default).</summary>
+    public IReadOnlyList<PermittedCname> CanonicalizePermittedCnames { get; private set; } = [];
+
     private void Resolve()
     {
         var ids = Entries("identityfile").Select(e => e.Value).ToList();
@@ -316,6 +327,12 @@ public sealed partial class ResolvedConfig
             : TimeSpan.FromSeconds(Math.Max(0, ConfigValueParser.Time(persist)));
         NumberOfPasswordPrompts = Integer("numberofpasswordprompts", 3);
         IgnoreUnknown = Raw("ignoreunknown");
+        var canonical = CanonicalizeSettings.From(_store);
+        CanonicalizeHostname = canonical.Mode;
+        CanonicalDomains = canonical.Domains;
+        CanonicalizeFallbackLocal = canonical.FallbackLocal;
+        CanonicalizeMaxDots = canonical.MaxDots;
+        CanonicalizePermittedCnames = canonical.PermittedCnames;
     }
 
     /// <summary>OpenSSH enables UpdateHostKeys by default only with the default UserKnownHostsFile and no VerifyHostKeyDNS.</summary>

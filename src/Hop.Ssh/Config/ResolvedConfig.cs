@@ -92,7 +92,7 @@ public sealed partial class ResolvedConfig
         TimeSpan.FromSeconds(Raw(keyword) is string v ? ConfigValueParser.Time(v) : fallbackSeconds);
 
     private int Integer(string keyword, int fallback) =>
-        Raw(keyword) is string v ? ConfigValueParser.Integer(v) : fallback;
+        Raw(keyword) is string v ? ConfigValueParser.StrToNum(v, out _) : fallback;
 
     private IReadOnlyList<string> Algorithms(string keyword, AlgorithmCategory category) =>
         AlgorithmList.Resolve(Raw(keyword), category);

@@ -4,8 +4,8 @@ namespace Hop.Ssh.Config;
 
 /// <summary>
 /// Reads ssh_config as OpenSSH's ssh does: -o options first, then -F FILE (or ~/.ssh/config and then
-/// /etc/ssh/ssh_config), the first obtained value of a keyword winning; HostName substitution; a second
-/// pass when a "Match final" line asks for it.
+/// /etc/ssh/ssh_config), the first obtained value of a keyword winning; HostName substitution; host name
+/// canonicalization; a second pass when canonicalization is on or a "Match final" line asks for it.
 /// </summary>
 public static class SshConfig
 {
@@ -32,8 +32,10 @@ public static class SshConfig
             current = TokenExpander.ExpandPercent(hostName, new Dictionary<char, string> { ['h'] = host });
         current = LowerCaseHostName(current);
 
-        if (first.WantFinalPass)
+        bool reread = HostCanonicalizer.Apply(store, options, ref current);
+        if (reread || first.WantFinalPass)
         {
+            options.Log?.Invoke(1, "re-parsing configuration");
             SetHostName(store, current);
             var final = new ConfigReader(options, store, current, host, finalPass: true);
             ReadFiles(final, options);

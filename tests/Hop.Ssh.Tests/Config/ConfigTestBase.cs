@@ -23,8 +23,16 @@ public abstract class ConfigTestBase : IDisposable
         return path;
     }
 
+    /// <summary>Stands in for the system resolver (CanonicalizeHostname); the real one when null.</summary>
+    protected Func<string, AddressFamily, HostLookup>? LookupHost { get; init; }
+
+    /// <summary>Receives the resolver's debug lines.</summary>
+    protected Action<int, string>? Log { get; init; }
+
     protected ResolveOptions Options(string? file = null, params string[] commandLine) => new()
     {
+        LookupHost = LookupHost ?? HostLookup.System,
+        Log = Log,
         ConfigFile = file,
         UserConfigFile = Path.Combine(Dir, ".ssh", "config"),
         SystemConfigFile = Path.Combine(Dir, "etc", "ssh_config"),
