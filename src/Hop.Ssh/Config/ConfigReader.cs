@@ -155,6 +155,9 @@ internal sealed partial class ConfigReader
         string? error = ConfigValueParser.Check(info, args);
         if (error is null && info.Shape == ValueShape.Algorithms && AlgorithmList.Check(args[0], CategoryOf(info.Name)) is not null)
             error = AlgorithmList.BadSpecMessage(info.Name, args[0]);
+        // OpenSSH counts suffixes and CNAME rules only on the line that sets them.
+        if (error is null && active && info.Name is "canonicaldomains" or "canonicalizepermittedcnames" && !_store.Has(info.Name) && args.Count > CanonicalDomainList.Max)
+            error = info.Name == "canonicaldomains" ? "too many hostname suffixes." : "too many permitted CNAMEs.";
         if (error is not null) throw new SshConfigException(file, lineNumber, error);
         if (active) _store.Apply(info, new ConfigEntry(info.Name, args, file, lineNumber));
     }

@@ -163,6 +163,20 @@ public sealed class CanonicalizeHostnameTests : ConfigTestBase
     }
 
     [Fact]
+    public void At_most_32_suffixes_and_CNAME_rules_on_the_line_that_sets_them()
+    {
+        string domains = string.Join(' ', Enumerable.Range(1, 33).Select(i => $"d{i}.test"));
+        string rules = string.Join(' ', Enumerable.Repeat("a:b", 33));
+        string config = Path.Combine(Dir, "config");
+        Assert.Equal($"{config} line 1: too many hostname suffixes.",
+            Assert.Throws<SshConfigException>(() => Resolve("h", $"CanonicalDomains {domains}\n")).Message);
+        Assert.Equal($"{config} line 1: too many permitted CNAMEs.",
+            Assert.Throws<SshConfigException>(() => Resolve("127.0.0.1", $"CanonicalizePermittedCNAMEs {rules}\n")).Message);
+        Assert.Empty(Resolve("h", $"Host nomatch\nCanonicalDomains {domains}\n").CanonicalDomains);
+        Assert.Single(Resolve("127.0.0.1", $"CanonicalizePermittedCNAMEs a:b\nCanonicalizePermittedCNAMEs {rules}\n").CanonicalizePermittedCnames);
+    }
+
+    [Fact]
     public void Values_read_as_ssh_reads_them()
     {
         var c = Resolve("127.0.0.1", "CanonicalizeHostname ALWAYS\nCanonicalDomains none\nCanonicalizeMaxDots +3\nCanonicalizeFallbackLocal no\n" +
