@@ -23,6 +23,7 @@ public static class ConfigDump
         "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "permitremoteopen", "addkeystoagent",
         "forwardagent", "connecttimeout", "controlpersist", "escapechar", "rekeylimit", "proxyjump", "proxycommand",
         "fingerprinthash", "nohostauthenticationforlocalhost", "knownhostscommand",
+        "casignaturealgorithms", "kbdinteractivedevices",
         "canonicalizefallbacklocal", "canonicalizehostname", "canonicalizemaxdots", "canonicaldomains", "canonicalizePermittedcnames",
     };
 
