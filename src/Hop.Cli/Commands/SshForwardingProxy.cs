@@ -37,7 +37,8 @@ internal static partial class SshCommand
         }
         // The names from the command line that %h and %r may bring in were checked before the
         // config was read (CheckCommandLineNames); names from the config are the user's own.
-        if (c.ExpandedProxyCommand is { } command) return _ => Task.FromResult(ProxyCommand.Start(command, log.Sink));
+        if (c.ExpandedProxyCommand is { } command)
+            return c.ProxyUseFdpass ? ct => ProxyCommand.DialAsync(command, log.Sink, ct) : _ => Task.FromResult(ProxyCommand.Start(command, log.Sink));
         return null;
     }
 

@@ -23,7 +23,7 @@ public static class ConfigDump
         "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "permitremoteopen", "addkeystoagent",
         "forwardagent", "connecttimeout", "controlpersist", "escapechar", "rekeylimit", "proxyjump", "proxycommand",
         "fingerprinthash", "nohostauthenticationforlocalhost", "knownhostscommand",
-        "casignaturealgorithms", "kbdinteractivedevices",
+        "casignaturealgorithms", "kbdinteractivedevices", "proxyusefdpass",
         "canonicalizefallbacklocal", "canonicalizehostname", "canonicalizemaxdots", "canonicaldomains", "canonicalizePermittedcnames",
     };
 
@@ -59,6 +59,7 @@ public static class ConfigDump
         W("nohostauthenticationforlocalhost", YesNo(c.NoHostAuthenticationForLocalhost));
         W("passwordauthentication", YesNo(c.PasswordAuthentication));
         W("permitlocalcommand", YesNo(c.PermitLocalCommand));
+        W("proxyusefdpass", YesNo(c.ProxyUseFdpass));
         W("pubkeyauthentication", c.PubkeyAuthenticationMode);
         W("requesttty", c.RequestTty switch { RequestTty.Yes => "true", RequestTty.No => "false", RequestTty.Force => "force", _ => "auto" });
         W("sessiontype", c.SessionType);

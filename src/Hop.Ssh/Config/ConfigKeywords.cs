@@ -130,6 +130,7 @@ internal static class ConfigKeywords
         S("exitonforwardfailure", ValueShape.Flag);
         S("proxyjump", ValueShape.Text);
         S("proxycommand", ValueShape.Command);
+        S("proxyusefdpass", ValueShape.Flag);
         S("localcommand", ValueShape.Command);
         S("remotecommand", ValueShape.Command);
         S("sessiontype", ValueShape.State, "none", "subsystem", "default");
@@ -165,7 +166,7 @@ internal static class ConfigKeywords
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",
           "ipqos", "logverbose", "pkcs11provider",
-          "smartcarddevice", "proxyusefdpass",
+          "smartcarddevice",
           "securitykeyprovider", "streamlocalbindmask", "streamlocalbindunlink",
           "syslogfacility", "tunnel", "tunneldevice", "verifyhostkeydns");
         I("afstokenpassing", "cipher", "compressionlevel", "fallbacktorsh", "globalknownhostsfile2",

@@ -142,6 +142,9 @@ public sealed partial class ResolvedConfig
     /// <summary>PermitLocalCommand: whether LocalCommand (and the ~! escape) may run.</summary>
     public bool PermitLocalCommand { get; private set; }
 
+    /// <summary>ProxyUseFdpass: the ProxyCommand passes a connected socket back instead of carrying the connection.</summary>
+    public bool ProxyUseFdpass { get; private set; }
+
     /// <summary>ProxyCommand as written (tokens unexpanded, see <see cref="ExpandedProxyCommand"/>); null when unset or "none".</summary>
     public string? ProxyCommand { get; private set; }
 
@@ -295,6 +298,7 @@ public sealed partial class ResolvedConfig
         ProxyCommand = Raw("proxycommand") is string pc && pc != "none" ? pc : null;
         LocalCommand = Raw("localcommand") is string lc && lc != "none" ? lc : null;
         PermitLocalCommand = Flag("permitlocalcommand", false);
+        ProxyUseFdpass = Flag("proxyusefdpass", false);
         RemoteCommand = Raw("remotecommand") is string rc && rc.Length > 0 && !string.Equals(rc, "none", StringComparison.OrdinalIgnoreCase) ? rc : null;
         SessionType = Raw("sessiontype")?.ToLowerInvariant() ?? "default";
         ForkAfterAuthentication = Flag("forkafterauthentication", false);

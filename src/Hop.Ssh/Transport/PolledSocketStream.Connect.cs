@@ -27,6 +27,9 @@ internal sealed partial class PolledSocketStream
         }
     }
 
+    /// <summary>A stream over a socket connected elsewhere (a descriptor a ProxyUseFdpass dialer passed back).</summary>
+    public static PolledSocketStream FromConnected(Socket socket) => new(socket);
+
     private Task ConnectCoreAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken ct)
     {
         try

@@ -3,18 +3,21 @@ using System.Diagnostics;
 namespace Hop.Ssh.Client.Forwarding;
 
 /// <summary>
-/// ProxyCommand: runs the command through /bin/sh -c (as OpenSSH does, with "exec" so the shell
-/// does not linger) and uses its standard input and output as the connection. Its standard error
+/// ProxyCommand: runs the command through the user's shell ($SHELL, else /bin/sh) with -c, as OpenSSH
+/// does, with "exec" so the shell does not linger, and uses its standard input and output as the connection. Its standard error
 /// stays ours. The user and host names it may expand are checked before (<see cref="Config.CommandLineNames"/>).
 /// </summary>
-public static class ProxyCommand
+public static partial class ProxyCommand
 {
+    /// <summary>The shell ssh runs proxy commands with: $SHELL when set and not empty, else /bin/sh.</summary>
+    internal static string Shell => Environment.GetEnvironmentVariable("SHELL") is { Length: > 0 } shell ? shell : "/bin/sh";
+
     /// <summary>Starts the command (tokens already expanded) and returns its stdio as one stream.</summary>
     public static Stream Start(string command, Action<int, string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(command);
         log?.Invoke(1, $"Executing proxy command: exec {command}");
-        var psi = new ProcessStartInfo("/bin/sh")
+        var psi = new ProcessStartInfo(Shell)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
