@@ -18,6 +18,10 @@ internal static class SshClientSettingsFor
         ConnectTimeout = c.ConnectTimeout ?? TimeSpan.Zero,
         ConnectionAttempts = c.ConnectionAttempts,
         TcpKeepAlive = c.TcpKeepAlive,
+        // ssh binds BindAddress rather than BindInterface when both are set.
+        BindInterface = c.BindAddress is null ? c.BindInterface : null,
+        IpQosInteractive = c.IpQosInteractive,
+        IpQosBulk = c.IpQosBulk,
         AddressFamily = c.AddressFamily switch
         {
             Hop.Ssh.Config.AddressFamily.Inet => System.Net.Sockets.AddressFamily.InterNetwork,

@@ -21,6 +21,9 @@ internal static partial class SshCommand
             {
                 await using var forwarding = await SshForwarding.StartAsync(c, client, log).ConfigureAwait(false);
                 SshLocalCommand.RunIfPermitted(c, log);
+                // As ssh with no session of its own (-N, -W, SessionType none): IPQoS's interactive value, unless a
+                // ControlMaster will carry its clients' sessions.
+                if (a.NoCommand) client.SetInteractive(c.ControlMaster == "false");
                 if (a.StdioForward is not null) return await SshForwarding.StdioForwardAsync(a.StdioForward, client, log).ConfigureAwait(false);
                 await using var master = SshMuxMaster.Start(c, client, forwarding, log);
                 if (SshForwardingBackground.IsPersistMaster)
@@ -71,6 +74,8 @@ internal static partial class SshCommand
         string command = string.Join(' ', a.Command);
         using var x11 = await SessionSetup.StartX11Async(session, c, log).ConfigureAwait(false);
         bool wantTty = SessionSetup.WantTty(a, c, command.Length > 0, log, out bool ttyRequired);
+        // IPQoS: a session with a tty or X11 is interactive, any other bulk (ssh_session2_setup).
+        client.SetInteractive(wantTty || x11 is not null);
         using var terminal = wantTty ? InteractiveTerminal.Start(session, client.Transport, log, c.EscapeChar) : null;
         if (terminal is not null)
         {

@@ -63,7 +63,8 @@ internal sealed class SshForwarding : IAsyncDisposable
             : $"Local connections to {LocalForwarding.ListenName(spec)} forwarded to remote address {spec.ConnectText}");
         try
         {
-            var listener = LocalForwarding.Start(_client.Connection, spec, _config.GatewayPorts, log.Sink);
+            var listener = LocalForwarding.Start(_client.Connection, spec, _config.GatewayPorts,
+                new StreamLocalBind(_config.StreamLocalBindMask, _config.StreamLocalBindUnlink), log.Sink);
             lock (_gate) _listeners.Add((spec, listener));
             return true;
         }
@@ -71,7 +72,7 @@ internal sealed class SshForwarding : IAsyncDisposable
         {
             string where = spec.ListenPath ?? $"[{spec.ListenHost ?? "127.0.0.1"}]:{spec.ListenPort.ToString(CultureInfo.InvariantCulture)}";
             string reason = e is SocketException se ? Describe(se) : e.Message;
-            log.Write(0, $"bind {where}: {reason}");
+            log.Write(0, spec.ListenPath is not null ? $"unix_listener: cannot bind to path {where}: {reason}" : $"bind {where}: {reason}");
             if (spec.ListenPath is null) log.Write(0, $"channel_setup_fwd_listener_tcpip: cannot listen to port: {spec.ListenPort.ToString(CultureInfo.InvariantCulture)}");
             if (!_config.ExitOnForwardFailure) log.Write(0, $"Could not request {what} forwarding.");
             return false;

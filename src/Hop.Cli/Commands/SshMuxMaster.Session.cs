@@ -71,6 +71,8 @@ internal sealed partial class SshMuxMaster
             }
             await using (channel.ConfigureAwait(false))
             {
+                // As ssh's client_session2_setup; the master's own start has made the first (deciding) call already.
+                _client.SetInteractive(request.WantTty);
                 var session = new MuxSession(fds, channel, request.WantTty);
                 _sessions[id] = session;
                 try

@@ -13,11 +13,34 @@ namespace Hop.Ssh.Client;
 /// </summary>
 public sealed class SshClient : IAsyncDisposable
 {
-    private SshClient(SshTransport transport, SshConnection connection, string method)
+    private readonly Socket? _socket;
+    private readonly SshClientSettings _settings;
+    private int _interactiveSet;
+
+    private SshClient(SshTransport transport, SshConnection connection, string method, Socket? socket, SshClientSettings settings)
     {
         Transport = transport;
         Connection = connection;
         AuthenticationMethod = method;
+        _socket = socket;
+        _settings = settings;
+    }
+
+    /// <summary>
+    /// Says whether the connection carries an interactive session (a tty, or X11) or a bulk one, and sets IPQoS's
+    /// matching value on the socket (none over a proxy stream). As ssh's ssh_packet_set_interactive, only the first
+    /// call counts; until then the socket keeps the interactive value set when it was made.
+    /// </summary>
+    public void SetInteractive(bool interactive)
+    {
+        if (Interlocked.Exchange(ref _interactiveSet, 1) != 0 || _socket is null) return;
+        try
+        {
+            IpQosSocket.Set(_socket, interactive ? _settings.IpQosInteractive : _settings.IpQosBulk, _settings.Log);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     public SshTransport Transport { get; }
@@ -80,7 +103,7 @@ public sealed class SshClient : IAsyncDisposable
             });
             settings.OnConnectionStarting?.Invoke(transport, connection);
             connection.Start();
-            return new SshClient(transport, connection, method);
+            return new SshClient(transport, connection, method, (stream as PolledSocketStream)?.Socket, settings);
         }
         catch
         {
@@ -119,6 +142,7 @@ public sealed class SshClient : IAsyncDisposable
         }
         if (settings.AddressFamily != AddressFamily.Unspecified) addresses = addresses.Where(a => a.AddressFamily == settings.AddressFamily).ToArray();
         if (addresses.Length == 0) throw new SshConnectionException($"Could not resolve hostname {name}: no address of the requested family");
+        string? lastReason = null;
         SocketException? last = null;
         for (int attempt = 0; attempt < Math.Max(1, settings.ConnectionAttempts); attempt++)
         {
@@ -131,9 +155,35 @@ public sealed class SshClient : IAsyncDisposable
             foreach (var address in addresses)
             {
                 settings.Log?.Invoke(1, $"Connecting to {name} [{address}] port {settings.Port}.");
+                IPAddress? local = null;
+                bool bindFailed = false;
+                if (settings.BindInterface is string nic && (local = LocalInterfaceAddress.Find(nic, address.AddressFamily)) is null)
+                {
+                    // As ssh: said at INFO level, and the address counts as failed with no error of its own.
+                    settings.Log?.Invoke(0, $"getifaddrs: {nic}: no suitable addresses");
+                    lastReason = "failure";
+                    continue;
+                }
+                void Prepare(Socket socket)
+                {
+                    // As ssh: the interactive IPQoS value from the start, until a session says otherwise.
+                    IpQosSocket.Set(socket, settings.IpQosInteractive, settings.Log);
+                    if (local is null) return;
+                    try
+                    {
+                        socket.Bind(new IPEndPoint(local, 0));
+                    }
+                    catch (SocketException e)
+                    {
+                        settings.Log?.Invoke(0, $"bind {local}: {Describe(e)}");
+                        bindFailed = true;
+                        throw;
+                    }
+                    settings.Log?.Invoke(1, $"ssh_create_socket: bound to {local}");
+                }
                 try
                 {
-                    var stream = await PolledSocketStream.ConnectAsync(new IPEndPoint(address, settings.Port), settings.ConnectTimeout, ct).ConfigureAwait(false);
+                    var stream = await PolledSocketStream.ConnectAsync(new IPEndPoint(address, settings.Port), settings.ConnectTimeout, ct, Prepare).ConfigureAwait(false);
                     if (settings.TcpKeepAlive) stream.Socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
                     settings.Log?.Invoke(1, "Connection established.");
                     settings.OnAddressConnected?.Invoke(address);
@@ -143,14 +193,21 @@ public sealed class SshClient : IAsyncDisposable
                 {
                     throw new SshConnectionException($"connect to host {name} port {settings.Port}: Connection timed out");
                 }
+                catch (SocketException e) when (bindFailed)
+                {
+                    last = e;
+                    lastReason = "failure";
+                }
                 catch (SocketException e)
                 {
                     settings.Log?.Invoke(1, $"connect to address {address} port {settings.Port}: {Describe(e)}");
                     last = e;
+                    lastReason = Describe(e);
                 }
             }
         }
-        throw new SshConnectionException($"connect to host {name} port {settings.Port}: {Describe(last!)}", last!);
+        string message = $"connect to host {name} port {settings.Port}: {lastReason}";
+        throw last is null ? new SshConnectionException(message) : new SshConnectionException(message, last);
     }
 
     private static string Describe(SocketException e) => e.SocketErrorCode switch

@@ -17,7 +17,7 @@ public static class ConfigDump
         "identitiesonly", "kbdinteractiveauthentication", "passwordauthentication", "permitlocalcommand", "pubkeyauthentication", "requesttty",
         "sessiontype", "stdinnull", "forkafterauthentication", "remotecommand", "tcpkeepalive", "connectionattempts", "requiredrsasize",
         "stricthostkeychecking", "visualhostkey", "updatehostkeys", "enableescapecommandline", "forwardx11timeout", "numberofpasswordprompts",
-        "serveralivecountmax", "serveraliveinterval", "bindaddress", "ciphers", "controlpath", "hostkeyalgorithms",
+        "serveralivecountmax", "serveraliveinterval", "bindaddress", "bindinterface", "ipqos", "streamlocalbindmask", "streamlocalbindunlink", "ciphers", "controlpath", "hostkeyalgorithms",
         "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "localcommand", "loglevel", "macs", "preferredauthentications",
         "pubkeyacceptedalgorithms", "xauthlocation", "revokedhostkeys", "dynamicforward", "localforward", "remoteforward", "identityfile",
         "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "permitremoteopen", "addkeystoagent",
@@ -65,6 +65,7 @@ public static class ConfigDump
         W("sessiontype", c.SessionType);
         W("stdinnull", YesNo(c.StdinNull));
         W("forkafterauthentication", YesNo(c.ForkAfterAuthentication));
+        W("streamlocalbindunlink", YesNo(c.StreamLocalBindUnlink));
         W("stricthostkeychecking", c.StrictHostKeyChecking switch
         {
             StrictHostKeyChecking.Yes => "true",
@@ -84,6 +85,7 @@ public static class ConfigDump
         W("serveraliveinterval", Num((long)c.ServerAliveInterval.TotalSeconds));
         W("requiredrsasize", Num(c.RequiredRsaSize));
         if (c.BindAddress is not null) W("bindaddress", c.BindAddress);
+        if (c.BindInterface is not null) W("bindinterface", c.BindInterface);
         W("ciphers", string.Join(',', c.Ciphers));
         if (c.ControlPath is not null) W("controlpath", c.ControlPath);
         W("hostkeyalgorithms", string.Join(',', c.HostKeyAlgorithms));
@@ -120,7 +122,9 @@ public static class ConfigDump
         W("canonicalizePermittedcnames", c.CanonicalizePermittedCnames.Count == 0 ? "none" : string.Join(' ', c.CanonicalizePermittedCnames));
         W("controlpersist", c.ControlPersist is not { } persist ? "no" : persist == TimeSpan.Zero ? "yes" : Num((long)persist.TotalSeconds));
         W("escapechar", EscapeText(c.EscapeChar));
+        W("ipqos", IpQos.Format(c.IpQosInteractive) + " " + IpQos.Format(c.IpQosBulk));
         W("rekeylimit", Num(c.RekeyLimitBytes) + " " + Num((long)c.RekeyLimitTime.TotalSeconds));
+        W("streamlocalbindmask", "0" + Convert.ToString(c.StreamLocalBindMask, 8));
         if (c.ProxyJump is not null) W("proxyjump", ProxyJumpText(c.ProxyJump));
         else if (c.ProxyCommand is not null) W("proxycommand", c.ProxyCommand);
     }

@@ -144,6 +144,10 @@ internal static class ConfigKeywords
         S("compression", ValueShape.Flag);
         S("addressfamily", ValueShape.State, "any", "inet", "inet6");
         S("bindaddress", ValueShape.Text);
+        S("bindinterface", ValueShape.Text);
+        S("ipqos", ValueShape.Special);
+        S("streamlocalbindmask", ValueShape.Special);
+        S("streamlocalbindunlink", ValueShape.Flag);
         S("visualhostkey", ValueShape.Flag);
         S("updatehostkeys", ValueShape.State, "yes", "true", "no", "false", "ask");
         S("controlmaster", ValueShape.State, "yes", "true", "no", "false", "auto", "ask", "autoask");
@@ -160,14 +164,13 @@ internal static class ConfigKeywords
         S("canonicalizemaxdots", ValueShape.Integer);
         S("canonicalizepermittedcnames", ValueShape.Special);
 
-        U("bindinterface",
-          "enablesshkeysign",
+        U("enablesshkeysign",
           "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",
-          "ipqos", "logverbose", "pkcs11provider",
+          "logverbose", "pkcs11provider",
           "smartcarddevice",
-          "securitykeyprovider", "streamlocalbindmask", "streamlocalbindunlink",
+          "securitykeyprovider",
           "syslogfacility", "tunnel", "tunneldevice", "verifyhostkeydns");
         I("afstokenpassing", "cipher", "compressionlevel", "fallbacktorsh", "globalknownhostsfile2",
           "kerberosauthentication", "kerberostgtpassing", "protocol", "rhostsauthentication",

@@ -159,7 +159,10 @@ internal sealed partial class ConfigReader
         if (error is null && active && info.Name is "canonicaldomains" or "canonicalizepermittedcnames" && !_store.Has(info.Name) && args.Count > CanonicalDomainList.Max)
             error = info.Name == "canonicaldomains" ? "too many hostname suffixes." : "too many permitted CNAMEs.";
         if (error is not null) throw new SshConfigException(file, lineNumber, error);
-        if (active) _store.Apply(info, new ConfigEntry(info.Name, args, file, lineNumber));
+        // OpenSSH 9.2 sets StreamLocalBindMask from every line it reads, in a matching block or not, so the
+        // last one read wins (a system file's over -o and the user's file).
+        if (info.Name == "streamlocalbindmask") _store.Replace(new ConfigEntry(info.Name, args, file, lineNumber));
+        else if (active) _store.Apply(info, new ConfigEntry(info.Name, args, file, lineNumber));
     }
 
     /// <summary>

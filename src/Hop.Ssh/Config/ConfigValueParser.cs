@@ -200,9 +200,37 @@ internal static class ConfigValueParser
             case "controlpersist":
                 if (args.Count > 1) return "keyword controlpersist extra arguments at end of line";
                 return Flag(args[0]) is not null || Time(args[0]) >= 0 ? null : "Bad ControlPersist argument.";
+            case "ipqos":
+                for (int i = 0; i < Math.Min(2, args.Count); i++)
+                    if (IpQos.Parse(args[i]) is null) return $"Bad IPQoS value: {args[i]}";
+                return args.Count > 2 ? "keyword ipqos extra arguments at end of line" : null;
+            case "streamlocalbindmask":
+                if (Mask(args[0]) < 0) return "Bad mask.";
+                return args.Count > 1 ? "keyword streamlocalbindmask extra arguments at end of line" : null;
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// StreamLocalBindMask: octal digits read as strtol(3) in base 8 reads them (a sign allowed, anything after
+    /// the digits ignored), 0..0777; -1 when bad.
+    /// </summary>
+    public static int Mask(string s)
+    {
+        int i = 0;
+        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+        bool negative = false;
+        if (i < s.Length && s[i] is '+' or '-') negative = s[i++] == '-';
+        int start = i;
+        long value = 0;
+        while (i < s.Length && s[i] is >= '0' and <= '7')
+        {
+            value = Math.Min(value * 8 + (s[i] - '0'), int.MaxValue);
+            i++;
+        }
+        if (i == start || (negative && value != 0) || value > 0x1ff) return -1;
+        return (int)value;
     }
 
     /// <summary>AddKeysToAgent: yes/no/ask/confirm, optionally "confirm TIME", or a TIME alone (implies yes).</summary>

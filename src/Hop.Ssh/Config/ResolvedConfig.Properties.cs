@@ -159,6 +159,16 @@ public sealed partial class ResolvedConfig
     public bool Compression { get; private set; }
     public AddressFamily AddressFamily { get; private set; }
     public string? BindAddress { get; private set; }
+    /// <summary>BindInterface: the outgoing connection is bound to an address of this interface (unless BindAddress is set).</summary>
+    public string? BindInterface { get; private set; }
+    /// <summary>IPQoS for interactive sessions (tty or X11): the IP_TOS/IPV6_TCLASS byte, or <see cref="Config.IpQos.None"/>. This ssh's default is lowdelay.</summary>
+    public int IpQosInteractive { get; private set; } = 0x10;
+    /// <summary>IPQoS for everything else; this ssh's default is throughput.</summary>
+    public int IpQosBulk { get; private set; } = 0x08;
+    /// <summary>StreamLocalBindMask: the umask for the Unix sockets ssh listens on for forwards (0177).</summary>
+    public int StreamLocalBindMask { get; private set; } = 0x7f;
+    /// <summary>StreamLocalBindUnlink: remove an existing file at a forward's socket path before listening (no).</summary>
+    public bool StreamLocalBindUnlink { get; private set; }
     /// <summary>ControlMaster as ssh -G prints it: true, false, auto, ask, autoask.</summary>
     public string ControlMaster { get; private set; } = "false";
     /// <summary>ControlPath expanded; null when unset or "none".</summary>
@@ -319,6 +329,16 @@ public sealed partial class ResolvedConfig
             _ => AddressFamily.Any,
         };
         BindAddress = Raw("bindaddress");
+        BindInterface = Raw("bindinterface");
+        // Debian's ssh 9.2 keeps the old defaults (lowdelay for interactive sessions, throughput for the rest);
+        // upstream's are af21 and cs1. One value serves both.
+        if (Entries("ipqos") is { Count: > 0 } qos)
+        {
+            IpQosInteractive = Config.IpQos.Parse(qos[0].Arguments[0]) ?? IpQosInteractive;
+            IpQosBulk = qos[0].Arguments.Count > 1 ? Config.IpQos.Parse(qos[0].Arguments[1]) ?? IpQosBulk : IpQosInteractive;
+        }
+        StreamLocalBindMask = Raw("streamlocalbindmask") is string mask ? ConfigValueParser.Mask(mask) : 0x7f;
+        StreamLocalBindUnlink = Flag("streamlocalbindunlink", false);
         ControlMaster = (Raw("controlmaster")?.ToLowerInvariant()) switch
         {
             null or "no" or "false" => "false",

@@ -10,13 +10,16 @@ internal sealed partial class PolledSocketStream
     /// Connects a new TCP socket (TCP_NODELAY set) to <paramref name="endpoint"/>, waiting at most
     /// <paramref name="timeout"/> (none when zero or negative). Failures raise the
     /// <see cref="SocketException"/> of the connect, a timeout <see cref="TimeoutException"/>.
+    /// <paramref name="prepare"/> runs on the new socket before it connects.
     /// </summary>
-    public static async Task<PolledSocketStream> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<PolledSocketStream> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken, Action<Socket>? prepare = null)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         var stream = new PolledSocketStream(socket);
         try
         {
+            // Before the connect: a local address to bind (BindInterface), the IP_TOS byte (IPQoS).
+            prepare?.Invoke(socket);
             await stream.ConnectCoreAsync(endpoint, timeout, cancellationToken).ConfigureAwait(false);
             return stream;
         }

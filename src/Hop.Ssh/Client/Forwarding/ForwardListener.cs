@@ -58,14 +58,19 @@ public sealed class ForwardListener : IAsyncDisposable
         return listener;
     }
 
-    /// <summary>Listens on a Unix socket at <paramref name="path"/> (-L /path:host:port).</summary>
-    public static ForwardListener ListenUnix(string path, Func<Socket, CancellationToken, Task> handler)
+    /// <summary>
+    /// Listens on a Unix socket at <paramref name="path"/> (-L /path:host:port, -D /path), made with the umask
+    /// <paramref name="mask"/> (StreamLocalBindMask) after removing what is there when <paramref name="unlinkFirst"/>
+    /// (StreamLocalBindUnlink); otherwise an existing file makes the bind fail (address in use).
+    /// </summary>
+    public static ForwardListener ListenUnix(string path, Func<Socket, CancellationToken, Task> handler, int mask = 0x7f, bool unlinkFirst = false, Action<int, string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
+        if (unlinkFirst) UnixSocketFile.RemoveStale(path, log);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            socket.Bind(new UnixDomainSocketEndPoint(path));
+            UnixSocketFile.BindWithMask(mask, () => socket.Bind(new UnixDomainSocketEndPoint(path)));
             socket.Listen(128);
         }
         catch

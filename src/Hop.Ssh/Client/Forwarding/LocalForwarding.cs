@@ -16,14 +16,19 @@ public static class LocalForwarding
 {
     /// <summary>Starts the listener for a LocalForward or DynamicForward <paramref name="spec"/>.</summary>
     public static ForwardListener Start(SshConnection connection, ForwardSpec spec, bool gatewayPorts, Action<int, string>? log = null)
+        => Start(connection, spec, gatewayPorts, StreamLocalBind.Default, log);
+
+    /// <summary>Starts the listener for <paramref name="spec"/>; a socket path is made as <paramref name="bind"/> says.</summary>
+    public static ForwardListener Start(SshConnection connection, ForwardSpec spec, bool gatewayPorts, StreamLocalBind bind, Action<int, string>? log = null)
     {
+        ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(spec);
         Func<Socket, CancellationToken, Task> handler = spec.Kind == ForwardKind.Dynamic || spec.IsSocks
             ? (socket, ct) => ServeSocksAsync(connection, spec, socket, log, ct)
             : (socket, ct) => ForwardAsync(connection, spec, socket, log, ct);
         return spec.ListenPath is not null
-            ? ForwardListener.ListenUnix(spec.ListenPath, handler)
+            ? ForwardListener.ListenUnix(spec.ListenPath, handler, bind.Mask, bind.Unlink, log)
             : ForwardListener.ListenTcp(spec.ListenHost, spec.ListenPort, gatewayPorts, handler);
     }
 
