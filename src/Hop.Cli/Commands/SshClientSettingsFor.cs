@@ -19,6 +19,7 @@ internal static class SshClientSettingsFor
         ConnectionAttempts = c.ConnectionAttempts,
         TcpKeepAlive = c.TcpKeepAlive,
         // ssh binds BindAddress rather than BindInterface when both are set.
+        BindAddress = c.BindAddress,
         BindInterface = c.BindAddress is null ? c.BindInterface : null,
         IpQosInteractive = c.IpQosInteractive,
         IpQosBulk = c.IpQosBulk,

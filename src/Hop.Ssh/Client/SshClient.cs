@@ -157,6 +157,13 @@ public sealed class SshClient : IAsyncDisposable
                 settings.Log?.Invoke(1, $"Connecting to {name} [{address}] port {settings.Port}.");
                 IPAddress? local = null;
                 bool bindFailed = false;
+                if (settings.BindAddress is string bind && (local = LocalBindAddress(bind, address.AddressFamily, out string? why)) is null)
+                {
+                    // As ssh's getaddrinfo failure: said at INFO level, and the address counts as failed.
+                    settings.Log?.Invoke(0, $"getaddrinfo: {bind}: {why}");
+                    lastReason = "failure";
+                    continue;
+                }
                 if (settings.BindInterface is string nic && (local = LocalInterfaceAddress.Find(nic, address.AddressFamily)) is null)
                 {
                     // As ssh: said at INFO level, and the address counts as failed with no error of its own.
@@ -208,6 +215,29 @@ public sealed class SshClient : IAsyncDisposable
         }
         string message = $"connect to host {name} port {settings.Port}: {lastReason}";
         throw last is null ? new SshConnectionException(message) : new SshConnectionException(message, last);
+    }
+
+    /// <summary>BindAddress resolved for <paramref name="family"/> (getaddrinfo with AI_PASSIVE); null with ssh's reason when it has none.</summary>
+    private static IPAddress? LocalBindAddress(string bind, AddressFamily family, out string? why)
+    {
+        why = null;
+        if (IPAddress.TryParse(bind, out var literal))
+        {
+            if (literal.AddressFamily == family) return literal;
+            why = "Address family for hostname not supported";
+            return null;
+        }
+        try
+        {
+            var found = Dns.GetHostAddresses(bind, family);
+            if (found.Length > 0) return found[0];
+            why = "Address family for hostname not supported";
+        }
+        catch (SocketException e)
+        {
+            why = e.SocketErrorCode == SocketError.HostNotFound ? "Name or service not known" : e.Message;
+        }
+        return null;
     }
 
     private static string Describe(SocketException e) => e.SocketErrorCode switch

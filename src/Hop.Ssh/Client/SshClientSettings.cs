@@ -26,6 +26,8 @@ public sealed class SshClientSettings
     public int ConnectionAttempts { get; init; } = 1;
     /// <summary>TCPKeepAlive: SO_KEEPALIVE on the connection, so that a dead peer or route is noticed (as ssh, on by default).</summary>
     public bool TcpKeepAlive { get; init; } = true;
+    /// <summary>BindAddress (-b): the connection's local address, a name or an address of the destination's family.</summary>
+    public string? BindAddress { get; init; }
     /// <summary>BindInterface: the connection's local address is one of this interface's (see <see cref="LocalInterfaceAddress"/>).</summary>
     public string? BindInterface { get; init; }
     /// <summary>IPQoS for an interactive session (tty or X11), as the IP_TOS/IPV6_TCLASS byte; <see cref="Config.IpQos.None"/> leaves the socket alone.</summary>

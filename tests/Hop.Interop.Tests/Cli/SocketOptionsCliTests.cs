@@ -168,6 +168,42 @@ public partial class SocketOptionsCliTests : IAsyncLifetime
         Assert.Equal(messages[1], messages[0]);
     }
 
+    /// <summary>-b / BindAddress: the connection leaves from that address (sshd sees 127.0.0.2), given as a name too.</summary>
+    [Theory]
+    [InlineData("-b", "127.0.0.2", "127.0.0.2")]
+    [InlineData("-o", "BindAddress=127.0.0.3", "127.0.0.3")]
+    [InlineData("-b", "localhost", "127.0.0.1")]
+    public async Task BindAddressIsTheConnectionsSourceAsInSsh(string flag, string value, string source)
+    {
+        foreach (string program in new[] { TestPaths.HopBinary, Ssh })
+        {
+            string marker = $"from-{program.Length}-{value}";
+            var r = await ProcessRunner.RunAsync(program, await ArgsAsync(program, ["-v", flag, value], "echo", "$SSH_CLIENT", marker),
+                HopCli.IsolatedEnvironment(), [], TimeSpan.FromSeconds(60));
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.StartsWith(source + " ", r.Stdout, StringComparison.Ordinal);
+            Assert.EndsWith(marker + "\n", r.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"debug1: ssh_create_socket: bound to {source}\n", r.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("::1", "Address family for hostname not supported")]
+    [InlineData("hopnosuch.invalid", "Name or service not known")]
+    public async Task BindAddressThatDoesNotSuitFailsAsInSsh(string value, string reason)
+    {
+        var messages = new List<string>();
+        foreach (string program in new[] { TestPaths.HopBinary, Ssh })
+        {
+            var r = await ProcessRunner.RunAsync(program, await ArgsAsync(program, ["-b", value], "true"),
+                HopCli.IsolatedEnvironment(), [], TimeSpan.FromSeconds(60));
+            Assert.Equal(255, r.ExitCode);
+            messages.Add(r.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal).Replace("hop: ", "ssh: ", StringComparison.Ordinal));
+        }
+        Assert.Equal($"getaddrinfo: {value}: {reason}\nssh: connect to host 127.0.0.1 port {P(_sshd.Port)}: failure\n", messages[0]);
+        Assert.Equal(messages[1], messages[0]);
+    }
+
     /// <summary>The IP_TOS values <paramref name="program"/> sets on its sockets, in order, seen by strace.</summary>
     private async Task<List<string>> TosSetAsync(string program, string[] options)
     {
