@@ -135,6 +135,23 @@ public class HostCertificateTests : IClassFixture<HostCertificateTests.Server>
         Assert.Contains("Host key verification failed.", r.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>An sshd serving the test host's ed25519 key with a certificate ssh-keygen signs with <paramref name="ca"/> and <paramref name="signOptions"/>.</summary>
+    private async Task<SshdServer> CertifiedSshdAsync(string name, string ca, params string[] signOptions)
+    {
+        File.Copy(Path.Combine(await TestKeys.DirectoryAsync(), "host_ed25519.pub"), _dir[$"{name}_ed25519.pub"], overwrite: true);
+        Tool.Ok(Tool.SshKeygen(["-q", "-s", _dir[ca], "-I", $"host {name}", "-h", "-n", "127.0.0.1", .. signOptions, _dir[$"{name}_ed25519.pub"]]), "ssh-keygen");
+        return await SshdServer.StartAsync([$"HostCertificate {_dir[$"{name}_ed25519-cert.pub"]}"], hostKeys: ["ed25519"]);
+    }
+
+    /// <summary>OpenSSH's ssh running "echo in" on <paramref name="sshd"/> with only <paramref name="knownHosts"/> to trust.</summary>
+    private static async Task<ProcessResult> OpenSshAsync(SshdServer sshd, string knownHosts, params string[] options)
+    {
+        var args = await sshd.OpenSshArgsAsync();
+        args.InsertRange(0, ["-o", $"UserKnownHostsFile={knownHosts}", "-o", "GlobalKnownHostsFile=/dev/null", .. options]);
+        args.Add("echo in");
+        return await ProcessRunner.RunAsync("/usr/bin/ssh", args, new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null }, [], TimeSpan.FromSeconds(60));
+    }
+
     /// <summary>
     /// Host certificates may carry no critical option, yet ssh-keygen -s -h -O force-command=... makes one that sshd serves.
     /// Trusted only through @cert-authority, ssh refuses it (sshkey_cert_check_host) and falls back to the plain key, which
@@ -143,25 +160,14 @@ public class HostCertificateTests : IClassFixture<HostCertificateTests.Server>
     [Fact]
     public async Task CertificateWithACriticalOptionIsRefusedAsSshRefusesIt()
     {
-        File.Copy(Path.Combine(await TestKeys.DirectoryAsync(), "host_ed25519.pub"), _dir["critical_ed25519.pub"], overwrite: true);
-        Tool.Ok(Tool.SshKeygen("-q", "-s", _dir["ca"], "-I", "host critical", "-h", "-n", "127.0.0.1", "-O", "force-command=/bin/true",
-            _dir["critical_ed25519.pub"]), "ssh-keygen");
+        await using var sshd = await CertifiedSshdAsync("critical", "ca", "-O", "force-command=/bin/true");
         Assert.Contains("force-command /bin/true", Tool.SshKeygen("-L", "-f", _dir["critical_ed25519-cert.pub"]).Stdout, StringComparison.Ordinal);
-        await using var sshd = await SshdServer.StartAsync([$"HostCertificate {_dir["critical_ed25519-cert.pub"]}"], hostKeys: ["ed25519"]);
         const string Algorithm = "HostKeyAlgorithms=ssh-ed25519-cert-v01@openssh.com";
         const string Reason = "Certificate contains unsupported critical options";
         string unknown = $"No ED25519 host key is known for [127.0.0.1]:{sshd.Port} and you have requested strict checking.";
 
-        async Task<ProcessResult> SshAsync(string knownHosts)
-        {
-            var args = await sshd.OpenSshArgsAsync();
-            args.InsertRange(0, ["-o", $"UserKnownHostsFile={knownHosts}", "-o", "GlobalKnownHostsFile=/dev/null", "-o", Algorithm]);
-            args.Add("echo in");
-            return await ProcessRunner.RunAsync("/usr/bin/ssh", args, new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null }, [], TimeSpan.FromSeconds(60));
-        }
-
         string caOnly = KnownHosts("kh_critical", CaLine($"[127.0.0.1]:{sshd.Port}"));
-        var ssh = await SshAsync(caOnly);
+        var ssh = await OpenSshAsync(sshd, caOnly, "-o", Algorithm);
         Assert.Equal(255, ssh.ExitCode);
         Assert.Contains(Reason, ssh.Stderr, StringComparison.Ordinal);
         Assert.Contains(unknown, ssh.Stderr, StringComparison.Ordinal);
@@ -176,7 +182,7 @@ public class HostCertificateTests : IClassFixture<HostCertificateTests.Server>
 
         // The plain key on file too: the certificate is still refused, and the plain key lets both in.
         string withKey = KnownHosts("kh_critical_key", CaLine($"[127.0.0.1]:{sshd.Port}"), File.ReadAllLines(sshd.KnownHostsPath)[0]);
-        var sshIn = await SshAsync(withKey);
+        var sshIn = await OpenSshAsync(sshd, withKey, "-o", Algorithm);
         Assert.True(sshIn.ExitCode == 0, sshIn.ToString());
         Assert.Contains(Reason, sshIn.Stderr, StringComparison.Ordinal);
         var hopIn = await HopAsync(sshd.Port, withKey, "-o", Algorithm);
@@ -193,28 +199,17 @@ public class HostCertificateTests : IClassFixture<HostCertificateTests.Server>
     [Fact]
     public async Task CaSignatureAlgorithmsDecidesWhichCaSignaturesVouchAsInSsh()
     {
-        File.Copy(Path.Combine(await TestKeys.DirectoryAsync(), "host_ed25519.pub"), _dir["sha1_ed25519.pub"], overwrite: true);
-        Tool.Ok(Tool.SshKeygen("-q", "-s", _dir["rsaca"], "-t", "ssh-rsa", "-I", "host sha1", "-h", "-n", "127.0.0.1",
-            _dir["sha1_ed25519.pub"]), "ssh-keygen");
+        await using var sshd = await CertifiedSshdAsync("sha1", "rsaca", "-t", "ssh-rsa");
         Assert.Contains("(using ssh-rsa)", Tool.SshKeygen("-L", "-f", _dir["sha1_ed25519-cert.pub"]).Stdout, StringComparison.Ordinal);
-        await using var sshd = await SshdServer.StartAsync([$"HostCertificate {_dir["sha1_ed25519-cert.pub"]}"], hostKeys: ["ed25519"]);
         const string Algorithm = "HostKeyAlgorithms=ssh-ed25519-cert-v01@openssh.com";
         const string Reason = "Certificate signed with disallowed algorithm";
         string caOnly = KnownHosts("kh_casig", CaLine($"[127.0.0.1]:{sshd.Port}", "rsaca"));
-
-        async Task<ProcessResult> SshAsync(params string[] extra)
-        {
-            var args = await sshd.OpenSshArgsAsync();
-            args.InsertRange(0, ["-o", $"UserKnownHostsFile={caOnly}", "-o", "GlobalKnownHostsFile=/dev/null", "-o", Algorithm, .. extra]);
-            args.Add("echo in");
-            return await ProcessRunner.RunAsync("/usr/bin/ssh", args, new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = null }, [], TimeSpan.FromSeconds(60));
-        }
 
         foreach (var (option, accepted) in new[] { ("", false), ("CASignatureAlgorithms=+ssh-rsa", true), ("CASignatureAlgorithms=ssh-rsa,ssh-ed25519", true),
             ("CASignatureAlgorithms=rsa-sha2-512", false) })
         {
             string[] extra = option == "" ? [] : ["-o", option];
-            var ssh = await SshAsync(extra);
+            var ssh = await OpenSshAsync(sshd, caOnly, ["-o", Algorithm, .. extra]);
             var hop = await HopAsync(sshd.Port, caOnly, ["-o", Algorithm, .. extra]);
             foreach (var (who, r) in new[] { ("ssh", ssh), ("hop", hop) })
             {
