@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Debian packages the interop tests talk to; a missing peer fails the run, so install them here.
-packages=(openssh-server openssh-client dropbear-bin putty-tools python3-asyncssh xvfb xauth x11-apps x11-utils tmux curl time iproute2 strace pssh)
+packages=(openssh-server openssh-client dropbear-bin putty-tools python3-asyncssh xvfb xauth x11-apps x11-utils tmux curl time iproute2 strace pssh softhsm2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

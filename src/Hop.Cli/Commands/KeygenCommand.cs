@@ -6,7 +6,7 @@ namespace Hop.Cli.Commands;
 /// <summary>`hop keygen`: OpenSSH's ssh-keygen (generate, -l, -y, -p, -c, -e, -i) with PuTTYgen's formats.</summary>
 internal static partial class KeygenCommand
 {
-    private const string OptionSpec = "HLceghilpqvyC:E:F:I:N:O:P:R:V:Z:a:b:f:m:n:s:t:z:";
+    private const string OptionSpec = "HLceghilpqvyC:D:E:F:I:N:O:P:R:V:Z:a:b:f:m:n:s:t:z:";
 
     /// <summary>An error that ends the command with ssh-keygen's exit code and message.</summary>
     private sealed class KeygenExit(int code, string message = "") : Exception(message)
@@ -37,6 +37,7 @@ internal static partial class KeygenCommand
         public string? Serial;
         public KeygenCertificate.Settings Certificate = new();
         public List<string> Inputs = [];
+        public string? Pkcs11Provider;
     }
 
     public static Task<int> RunAsync(string[] args) => Task.FromResult(Run(args));
@@ -64,6 +65,7 @@ internal static partial class KeygenCommand
         {
             return o.Mode switch
             {
+                'D' or 'l' when o.Pkcs11Provider is not null => KeygenPkcs11.Download(o.Pkcs11Provider, o.Mode == 'l', o.Hash, o.Verbose),
                 'l' => Fingerprint(o),
                 'y' => PrintPublic(o),
                 'p' => ChangePassphrase(o),
@@ -135,6 +137,10 @@ internal static partial class KeygenCommand
                     o.Mode = opt;
                     o.KnownHost = arg;
                     break;
+                case 'D':
+                    o.Pkcs11Provider = arg;
+                    if (o.Mode == '\0') o.Mode = 'D';
+                    break;
                 case 'H': o.Mode = 'H'; break;
                 case 'L': o.Mode = 'L'; break;
                 case 's': o.Mode = 's'; o.CaKey = arg; break;
@@ -149,6 +155,7 @@ internal static partial class KeygenCommand
             }
         }
         if (o.Mode == 's') o.Inputs.AddRange(args[g.Index..]);
+        if (o.Mode == 's' && o.Pkcs11Provider is not null) throw new UsageException("a CA key on a PKCS#11 token (-s with -D) is not supported");
         else if (g.Index < args.Length) throw new UsageException("too many arguments");
         return o;
     }
@@ -166,6 +173,7 @@ internal static partial class KeygenCommand
         w.WriteLine("usage: hop keygen [-q] [-a rounds] [-b bits] [-C comment] [-f output_keyfile]");
         w.WriteLine("                  [-m format] [-N new_passphrase] [-t ed25519 | ecdsa | rsa] [-Z cipher]");
         w.WriteLine("       hop keygen -p [-a rounds] [-f keyfile] [-m format] [-N new_passphrase] [-P old_passphrase]");
+        w.WriteLine("       hop keygen -D pkcs11");
         w.WriteLine("       hop keygen -F hostname [-lv] [-f known_hosts_file]");
         w.WriteLine("       hop keygen -H [-f known_hosts_file]");
         w.WriteLine("       hop keygen -R hostname [-f known_hosts_file]");
