@@ -211,6 +211,8 @@ internal static partial class SshCommand
     {
         var list = new List<IUserIdentity>();
         if (!c.PubkeyAuthentication) return list;
+        // As ssh: a PKCS#11 provider's keys come before the identity files.
+        list.AddRange(SshPkcs11.Identities(c, prompter, log));
         foreach (var path in c.IdentityFiles)
         {
             try

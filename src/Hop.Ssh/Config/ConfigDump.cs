@@ -23,7 +23,7 @@ public static class ConfigDump
         "certificatefile", "globalknownhostsfile", "userknownhostsfile", "sendenv", "setenv", "permitremoteopen", "addkeystoagent",
         "forwardagent", "connecttimeout", "controlpersist", "escapechar", "rekeylimit", "proxyjump", "proxycommand",
         "fingerprinthash", "nohostauthenticationforlocalhost", "knownhostscommand",
-        "casignaturealgorithms", "kbdinteractivedevices", "proxyusefdpass",
+        "casignaturealgorithms", "kbdinteractivedevices", "proxyusefdpass", "pkcs11provider",
         "canonicalizefallbacklocal", "canonicalizehostname", "canonicalizemaxdots", "canonicaldomains", "canonicalizePermittedcnames",
     };
 
@@ -99,6 +99,7 @@ public static class ConfigDump
         if (c.ExpandedRemoteCommand is { } remoteCommand) W("remotecommand", remoteCommand);
         W("loglevel", c.LogLevel);
         W("macs", string.Join(',', c.Macs));
+        if (c.Pkcs11Provider is not null) W("pkcs11provider", c.Pkcs11Provider);
         if (c.PreferredAuthenticationsConfigured) W("preferredauthentications", string.Join(',', c.PreferredAuthentications));
         W("pubkeyacceptedalgorithms", string.Join(',', c.PubkeyAcceptedAlgorithms));
         if (c.RevokedHostKeysUnexpanded is { } revoked) W("revokedhostkeys", revoked);

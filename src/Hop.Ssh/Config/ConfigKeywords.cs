@@ -163,12 +163,13 @@ internal static class ConfigKeywords
         S("canonicalizefallbacklocal", ValueShape.Flag);
         S("canonicalizemaxdots", ValueShape.Integer);
         S("canonicalizepermittedcnames", ValueShape.Special);
+        S("pkcs11provider", ValueShape.Text);
 
         U("enablesshkeysign",
           "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",
-          "logverbose", "pkcs11provider",
+          "logverbose",
           "smartcarddevice",
           "securitykeyprovider",
           "syslogfacility", "tunnel", "tunneldevice", "verifyhostkeydns");

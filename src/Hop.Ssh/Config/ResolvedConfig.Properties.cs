@@ -33,6 +33,8 @@ public sealed partial class ResolvedConfig
     public IReadOnlyList<string> CertificateFilesUnexpanded { get; private set; } = [];
     public IReadOnlyList<string> CertificateFiles { get; private set; } = [];
     public bool IdentitiesOnly { get; private set; }
+    /// <summary>PKCS11Provider (-I): the PKCS#11 library whose token keys are offered, as written; null when unset or "none".</summary>
+    public string? Pkcs11Provider { get; private set; }
     /// <summary>IdentityAgent expanded; "none" and "SSH_AUTH_SOCK" kept literally; null when unset.</summary>
     public string? IdentityAgent { get; private set; }
     public bool BatchMode { get; private set; }
@@ -198,6 +200,7 @@ public sealed partial class ResolvedConfig
         CertificateFilesUnexpanded = Entries("certificatefile").Select(e => e.Value).ToList();
         CertificateFiles = CertificateFilesUnexpanded.Where(f => !string.Equals(f, "none", StringComparison.OrdinalIgnoreCase)).Select(ExpandPath).ToList();
         IdentitiesOnly = Flag("identitiesonly", false);
+        Pkcs11Provider = Raw("pkcs11provider") is string pkcs11 && pkcs11 != "none" ? pkcs11 : null;
         IdentityAgent = Raw("identityagent") is string agent ? ExpandPath(agent) : null;
         BatchMode = Flag("batchmode", false);
         ConnectTimeout = Raw("connecttimeout") is string ct && ct != "none" ? TimeSpan.FromSeconds(ConfigValueParser.Time(ct)) : null;

@@ -94,4 +94,68 @@ public sealed class Pkcs11CliTests : IAsyncLifetime
         Assert.Equal(ssh.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal), hop.Stderr);
         Assert.Contains($"provider {provider} is not a PKCS11 library", hop.Stderr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("hop", "rsa")]
+    [InlineData("/usr/bin/ssh", "rsa")]
+    [InlineData("hop", "ecdsa")]
+    [InlineData("/usr/bin/ssh", "ecdsa")]
+    public async Task LogsInWithTheTokensKey(string program, string keyType)
+    {
+        string pub = keyType == "rsa" ? _token.RsaPublicKeyPath : _token.EcdsaPublicKeyPath;
+        await File.WriteAllTextAsync(_sshd.AuthorizedKeysPath, await File.ReadAllTextAsync(pub));
+        string prompts = _dir["prompts"];
+        var r = await RunAsync(program, SshArgs("-I", SoftHsmToken.Module), Askpass(SoftHsmToken.Pin, prompts));
+        Assert.True(r.ExitCode == 0 && r.Stdout == "in\n", r.ToString());
+        // Asked once, as ssh asks, and only for the key the server accepted.
+        Assert.Equal([$"Enter PIN for '{SoftHsmToken.Label}': "], File.ReadAllLines(prompts));
+        string fingerprint = Tool.Ok(Tool.SshKeygen("-l", "-f", pub), "ssh-keygen -l").Stdout.Split(' ')[1];
+        Assert.Contains($"Accepted publickey for {_sshd.User} from 127.0.0.1", _sshd.Log, StringComparison.Ordinal);
+        Assert.Contains($"{(keyType == "rsa" ? "RSA" : "ECDSA")} {fingerprint}", _sshd.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PKCS11ProviderInTheConfigFileWorksAsMinusI()
+    {
+        await File.WriteAllTextAsync(_sshd.AuthorizedKeysPath, await File.ReadAllTextAsync(_token.EcdsaPublicKeyPath));
+        var args = SshArgs("-o", $"PKCS11Provider={SoftHsmToken.Module}");
+        var r = await RunAsync("hop", args, Askpass(SoftHsmToken.Pin, _dir["prompts"]));
+        Assert.True(r.ExitCode == 0 && r.Stdout == "in\n", r.ToString());
+        // "none" turns it off: no key to offer.
+        r = await RunAsync("hop", SshArgs("-o", "PKCS11Provider=none"), Askpass(SoftHsmToken.Pin, _dir["prompts2"]));
+        Assert.Equal(255, r.ExitCode);
+        Assert.False(File.Exists(_dir["prompts2"]));
+    }
+
+    [Theory]
+    [InlineData("hop")]
+    [InlineData("/usr/bin/ssh")]
+    public async Task AWrongPinFailsAsInSsh(string program)
+    {
+        await File.WriteAllTextAsync(_sshd.AuthorizedKeysPath, await File.ReadAllTextAsync(_token.EcdsaPublicKeyPath));
+        string prompts = _dir["prompts"];
+        var r = await RunAsync(program, SshArgs("-I", SoftHsmToken.Module), Askpass("9999", prompts));
+        Assert.Equal(255, r.ExitCode);
+        Assert.Equal([$"Enter PIN for '{SoftHsmToken.Label}': "], File.ReadAllLines(prompts));
+        var errors = r.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Where(l => !l.StartsWith("Warning", StringComparison.Ordinal) && !l.StartsWith("no such identity", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+        [
+            "PKCS#11 login failed: PIN incorrect",
+            "login failed",
+            "pkcs11_get_key failed",
+        ], errors.Take(3));
+        Assert.Contains("sign_and_send_pubkey: signing failed for ECDSA \"k2\"", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Permission denied (publickey", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("hop")]
+    [InlineData("/usr/bin/ssh")]
+    public async Task AMissingProviderIsReportedAndLeftOut(string program)
+    {
+        var r = await RunAsync(program, SshArgs("-I", "/no/such/provider.so"));
+        Assert.Equal(255, r.ExitCode);
+        Assert.Contains("lib_contains_symbol: open /no/such/provider.so: No such file or directory\nprovider /no/such/provider.so is not a PKCS11 library\n",
+            r.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
 }
