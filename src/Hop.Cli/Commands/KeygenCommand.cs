@@ -154,9 +154,15 @@ internal static partial class KeygenCommand
                 default: throw new UsageException($"unknown option -- {opt}");
             }
         }
-        if (o.Mode == 's') o.Inputs.AddRange(args[g.Index..]);
-        if (o.Mode == 's' && o.Pkcs11Provider is not null) throw new UsageException("a CA key on a PKCS#11 token (-s with -D) is not supported");
-        else if (g.Index < args.Length) throw new UsageException("too many arguments");
+        if (o.Mode == 's')
+        {
+            if (o.Pkcs11Provider is not null) throw new UsageException("a CA key on a PKCS#11 token (-s with -D) is not supported");
+            o.Inputs.AddRange(args[g.Index..]);
+        }
+        else if (g.Index < args.Length)
+        {
+            throw new UsageException("too many arguments");
+        }
         return o;
     }
 
