@@ -156,7 +156,18 @@ internal sealed class SshArguments
                 break;
             case 'Q': Query = v; break;
             case 'S': Set("ControlPath", v!); break;
-            case 'w': FlagOptions.Add($"Tunnel yes"); break;
+            case 'w':
+                // As ssh: -w asks for point-to-point unless a Tunnel mode came before it (an earlier -o,
+                // or -w); its units win over any TunnelDevice, the last -w over earlier ones.
+                if (!Hop.Ssh.Config.CommandLineNames.IsTunnelDevice(v!))
+                {
+                    FlagError ??= $"Bad tun device '{v}'";
+                    break;
+                }
+                if (!FlagOptions.Concat(Options).Any(o => Hop.Ssh.Config.CommandLineNames.OptionValue(o, "tunnel") is not null))
+                    FlagOptions.Add("Tunnel point-to-point");
+                Set("TunnelDevice", v!);
+                break;
             case 'W': StdioForward = v; FlagOptions.Add("ClearAllForwardings yes"); FlagOptions.Add("SessionType none"); NoCommand = true; break;
             default: throw new UsageException($"unknown option -- {opt}");
         }

@@ -43,6 +43,13 @@ public static class CommandLineNames
         return true;
     }
 
+    /// <summary>Whether -w's "local[:remote]" is a tunnel device ssh takes (each unit a number or "any"); ssh refuses others with "Bad tun device '...'".</summary>
+    public static bool IsTunnelDevice(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return ConfigValueParser.TunnelDevice(value) is not null;
+    }
+
     /// <summary>
     /// The value of an -o option ("Keyword value" or "Keyword=value") when its keyword is
     /// <paramref name="keyword"/>, the keyword split off as the config reader splits a line;

@@ -15,7 +15,7 @@ public static class ConfigDump
         "host", "user", "hostname", "port", "addressfamily", "batchmode", "checkhostip", "compression", "controlmaster",
         "clearallforwardings", "exitonforwardfailure", "forwardx11", "forwardx11trusted", "gatewayports", "hashknownhosts",
         "identitiesonly", "kbdinteractiveauthentication", "passwordauthentication", "permitlocalcommand", "pubkeyauthentication", "requesttty",
-        "sessiontype", "stdinnull", "forkafterauthentication", "remotecommand", "tcpkeepalive", "connectionattempts", "requiredrsasize",
+        "sessiontype", "stdinnull", "forkafterauthentication", "remotecommand", "tcpkeepalive", "tunnel", "tunneldevice", "connectionattempts", "requiredrsasize",
         "stricthostkeychecking", "visualhostkey", "updatehostkeys", "enableescapecommandline", "forwardx11timeout", "numberofpasswordprompts",
         "serveralivecountmax", "serveraliveinterval", "bindaddress", "bindinterface", "ipqos", "streamlocalbindmask", "streamlocalbindunlink", "ciphers", "controlpath", "hostkeyalgorithms",
         "hostkeyalias", "identityagent", "ignoreunknown", "kexalgorithms", "localcommand", "loglevel", "macs", "preferredauthentications",
@@ -74,6 +74,7 @@ public static class ConfigDump
             _ => "ask",
         });
         W("tcpkeepalive", YesNo(c.TcpKeepAlive));
+        W("tunnel", c.Tunnel switch { Tunnel.PointToPoint => "point-to-point", Tunnel.Ethernet => "ethernet", _ => "false" });
         W("visualhostkey", YesNo(c.VisualHostKey));
         W("updatehostkeys", c.UpdateHostKeys switch { UpdateHostKeys.Yes => "true", UpdateHostKeys.Ask => "ask", _ => "false" });
         W("enableescapecommandline", YesNo(c.EnableEscapeCommandline));
@@ -119,6 +120,7 @@ public static class ConfigDump
         W("addkeystoagent", AddKeys(c));
         W("forwardagent", c.ForwardAgentSocket ?? YesNo(c.ForwardAgent));
         W("connecttimeout", c.ConnectTimeout is TimeSpan t ? Num((long)t.TotalSeconds) : "none");
+        W("tunneldevice", TunnelUnit(c.TunnelLocalUnit) + ":" + TunnelUnit(c.TunnelRemoteUnit));
         // ssh -G spells this one with a capital P.
         W("canonicalizePermittedcnames", c.CanonicalizePermittedCnames.Count == 0 ? "none" : string.Join(' ', c.CanonicalizePermittedCnames));
         W("controlpersist", c.ControlPersist is not { } persist ? "no" : persist == TimeSpan.Zero ? "yes" : Num((long)persist.TotalSeconds));
@@ -129,6 +131,9 @@ public static class ConfigDump
         if (c.ProxyJump is not null) W("proxyjump", ProxyJumpText(c.ProxyJump));
         else if (c.ProxyCommand is not null) W("proxycommand", c.ProxyCommand);
     }
+
+    private static string TunnelUnit(int unit) =>
+        unit == ConfigValueParser.TunnelUnitAny ? "any" : unit.ToString(CultureInfo.InvariantCulture);
 
     private static string AddKeys(ResolvedConfig c)
     {

@@ -37,3 +37,14 @@ public enum UpdateHostKeys
     Yes,
     Ask,
 }
+
+/// <summary>Tunnel: the tun@openssh.com mode asked for (OpenSSH's SSH_TUNMODE_* numbers).</summary>
+public enum Tunnel
+{
+    /// <summary>no (default).</summary>
+    No = 0,
+    /// <summary>point-to-point, or yes: a tun device, IP packets (layer 3).</summary>
+    PointToPoint = 1,
+    /// <summary>ethernet: a tap device, Ethernet frames (layer 2).</summary>
+    Ethernet = 2,
+}

@@ -164,6 +164,8 @@ internal static class ConfigKeywords
         S("canonicalizemaxdots", ValueShape.Integer);
         S("canonicalizepermittedcnames", ValueShape.Special);
         S("pkcs11provider", ValueShape.Text);
+        S("tunnel", ValueShape.State, "ethernet", "point-to-point", "true", "yes", "false", "no");
+        S("tunneldevice", ValueShape.Special);
 
         U("enablesshkeysign",
           "gssapiauthentication", "gssapiclientidentity", "gssapidelegatecredentials",
@@ -172,7 +174,7 @@ internal static class ConfigKeywords
           "logverbose",
           "smartcarddevice",
           "securitykeyprovider",
-          "syslogfacility", "tunnel", "tunneldevice", "verifyhostkeydns");
+          "syslogfacility", "verifyhostkeydns");
         I("afstokenpassing", "cipher", "compressionlevel", "fallbacktorsh", "globalknownhostsfile2",
           "kerberosauthentication", "kerberostgtpassing", "protocol", "rhostsauthentication",
           "rhostsrsaauthentication", "rsaauthentication", "useblacklistedkeys", "useprivilegedport",

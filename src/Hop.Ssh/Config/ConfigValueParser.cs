@@ -197,6 +197,9 @@ internal static class ConfigValueParser
                 return CanonicalDomainList.Check(args);
             case "canonicalizepermittedcnames":
                 return PermittedCnames.Check(args);
+            case "tunneldevice":
+                if (args.Count > 1) return "keyword tunneldevice extra arguments at end of line";
+                return TunnelDevice(args[0]) is null ? "Bad tun device." : null;
             case "controlpersist":
                 if (args.Count > 1) return "keyword controlpersist extra arguments at end of line";
                 return Flag(args[0]) is not null || Time(args[0]) >= 0 ? null : "Bad ControlPersist argument.";
@@ -231,6 +234,29 @@ internal static class ConfigValueParser
         }
         if (i == start || (negative && value != 0) || value > 0x1ff) return -1;
         return (int)value;
+    }
+
+    /// <summary>SSH_TUNID_ANY: "any" unit, the system (or the server) picks one.</summary>
+    public const int TunnelUnitAny = 0x7fffffff;
+
+    /// <summary>
+    /// A tunnel device "local[:remote]" (TunnelDevice, -w), as OpenSSH's a2tun reads it: each unit a
+    /// number 0..2147483645 or "any" (<see cref="TunnelUnitAny"/>); the remote unit is any when
+    /// left out. Null when either part is bad (an empty part too).
+    /// </summary>
+    public static (int Local, int Remote)? TunnelDevice(string s)
+    {
+        int colon = s.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0) return TunnelUnit(s) is int only ? (only, TunnelUnitAny) : null;
+        return TunnelUnit(s[..colon]) is int local && TunnelUnit(s[(colon + 1)..]) is int remote ? (local, remote) : null;
+    }
+
+    private static int? TunnelUnit(string s)
+    {
+        if (s.Equals("any", StringComparison.OrdinalIgnoreCase)) return TunnelUnitAny;
+        // strtonum(s, 0, SSH_TUNID_MAX): an optional sign, decimal digits, leading blanks allowed.
+        return long.TryParse(s, NumberStyles.AllowLeadingWhite | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v)
+            && v is >= 0 and <= TunnelUnitAny - 2 ? (int)v : null;
     }
 
     /// <summary>AddKeysToAgent: yes/no/ask/confirm, optionally "confirm TIME", or a TIME alone (implies yes).</summary>

@@ -93,6 +93,12 @@ public sealed partial class ResolvedConfig
     public int ConnectionAttempts { get; private set; } = 1;
     /// <summary>TCPKeepAlive (alias KeepAlive): SO_KEEPALIVE on the connection (yes).</summary>
     public bool TcpKeepAlive { get; private set; } = true;
+    /// <summary>Tunnel (and -w): the tun/tap device forwarding asked for (no).</summary>
+    public Tunnel Tunnel { get; private set; }
+    /// <summary>TunnelDevice's local unit (-w's first part); <see cref="ConfigValueParser.TunnelUnitAny"/> for any (the default).</summary>
+    public int TunnelLocalUnit { get; private set; } = ConfigValueParser.TunnelUnitAny;
+    /// <summary>TunnelDevice's remote unit; <see cref="ConfigValueParser.TunnelUnitAny"/> for any (the default).</summary>
+    public int TunnelRemoteUnit { get; private set; } = ConfigValueParser.TunnelUnitAny;
 
     /// <summary>SendEnv patterns, in order.</summary>
     public IReadOnlyList<string> SendEnv { get; private set; } = [];
@@ -260,6 +266,17 @@ public sealed partial class ResolvedConfig
         ConnectionAttempts = Integer("connectionattempts", 1);
         RequiredRsaSize = Integer("requiredrsasize", 1024);
         TcpKeepAlive = Flag("tcpkeepalive", true);
+        Tunnel = (Raw("tunnel")?.ToLowerInvariant()) switch
+        {
+            "yes" or "true" or "point-to-point" => Tunnel.PointToPoint,
+            "ethernet" => Tunnel.Ethernet,
+            _ => Tunnel.No,
+        };
+        if (Raw("tunneldevice") is string td && ConfigValueParser.TunnelDevice(td) is var (tunLocal, tunRemote))
+        {
+            TunnelLocalUnit = tunLocal;
+            TunnelRemoteUnit = tunRemote;
+        }
         if (Entries("rekeylimit") is { Count: > 0 } rk)
         {
             var a = rk[0].Arguments;

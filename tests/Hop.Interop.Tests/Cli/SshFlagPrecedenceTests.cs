@@ -163,4 +163,47 @@ public sealed class SshFlagPrecedenceTests
         Assert.Equal(255, hop.ExitCode);
         Assert.Contains(message, hop.Stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// -w: point-to-point unless a Tunnel mode came before it on the command line; its units win over
+    /// TunnelDevice wherever that comes, the last -w over earlier ones.
+    /// </summary>
+    [Theory]
+    [InlineData("-w|5:6|h")]
+    [InlineData("-w|any|h")]
+    [InlineData("-w|5|h")]
+    [InlineData("-w|1|-w|2|h")]
+    [InlineData("-w|5:6|-o|Tunnel=ethernet|h")]
+    [InlineData("-o|Tunnel=ethernet|-w|5:6|h")]
+    [InlineData("-o|Tunnel=no|-w|5|h")]
+    [InlineData("-o|TunnelDevice=7:8|-w|5|h")]
+    [InlineData("-w|5|-o|TunnelDevice=7:8|h")]
+    [InlineData("-o|Tunnel=yes|-o|TunnelDevice=any:3|h")]
+    public async Task TunnelFlagShowsAsInSsh(string args)
+    {
+        string[] words = args.Split('|');
+        var ssh = Peer.Run("/usr/bin/ssh", ["-G", "-F", "/dev/null", .. words]);
+        Assert.True(ssh.ExitCode == 0, ssh.ToString());
+        var hop = await HopCli.RunAsync(["ssh", "-G", "-F", "/dev/null", .. words]);
+        Assert.True(hop.ExitCode == 0, hop.ToString());
+        static string Lines(string dump) => string.Join('\n', dump.Split('\n').Where(l => l.Split(' ')[0] is "tunnel" or "tunneldevice"));
+        Assert.Equal(Lines(ssh.Stdout), Lines(hop.Stdout));
+        Assert.Equal(2, Lines(hop.Stdout).Split('\n').Length);
+    }
+
+    [Theory]
+    [InlineData("x")]
+    [InlineData("5:")]
+    [InlineData(":6")]
+    [InlineData("2147483646")]
+    [InlineData("-1")]
+    public async Task BadTunnelDevicesAreRefusedInSshsWords(string value)
+    {
+        var ssh = Peer.Run("/usr/bin/ssh", ["-G", "-F", "/dev/null", "-w", value, "h"]);
+        Assert.Equal(255, ssh.ExitCode);
+        var hop = await HopCli.RunAsync(["ssh", "-G", "-F", "/dev/null", "-w", value, "h"]);
+        Assert.Equal(255, hop.ExitCode);
+        Assert.Equal(ssh.Stderr.Replace("\r", "", StringComparison.Ordinal).Trim(), hop.Stderr.Trim());
+        Assert.Equal($"Bad tun device '{value}'", hop.Stderr.Trim());
+    }
 }
