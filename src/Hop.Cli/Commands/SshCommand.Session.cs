@@ -20,7 +20,7 @@ internal static partial class SshCommand
             try
             {
                 await using var forwarding = await SshForwarding.StartAsync(c, client, log).ConfigureAwait(false);
-                SshLocalCommand.RunIfPermitted(c, log);
+                SshLocalCommand.RunIfPermitted(c, log, forwarding.TunnelDevice);
                 // As ssh with no session of its own (-N, -W, SessionType none): IPQoS's interactive value, unless a
                 // ControlMaster will carry its clients' sessions.
                 if (a.NoCommand) client.SetInteractive(c.ControlMaster == "false");

@@ -24,6 +24,7 @@ internal sealed class SshForwarding : IAsyncDisposable
     private readonly List<(ForwardSpec Spec, ForwardListener Listener)> _listeners = [];
     private readonly List<(ForwardSpec Spec, int Port)> _remotes = [];
     private RemoteForwarding? _remote;
+    private TunnelForwarding? _tunnel;
 
     private SshForwarding(ResolvedConfig config, SshClient client, DiagnosticLog log)
     {
@@ -43,6 +44,7 @@ internal sealed class SshForwarding : IAsyncDisposable
                     throw new SshConnectionException($"Could not request {(spec.Kind == ForwardKind.Dynamic ? "dynamic" : "local")} forwarding.");
             }
             foreach (var spec in c.RemoteForwards) await f.StartRemoteAsync(spec, c.ExitOnForwardFailure).ConfigureAwait(false);
+            f._tunnel = await SshTunnel.StartAsync(c, client, log).ConfigureAwait(false);
         }
         catch
         {
@@ -78,6 +80,9 @@ internal sealed class SshForwarding : IAsyncDisposable
             return false;
         }
     }
+
+    /// <summary>The local tun or tap device of -w / Tunnel (ssh's %T), when it is forwarded.</summary>
+    public string? TunnelDevice => _tunnel?.Device.Name;
 
     /// <summary>True when no forward is listening here or on the server.</summary>
     public bool IsEmpty
@@ -275,5 +280,9 @@ internal sealed class SshForwarding : IAsyncDisposable
         return host.Length > 0 && int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p is > 0 and < 65536 ? (host, p) : null;
     }
 
-    public ValueTask DisposeAsync() => new(StopListeningAsync());
+    public async ValueTask DisposeAsync()
+    {
+        await StopListeningAsync().ConfigureAwait(false);
+        if (_tunnel is not null) await _tunnel.DisposeAsync().ConfigureAwait(false);
+    }
 }

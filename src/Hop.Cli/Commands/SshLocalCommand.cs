@@ -10,9 +10,10 @@ namespace Hop.Cli.Commands;
 /// </summary>
 internal static class SshLocalCommand
 {
-    public static void RunIfPermitted(ResolvedConfig c, DiagnosticLog log)
+    /// <param name="tunnelDevice">The -w device, for %T ("NONE" without one).</param>
+    public static void RunIfPermitted(ResolvedConfig c, DiagnosticLog log, string? tunnelDevice = null)
     {
-        if (!c.PermitLocalCommand || c.ExpandedLocalCommand is not { } command) return;
+        if (!c.PermitLocalCommand || c.ExpandLocalCommand(tunnelDevice) is not { } command) return;
         var psi = OperatingSystem.IsWindows()
             ? new ProcessStartInfo(Environment.GetEnvironmentVariable("ComSpec") ?? "cmd.exe")
             : new ProcessStartInfo(Environment.GetEnvironmentVariable("SHELL") is { Length: > 0 } shell ? shell : "/bin/sh");

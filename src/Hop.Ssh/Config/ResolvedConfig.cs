@@ -64,10 +64,13 @@ public sealed partial class ResolvedConfig
 
     /// <summary>
     /// LocalCommand with its tokens expanded: %C %d %h %i %k %L %l %n %p %r %u, %j (the ProxyJump,
-    /// or empty) and %T (the tunnel device: "NONE", Hop opens none); null when there is none.
+    /// or empty) and %T ("NONE": no tunnel device); null when there is none.
     /// </summary>
-    public string? ExpandedLocalCommand => LocalCommand is null ? null : TokenExpander.ExpandPercent(LocalCommand,
-        new Dictionary<char, string>(Tokens) { ['j'] = ProxyJump ?? "", ['T'] = "NONE" });
+    public string? ExpandedLocalCommand => ExpandLocalCommand(null);
+
+    /// <summary>LocalCommand expanded as <see cref="ExpandedLocalCommand"/>, %T being <paramref name="tunnelDevice"/> (the -w interface), "NONE" when null.</summary>
+    public string? ExpandLocalCommand(string? tunnelDevice) => LocalCommand is null ? null : TokenExpander.ExpandPercent(LocalCommand,
+        new Dictionary<char, string>(Tokens) { ['j'] = ProxyJump ?? "", ['T'] = tunnelDevice ?? "NONE" });
 
     /// <summary>RemoteCommand with its tokens expanded: %C %d %h %i %k %L %l %n %p %r %u and %j; null when there is none.</summary>
     public string? ExpandedRemoteCommand => RemoteCommand is null ? null : TokenExpander.ExpandPercent(RemoteCommand,

@@ -192,7 +192,50 @@ public partial class SshChannel
             OnConsumed(data.Length);
             return;
         }
+        if (stream == _stdout && OnDatagram(data.Span))
+        {
+            OnConsumed(data.Length);
+            return;
+        }
         stream.Deliver(data);
+    }
+
+    /// <summary>
+    /// A channel whose DATA messages are datagrams (tun@openssh.com) takes each one whole here, on
+    /// the receive thread, and returns true; its window is granted back at once. Others return false
+    /// and the data goes to the stream, where message bounds are not kept.
+    /// </summary>
+    private protected virtual bool OnDatagram(ReadOnlySpan<byte> data) => false;
+
+    /// <summary>
+    /// Sends <paramref name="datagram"/> as one DATA message, never split: waits (blocking this
+    /// thread, a reader of the caller's own) until the peer's window takes it whole. False, and
+    /// nothing sent, when it is larger than the peer's maximum packet size.
+    /// </summary>
+    private protected bool WriteDatagram(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken)
+    {
+        ThrowIfNotOpen();
+        if (Volatile.Read(ref _eofSent) != 0) throw new SshChannelException($"{Name}: write after EOF");
+        if (datagram.Length > _remoteMaxPacket) return false;
+        while (!TryReserveWholeWindow(datagram.Length))
+        {
+            ThrowIfNotOpen();
+            _remoteWindowSignal.Wait(cancellationToken);
+        }
+        byte[] header = new byte[ChannelDataMessage.HeaderLength];
+        ChannelDataMessage.WriteHeader(header, RemoteChannelId, datagram.Length);
+        BlockingWait.Wait(Connection.SendAsync(header, datagram, flush: true, cancellationToken));
+        return true;
+    }
+
+    private bool TryReserveWholeWindow(int length)
+    {
+        while (true)
+        {
+            long window = Volatile.Read(ref _remoteWindow);
+            if (window < length) return false;
+            if (Interlocked.CompareExchange(ref _remoteWindow, window - length, window) == window) return true;
+        }
     }
 
     /// <summary>

@@ -101,6 +101,18 @@ public sealed partial class SshConnection : IAsyncDisposable
         return OpenAsync(id => new DirectTcpipChannel(this, id, details, sinks), details, cancellationToken);
     }
 
+    /// <summary>
+    /// Opens a "tun@openssh.com" channel (ssh -w): the server attaches a tun or tap device of its own
+    /// (<paramref name="details"/>: the mode and unit). Each packet the server sends is handed whole to
+    /// <paramref name="onPacket"/> on the receive thread; send with <see cref="TunChannel.WritePacket"/>.
+    /// </summary>
+    public Task<TunChannel> OpenTunAsync(TunChannelOpenDetails details, Action<ReadOnlySpan<byte>> onPacket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(details);
+        ArgumentNullException.ThrowIfNull(onPacket);
+        return OpenAsync(id => new TunChannel(this, id, details, onPacket), details, cancellationToken);
+    }
+
     /// <summary>Opens a channel of any type (e.g. direct-streamlocal@openssh.com) with its type-specific data.</summary>
     public Task<SshChannel> OpenChannelAsync(string channelType, ChannelOpenDetails? details, CancellationToken cancellationToken = default)
         => OpenChannelAsync(channelType, details, null, cancellationToken);

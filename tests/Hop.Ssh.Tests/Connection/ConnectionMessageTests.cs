@@ -71,8 +71,22 @@ public class ConnectionMessageTests
         { ChannelTypes.X11, new X11ChannelOpenDetails { OriginatorAddress = "127.0.0.1", OriginatorPort = 6010 } },
         { ChannelTypes.DirectStreamlocal, new StreamlocalChannelOpenDetails { SocketPath = "/run/app.sock", HasReservedUInt32 = true } },
         { ChannelTypes.ForwardedStreamlocal, new StreamlocalChannelOpenDetails { SocketPath = "/tmp/x.sock", HasReservedUInt32 = false } },
+        { ChannelTypes.Tun, new TunChannelOpenDetails { Mode = TunnelMode.Ethernet, RemoteUnit = 6 } },
         { "custom@example.org", new RawChannelOpenDetails(new byte[] { 1, 2, 3 }) },
     };
+
+    [Fact]
+    public void TunHasOpenSshsLayout()
+    {
+        var m = new ChannelOpenMessage
+        {
+            ChannelType = "tun@openssh.com", SenderChannel = 0, InitialWindowSize = 2097152, MaximumPacketSize = 32768,
+            Details = new TunChannelOpenDetails { Mode = TunnelMode.PointToPoint },
+        };
+        var bytes = Write(m.Write);
+        // The mode, then SSH_TUNID_ANY (0x7fffffff), after the common fields.
+        Assert.Equal(new byte[] { 0, 0, 0, 1, 0x7f, 0xff, 0xff, 0xff }, bytes[^8..]);
+    }
 
     [Theory]
     [MemberData(nameof(OpenCases))]

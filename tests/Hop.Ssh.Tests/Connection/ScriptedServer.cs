@@ -46,6 +46,9 @@ public sealed class ScriptedServer
 
     public TaskCompletionSource<byte[]> GlobalReply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The first tun@openssh.com channel the client opened (accepted), and what it asked for.</summary>
+    public TaskCompletionSource<(ServerChannel Channel, TunChannelOpenDetails Details)> TunOpened { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public Task Loop => _loop ?? Task.CompletedTask;
 
     public void Start() => _loop = Task.Run(LoopAsync);
@@ -227,6 +230,12 @@ public sealed class ScriptedServer
             });
             return;
         }
+        if (m.ChannelType == ChannelTypes.Tun)
+        {
+            var tun = await ConfirmAsync(m);
+            TunOpened.TrySetResult((tun, (TunChannelOpenDetails)m.Details!));
+            return;
+        }
         if (m.ChannelType is not (ChannelTypes.Session or ChannelTypes.DirectTcpip))
         {
             await SendAsync(Build(b =>
@@ -239,7 +248,7 @@ public sealed class ScriptedServer
         await ConfirmAsync(m);
     }
 
-    private async Task ConfirmAsync(ChannelOpenMessage m)
+    private async Task<ServerChannel> ConfirmAsync(ChannelOpenMessage m)
     {
         uint id = Interlocked.Increment(ref _nextId);
         var ch = new ServerChannel(this, id, m.SenderChannel, m.InitialWindowSize, m.MaximumPacketSize);
@@ -250,6 +259,7 @@ public sealed class ScriptedServer
             new ChannelOpenConfirmationMessage { RecipientChannel = m.SenderChannel, SenderChannel = id, InitialWindowSize = Window, MaximumPacketSize = MaxPacket }.Write(ref w);
         }));
         if (m.ChannelType == ChannelTypes.DirectTcpip) _ = Task.Run(() => EchoAsync(ch));
+        return ch;
     }
 
     private async Task OnRequestAsync(ChannelRequestMessage m)

@@ -12,6 +12,7 @@ public static class ChannelTypes
     public const string AuthAgent = "auth-agent@openssh.com";
     public const string DirectStreamlocal = "direct-streamlocal@openssh.com";
     public const string ForwardedStreamlocal = "forwarded-streamlocal@openssh.com";
+    public const string Tun = "tun@openssh.com";
 }
 
 /// <summary>The channel-type-specific data at the end of SSH_MSG_CHANNEL_OPEN.</summary>
@@ -30,6 +31,7 @@ public abstract class ChannelOpenDetails
             ChannelTypes.X11 => X11ChannelOpenDetails.Read(ref reader),
             ChannelTypes.DirectStreamlocal => StreamlocalChannelOpenDetails.Read(ref reader, withReservedUInt32: true),
             ChannelTypes.ForwardedStreamlocal => StreamlocalChannelOpenDetails.Read(ref reader, withReservedUInt32: false),
+            ChannelTypes.Tun => TunChannelOpenDetails.Read(ref reader),
             _ => new RawChannelOpenDetails(reader.RemainingSpan.ToArray()),
         };
         if (details is RawChannelOpenDetails) return details;
