@@ -164,6 +164,7 @@ internal static class ConfigKeywords
         S("canonicalizemaxdots", ValueShape.Integer);
         S("canonicalizepermittedcnames", ValueShape.Special);
         S("pkcs11provider", ValueShape.Text);
+        Alias("smartcarddevice", "pkcs11provider");
         S("tunnel", ValueShape.State, "ethernet", "point-to-point", "true", "yes", "false", "no");
         S("tunneldevice", ValueShape.Special);
 
@@ -172,7 +173,6 @@ internal static class ConfigKeywords
           "gssapikexalgorithms", "gssapikeyexchange", "gssapirenewalforcesrekey", "gssapiserveridentity",
           "gssapitrustdns", "hostbasedacceptedalgorithms", "hostbasedkeytypes", "hostbasedauthentication",
           "logverbose",
-          "smartcarddevice",
           "securitykeyprovider",
           "syslogfacility", "verifyhostkeydns");
         I("afstokenpassing", "cipher", "compressionlevel", "fallbacktorsh", "globalknownhostsfile2",

@@ -44,6 +44,14 @@ public class SshConfigTests : ConfigTestBase
     }
 
     [Fact]
+    public void SmartcardDevice_is_PKCS11Providers_old_name_as_in_ssh()
+    {
+        Assert.Null(Resolve("h", "").Pkcs11Provider);
+        Assert.Equal("/usr/lib/p11.so", Resolve("h", "Host h\n SmartcardDevice /usr/lib/p11.so\n").Pkcs11Provider);
+        Assert.Empty(Resolve("h", "SmartcardDevice /usr/lib/p11.so\n").UnsupportedKeywords);
+    }
+
+    [Fact]
     public void KnownHostsCommand_is_shown_as_ssh_shows_a_command_it_ran()
     {
         Assert.Equal("/bin/sh -c \"kill -9 $$\" a\\\\b \\'q\\'", KnownHostsCommand.Assemble(["/bin/sh", "-c", "kill -9 $$", "a\\b", "'q'"]));
