@@ -18,9 +18,8 @@ internal static class SshClientSettingsFor
         ConnectTimeout = c.ConnectTimeout ?? TimeSpan.Zero,
         ConnectionAttempts = c.ConnectionAttempts,
         TcpKeepAlive = c.TcpKeepAlive,
-        // ssh binds BindAddress rather than BindInterface when both are set.
         BindAddress = c.BindAddress,
-        BindInterface = c.BindAddress is null ? c.BindInterface : null,
+        BindInterface = c.BindInterface,
         IpQosInteractive = c.IpQosInteractive,
         IpQosBulk = c.IpQosBulk,
         AddressFamily = c.AddressFamily switch

@@ -155,19 +155,12 @@ public sealed class SshClient : IAsyncDisposable
             foreach (var address in addresses)
             {
                 settings.Log?.Invoke(1, $"Connecting to {name} [{address}] port {settings.Port}.");
-                IPAddress? local = null;
                 bool bindFailed = false;
-                if (settings.BindAddress is string bind && (local = LocalBindAddress(bind, address.AddressFamily, out string? why)) is null)
-                {
-                    // As ssh's getaddrinfo failure: said at INFO level, and the address counts as failed.
-                    settings.Log?.Invoke(0, $"getaddrinfo: {bind}: {why}");
-                    lastReason = "failure";
-                    continue;
-                }
-                if (settings.BindInterface is string nic && (local = LocalInterfaceAddress.Find(nic, address.AddressFamily)) is null)
+                var local = LocalAddress(settings, address.AddressFamily, out string? unsuitable);
+                if (unsuitable is not null)
                 {
                     // As ssh: said at INFO level, and the address counts as failed with no error of its own.
-                    settings.Log?.Invoke(0, $"getifaddrs: {nic}: no suitable addresses");
+                    settings.Log?.Invoke(0, unsuitable);
                     lastReason = "failure";
                     continue;
                 }
@@ -217,25 +210,41 @@ public sealed class SshClient : IAsyncDisposable
         throw last is null ? new SshConnectionException(message) : new SshConnectionException(message, last);
     }
 
-    /// <summary>BindAddress resolved for <paramref name="family"/> (getaddrinfo with AI_PASSIVE); null with ssh's reason when it has none.</summary>
-    private static IPAddress? LocalBindAddress(string bind, AddressFamily family, out string? why)
+    /// <summary>
+    /// The local address a connection over <paramref name="family"/> is bound to, as ssh_create_socket picks it:
+    /// BindAddress (getaddrinfo with AI_PASSIVE) when set, else an address of BindInterface, else none (null). When
+    /// the one asked for has no address of that family, <paramref name="unsuitable"/> says so in ssh's words.
+    /// </summary>
+    private static IPAddress? LocalAddress(SshClientSettings settings, AddressFamily family, out string? unsuitable)
     {
-        why = null;
-        if (IPAddress.TryParse(bind, out var literal))
+        unsuitable = null;
+        if (settings.BindAddress is string bind)
         {
-            if (literal.AddressFamily == family) return literal;
-            why = "Address family for hostname not supported";
+            string why = "Address family for hostname not supported";
+            if (IPAddress.TryParse(bind, out var literal))
+            {
+                if (literal.AddressFamily == family) return literal;
+            }
+            else
+            {
+                try
+                {
+                    var found = Dns.GetHostAddresses(bind, family);
+                    if (found.Length > 0) return found[0];
+                }
+                catch (SocketException e)
+                {
+                    why = e.SocketErrorCode == SocketError.HostNotFound ? "Name or service not known" : e.Message;
+                }
+            }
+            unsuitable = $"getaddrinfo: {bind}: {why}";
             return null;
         }
-        try
+        if (settings.BindInterface is string nic)
         {
-            var found = Dns.GetHostAddresses(bind, family);
-            if (found.Length > 0) return found[0];
-            why = "Address family for hostname not supported";
-        }
-        catch (SocketException e)
-        {
-            why = e.SocketErrorCode == SocketError.HostNotFound ? "Name or service not known" : e.Message;
+            var local = LocalInterfaceAddress.Find(nic, family);
+            if (local is null) unsuitable = $"getifaddrs: {nic}: no suitable addresses";
+            return local;
         }
         return null;
     }

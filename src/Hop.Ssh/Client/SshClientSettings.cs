@@ -28,7 +28,7 @@ public sealed class SshClientSettings
     public bool TcpKeepAlive { get; init; } = true;
     /// <summary>BindAddress (-b): the connection's local address, a name or an address of the destination's family.</summary>
     public string? BindAddress { get; init; }
-    /// <summary>BindInterface: the connection's local address is one of this interface's (see <see cref="LocalInterfaceAddress"/>).</summary>
+    /// <summary>BindInterface: the connection's local address is one of this interface's (see <see cref="LocalInterfaceAddress"/>); BindAddress, when set, wins, as in ssh.</summary>
     public string? BindInterface { get; init; }
     /// <summary>IPQoS for an interactive session (tty or X11), as the IP_TOS/IPV6_TCLASS byte; <see cref="Config.IpQos.None"/> leaves the socket alone.</summary>
     public int IpQosInteractive { get; init; } = Config.IpQos.None;
