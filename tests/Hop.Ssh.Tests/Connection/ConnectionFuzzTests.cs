@@ -1,0 +1,116 @@
+using System.Buffers.Binary;
+using Hop.Ssh.Connection;
+using Hop.Ssh.Connection.Messages;
+using static Hop.Ssh.Tests.Connection.ConnectionHarness;
+
+namespace Hop.Ssh.Tests.Connection;
+
+/// <summary>
+/// A hostile server's connection-protocol messages, valid ones cut short, bit-flipped, lengthened or
+/// with a field set to an extreme, sent to a client with an open session. The client either goes on
+/// (it still answers a channel open afterwards) or ends the connection with a protocol error; never
+/// with one of its own bugs (the receive loop's "connection failed: ..." catch-all), never a hang.
+/// </summary>
+public class ConnectionFuzzTests
+{
+    private const int Iterations = 1000;
+
+    [Fact]
+    public async Task MutatedServerMessagesEndInAProtocolErrorOrNothing()
+    {
+        var rng = new Random(20261207);
+        int failed = 0;
+        for (int i = 0; i < Iterations; i++)
+        {
+            await using var h = Start();
+            await using var session = await h.Client.OpenSessionAsync().WaitAsync(Limit);
+            var sent = new List<byte[]>();
+            int count = 1 + rng.Next(2);
+            for (int k = 0; k < count; k++)
+            {
+                var message = Mutate(Templates(session.LocalChannelId)[rng.Next(TemplateCount)], rng);
+                sent.Add(message);
+                await h.Server.SendAsync(message);
+            }
+            var sentinel = h.Server.OpenToClientAsync("fuzz-sentinel@hop.test", null);
+            var first = await Task.WhenAny(sentinel, h.Client.Completion).WaitAsync(Limit);
+            if (first == h.Client.Completion || h.Client.Completion.IsCompleted)
+            {
+                var e = await Record.ExceptionAsync(() => h.Client.Completion);
+                Assert.True(e is SshProtocolException, $"iteration {i}: {Describe(sent)}\n{e}");
+                failed++;
+                continue;
+            }
+            var (channel, failure) = await sentinel;
+            Assert.Null(channel);
+            Assert.Equal(ChannelOpenFailureReason.AdministrativelyProhibited, failure!.ReasonCode);
+        }
+        // The mutations reach both outcomes: some messages are refused, some get through.
+        Assert.InRange(failed, Iterations / 10, Iterations - Iterations / 10);
+    }
+
+    private static string Describe(List<byte[]> sent) => string.Join("\n", sent.Select(Convert.ToHexString));
+
+    private const int TemplateCount = 19;
+
+    /// <summary>One valid message of each kind a server may send, for the client's channel <paramref name="c"/>.</summary>
+    private static byte[][] Templates(uint c) =>
+    [
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelData); w.WriteUInt32(c); w.WriteString("hello"u8); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelExtendedData); w.WriteUInt32(c); w.WriteUInt32(1); w.WriteString("oops"u8); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelWindowAdjust); w.WriteUInt32(c); w.WriteUInt32(4096); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelEof); w.WriteUInt32(c); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelClose); w.WriteUInt32(c); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelSuccess); w.WriteUInt32(c); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelFailure); w.WriteUInt32(c); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelRequest); w.WriteUInt32(c); w.WriteString("exit-status"); w.WriteBoolean(false); w.WriteUInt32(3); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelRequest); w.WriteUInt32(c); w.WriteString("exit-signal"); w.WriteBoolean(false); w.WriteString("TERM"); w.WriteBoolean(true); w.WriteString("killed"); w.WriteString("en"); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelRequest); w.WriteUInt32(c); w.WriteString("keepalive@openssh.com"); w.WriteBoolean(true); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelOpenConfirmation); w.WriteUInt32(c); w.WriteUInt32(7); w.WriteUInt32(65536); w.WriteUInt32(32768); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelOpenFailure); w.WriteUInt32(c); w.WriteUInt32(2); w.WriteString("no"); w.WriteString("en"); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelOpen); w.WriteString("forwarded-tcpip"); w.WriteUInt32(300); w.WriteUInt32(65536); w.WriteUInt32(32768); w.WriteString("127.0.0.1"); w.WriteUInt32(2222); w.WriteString("127.0.0.1"); w.WriteUInt32(40000); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelOpen); w.WriteString("x11"); w.WriteUInt32(301); w.WriteUInt32(65536); w.WriteUInt32(32768); w.WriteString("127.0.0.1"); w.WriteUInt32(6010); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.ChannelOpen); w.WriteString("auth-agent@openssh.com"); w.WriteUInt32(302); w.WriteUInt32(65536); w.WriteUInt32(32768); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.GlobalRequest); w.WriteString("hostkeys-00@openssh.com"); w.WriteBoolean(false); w.WriteString(new byte[51]); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.GlobalRequest); w.WriteString("keepalive@openssh.com"); w.WriteBoolean(true); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.RequestSuccess); w.WriteUInt32(2222); }),
+        Build(w => { w.WriteByte(ConnectionMessageNumbers.RequestFailure); }),
+    ];
+
+    private delegate void Writing(Hop.Ssh.Wire.SshWriter writer);
+
+    private static byte[] Build(Writing write) => ScriptedServer.Build(b => write(b.Writer));
+
+    private static readonly uint[] Extremes = [0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFF0, 65536];
+
+    /// <summary>Valid as it is (one time in eight), or damaged in one of five ways.</summary>
+    private static byte[] Mutate(byte[] message, Random rng)
+    {
+        var m = (byte[])message.Clone();
+        if (m.Length == 1) return m;
+        switch (rng.Next(8))
+        {
+            case 0:
+                return m;
+            case 1:
+                return m[..(1 + rng.Next(m.Length - 1))];
+            case 2:
+                for (int n = 1 + rng.Next(3); n > 0; n--) m[1 + rng.Next(m.Length - 1)] ^= (byte)(1 << rng.Next(8));
+                return m;
+            case 3:
+                {
+                    var longer = new byte[m.Length + 1 + rng.Next(16)];
+                    m.CopyTo(longer, 0);
+                    rng.NextBytes(longer.AsSpan(m.Length));
+                    return longer;
+                }
+            default:
+                {
+                    if (m.Length < 5) return m;
+                    int at = 1 + rng.Next(m.Length - 4);
+                    BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(at), Extremes[rng.Next(Extremes.Length)]);
+                    return m;
+                }
+        }
+    }
+}
