@@ -1,8 +1,11 @@
+using Hop.Cli.Terminal;
+
 namespace Hop.Cli;
 
 /// <summary>
 /// Where -v lines and errors go: stderr, or the -E log file. An error is one line, "hop: ...";
-/// its stack trace only at -v.
+/// its stack trace only at -v. Every line is escaped as ssh's log lines are (a server's words
+/// reach them: a disconnect reason, a keyboard-interactive name), a banner as ssh shows one.
 /// </summary>
 internal sealed class DiagnosticLog : IDisposable
 {
@@ -22,9 +25,9 @@ internal sealed class DiagnosticLog : IDisposable
         }
         else
         {
-            _writer = Console.Error;
+            _writer = Unescaped(Console.Error);
         }
-        _messages = Console.Error;
+        _messages = Unescaped(Console.Error);
     }
 
     /// <summary>A log that writes everything, messages too, to <paramref name="writer"/> (one host's stderr in `hop run`).</summary>
@@ -35,6 +38,9 @@ internal sealed class DiagnosticLog : IDisposable
         _writer = writer;
         _messages = writer;
     }
+
+    /// <summary>This log escapes its own lines: under sftp's and scp's escaping stderr, the stream beneath it.</summary>
+    private static TextWriter Unescaped(TextWriter writer) => writer is UntrustedTextWriter u ? u.Inner : writer;
 
     public int Verbosity { get; private set; }
     public bool Quiet { get; private set; }
@@ -58,7 +64,7 @@ internal sealed class DiagnosticLog : IDisposable
     {
         if (level == 0 ? Quiet : level > Verbosity) return;
         string prefix = level switch { 0 => "", 1 => "debug1: ", 2 => "debug2: ", _ => "debug3: " };
-        lock (_gate) _writer.WriteLine(prefix + message);
+        lock (_gate) _writer.WriteLine(prefix + UntrustedText.ForLog(message));
     }
 
     /// <summary>
@@ -67,7 +73,7 @@ internal sealed class DiagnosticLog : IDisposable
     /// </summary>
     public void Say(string message)
     {
-        lock (_gate) _messages.WriteLine(message);
+        lock (_gate) _messages.WriteLine(UntrustedText.ForLog(message));
     }
 
     /// <summary>
@@ -77,7 +83,7 @@ internal sealed class DiagnosticLog : IDisposable
     public void ShowBanner(string text)
     {
         if (Quiet) return;
-        lock (_gate) _messages.Write(text);
+        lock (_gate) _messages.Write(UntrustedText.ForTerminal(text));
     }
 
     /// <summary>Raises or lowers the level by <paramref name="delta"/> (~V / ~v); returns the new level, -1 for quiet.</summary>
@@ -96,8 +102,8 @@ internal sealed class DiagnosticLog : IDisposable
     {
         lock (_gate)
         {
-            _writer.WriteLine("hop: " + OneLine(e.Message));
-            if (Verbosity > 0) _writer.WriteLine(e.ToString());
+            _writer.WriteLine("hop: " + UntrustedText.ForLog(OneLine(e.Message)));
+            if (Verbosity > 0) _writer.WriteLine(UntrustedText.ForLog(e.ToString()));
         }
     }
 

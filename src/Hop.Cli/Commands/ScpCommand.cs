@@ -1,3 +1,4 @@
+using Hop.Cli.Terminal;
 using Hop.Ssh;
 using Hop.Ssh.Client;
 using Hop.Ssh.Sftp;
@@ -16,6 +17,8 @@ internal static class ScpCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // Every line these commands show may carry the server's words (names, status messages).
+        using var guard = UntrustedTextWriter.GuardConsole();
         TransferArguments t;
         try
         {

@@ -23,6 +23,8 @@ internal static class SftpCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // Every line these commands show may carry the server's words (names, status messages).
+        using var guard = UntrustedTextWriter.GuardConsole();
         TransferArguments t;
         try
         {

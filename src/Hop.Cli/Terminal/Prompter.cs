@@ -19,15 +19,17 @@ internal sealed class Prompter : IAuthPrompter
 
     public ValueTask<IReadOnlyList<string>?> ReadResponsesAsync(string name, string instruction, IReadOnlyList<AuthPrompt> prompts, CancellationToken cancellationToken)
     {
-        if (!UseAskpass())
+        // As ssh: the name and instruction logged (so also when askpass asks), the prompts escaped
+        // as a terminal line, also for askpass.
+        if (!_quiet)
         {
-            if (name.Length > 0) Console.Error.WriteLine(name);
-            if (instruction.Length > 0) Console.Error.WriteLine(instruction);
+            if (name.Length > 0) Console.Error.WriteLine(UntrustedText.ForLog(name));
+            if (instruction.Length > 0) Console.Error.WriteLine(UntrustedText.ForLog(instruction));
         }
         var answers = new List<string>();
         foreach (var p in prompts)
         {
-            var a = ReadSecret(p.Text, p.Echo);
+            var a = ReadSecret(UntrustedText.ForTerminal(p.Text), p.Echo);
             if (a is null) return ValueTask.FromResult<IReadOnlyList<string>?>(null);
             answers.Add(a);
         }
@@ -36,7 +38,7 @@ internal sealed class Prompter : IAuthPrompter
 
     public void ShowBanner(string text)
     {
-        if (!_quiet) Console.Error.Write(text);
+        if (!_quiet) Console.Error.Write(UntrustedText.ForTerminal(text));
     }
 
     /// <summary>Reads one answer; null when there is no way to ask or the user gave up.</summary>

@@ -6,9 +6,12 @@ public interface IAuthPrompter
     /// <summary>Asks for a secret without echo; null when the user cancels or no way to ask exists.</summary>
     ValueTask<string?> ReadSecretAsync(string prompt, CancellationToken cancellationToken);
 
-    /// <summary>Answers keyboard-interactive prompts; null to give up on the method.</summary>
+    /// <summary>
+    /// Answers keyboard-interactive prompts; null to give up on the method. The name, instruction and
+    /// prompts are the server's words, as sent: escape control characters before showing them.
+    /// </summary>
     ValueTask<IReadOnlyList<string>?> ReadResponsesAsync(string name, string instruction, IReadOnlyList<AuthPrompt> prompts, CancellationToken cancellationToken);
 
-    /// <summary>Shows the server's banner (already stripped of control characters).</summary>
+    /// <summary>Shows the server's banner, as sent: escape control characters before showing it.</summary>
     void ShowBanner(string text);
 }

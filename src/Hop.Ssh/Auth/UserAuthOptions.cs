@@ -30,7 +30,8 @@ public sealed class UserAuthOptions
     public IAuthPrompter? Prompter { get; init; }
 
     /// <summary>
-    /// Shows the server's banner (SSH_MSG_USERAUTH_BANNER, control characters removed), also in
+    /// Shows the server's banner (SSH_MSG_USERAUTH_BANNER, as sent: escape control characters before
+    /// showing it), also in
     /// batch mode, where there is no <see cref="Prompter"/>; when null, the prompter's
     /// <see cref="IAuthPrompter.ShowBanner"/> does.
     /// </summary>

@@ -142,7 +142,7 @@ public sealed partial class UserAuthentication
             if (n == AuthMessageNumbers.Banner)
             {
                 var banner = AuthBannerMessage.Read(m.Span);
-                string text = CleanBanner(banner.Message);
+                string text = banner.Message;
                 if (_options.Banner is { } show) show(text);
                 else _options.Prompter?.ShowBanner(text);
                 continue;
@@ -152,9 +152,6 @@ public sealed partial class UserAuthentication
             throw new SshProtocolException($"unexpected message {n} during authentication");
         }
     }
-
-    private static string CleanBanner(string text) =>
-        new(text.Where(c => c == '\n' || c == '\t' || !char.IsControl(c)).ToArray());
 
     /// <summary>Reads SSH_MSG_USERAUTH_FAILURE: the methods that can continue, and partial success.</summary>
     private bool UpdateFromFailure(byte[] payload)

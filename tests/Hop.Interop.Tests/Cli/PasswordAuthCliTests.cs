@@ -86,6 +86,47 @@ public class PasswordAuthCliTests
         }
     }
 
+    /// <summary>
+    /// A hostile server's banner, keyboard-interactive name, instruction and prompt carry terminal
+    /// control sequences (an OSC 52 clipboard write, a title change, a screen clear), a carriage
+    /// return, a backslash, a bell, a backspace, DEL and a UTF-8 letter. hop shows them as ssh does,
+    /// in a UTF-8 locale and in the C locale: the banner and the prompt (also the one askpass is
+    /// given) escaped as ssh's utf8.c does, the name and instruction as its log lines; no escape
+    /// character gets through.
+    /// </summary>
+    [Theory]
+    [InlineData("C.UTF-8")]
+    [InlineData("C")]
+    public async Task AServersBannerAndPromptsAreEscapedAsSshEscapesThem(string locale)
+    {
+        await using var server = await AsyncSshServer.StartAsync("hostile-text");
+        var dir = TestPaths.NewTempDir();
+        var results = new Dictionary<string, (ProcessResult Result, byte[] Prompts)>();
+        foreach (var client in new[] { "ssh", "hop" })
+        {
+            string log = Path.Combine(dir, client);
+            var askpass = Askpass($"printf '%s\\n' \"$1\" >> {log}\ncase \"$1\" in *Password*) echo x;; *code*) echo y;; *) exit 1;; esac\n");
+            var env = AskpassEnv(askpass);
+            env["LC_ALL"] = locale;
+            var args = Args(server.Port, server.KnownHostsPath, "keyboard-interactive");
+            args.InsertRange(1, ["-o", "NumberOfPasswordPrompts=1"]);
+            var r = client == "hop"
+                ? await HopCli.RunAsync(args, env)
+                : await ProcessRunner.RunAsync("/usr/bin/ssh", args.Skip(1).ToList(), env, [], TimeSpan.FromSeconds(60));
+            Assert.True(r.ExitCode == 255, $"{client}: {r}");
+            results[client] = (r, File.ReadAllBytes(log));
+        }
+        var (ssh, hop) = (results["ssh"], results["hop"]);
+        Assert.Contains(@"(hoptest@127.0.0.1) Password A\033]52;c;aG9wCg==\007B", System.Text.Encoding.UTF8.GetString(ssh.Prompts), StringComparison.Ordinal);
+        Assert.Equal(ssh.Prompts, hop.Prompts);
+        // ssh ends its log lines with CR LF; hop's error line starts with "hop: ".
+        string sshErr = ssh.Result.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal);
+        string hopErr = hop.Result.Stderr.Replace("hop: ", "", StringComparison.Ordinal);
+        Assert.Contains(@"banner A\033]52;c;", sshErr, StringComparison.Ordinal);
+        Assert.Equal(sshErr, hopErr);
+        Assert.DoesNotContain("\u001b", hop.Result.Stderr + System.Text.Encoding.UTF8.GetString(hop.Prompts), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task BatchModeNeverPrompts()
     {

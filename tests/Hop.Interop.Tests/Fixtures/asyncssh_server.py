@@ -1,5 +1,6 @@
 """A scriptable SSH server for the cases OpenSSH cannot script: password and
-keyboard-interactive logins with known answers. Started by AsyncSshServer.cs as
+keyboard-interactive logins with known answers, and a server whose banner and prompts carry
+terminal control sequences (mode "hostile-text"). Started by AsyncSshServer.cs as
 /usr/bin/python3 asyncssh_server.py PORT HOSTKEY MODE; prints READY when listening."""
 import asyncio
 import sys
@@ -10,12 +11,21 @@ USER = "hoptest"
 PASSWORD = "hop-Test-pw-1"
 OTP = "424242"
 
+# Text a hostile server shows the user: an OSC 52 clipboard write, a title change, a screen clear,
+# a carriage return over the line, a backslash, a bell and a backspace, and UTF-8 letters.
+HOSTILE = "A\x1b]52;c;aG9wCg==\x07B\x1b]0;pwned\x07C\x1b[2JD\rE\\F\x08G\x7fH\u00e9I"
+
 
 class Server(asyncssh.SSHServer):
     def __init__(self, mode):
         self.mode = mode
 
+    def connection_made(self, conn):
+        self.conn = conn
+
     def begin_auth(self, username):
+        if self.mode == "hostile-text":
+            self.conn.send_auth_banner("banner " + HOSTILE + "\n")
         return True
 
     def password_auth_supported(self):
@@ -25,9 +35,12 @@ class Server(asyncssh.SSHServer):
         return username == USER and password == PASSWORD
 
     def kbdint_auth_supported(self):
-        return self.mode in ("kbdint", "both")
+        return self.mode in ("kbdint", "both", "hostile-text")
 
     def get_kbdint_challenge(self, username, lang, submethods):
+        if self.mode == "hostile-text":
+            return ("name " + HOSTILE, "instruction " + HOSTILE, "en-US",
+                    [("Password " + HOSTILE + ": ", False), ("One-time code: ", True)])
         # The submethods the client asked for (KbdInteractiveDevices) show in the first prompt.
         password = f"Password (submethods {submethods}): " if submethods else "Password: "
         return ("Hop test", "Answer both prompts", "en-US",

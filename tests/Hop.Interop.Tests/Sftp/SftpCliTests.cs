@@ -94,6 +94,36 @@ public class SftpCliTests : IAsyncLifetime
         Assert.Equal(openssh.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal), hop.Stderr);
     }
 
+    /// <summary>
+    /// File names are the server's words: names with terminal control sequences (an OSC 52 clipboard
+    /// write, a title change, a screen clear), a backslash and a UTF-8 letter are listed, and named in
+    /// errors, escaped exactly as OpenSSH's sftp escapes them; no escape character reaches the terminal.
+    /// </summary>
+    [Fact]
+    public async Task HostileFileNamesAreShownEscapedAsOpenSshShowsThem()
+    {
+        string dir = Path.Combine(_remote, "names");
+        Directory.CreateDirectory(dir);
+        foreach (var name in new[] { "a\u001b]52;c;aG9wCg==\u0007b", "t\u001b]0;pwned\u0007", "c\u001b[2Jd", "back\\slash", "caf\u00e9", "bell\u0007bs\u0008del\u007f" })
+            await File.WriteAllTextAsync(Path.Combine(dir, name), "x");
+        string batch = string.Join('\n', $"ls -1 {dir}", $"-get {dir}/c\u001b[2Jd/nope", $"-rm {dir}/t\u001b]0;pwned\u0007/nope") + "\n";
+        var results = new Dictionary<string, ProcessResult>();
+        foreach (var tool in new[] { "hop", "openssh" })
+        {
+            string cwd = Path.Combine(_local, tool);
+            Directory.CreateDirectory(cwd);
+            results[tool] = await RunAsync(tool, batch, cwd);
+        }
+        var hop = results["hop"];
+        var openssh = results["openssh"];
+        Assert.True(openssh.ExitCode == 0, openssh.ToString());
+        Assert.True(hop.ExitCode == 0, hop.ToString());
+        Assert.Contains("\\033]52;c;", openssh.Stdout, StringComparison.Ordinal);
+        Assert.Equal(openssh.Stdout, hop.Stdout);
+        Assert.Equal(openssh.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal), hop.Stderr);
+        Assert.DoesNotContain('\u001b', hop.Stdout + hop.Stderr);
+    }
+
     [Fact]
     public async Task RecursivePutAndGetOfTwoThousandSmallFiles()
     {
