@@ -20,6 +20,7 @@ internal static class AgentCommand
         public bool Debug;
         public bool Kill;
         public long? LifetimeSeconds;
+        public string AllowedProviders = Hop.Ssh.Agent.AgentServer.DefaultAllowedProviders;
         public string[] Command = [];
     }
 
@@ -68,9 +69,12 @@ internal static class AgentCommand
                 case 'E':
                     if (arg is not ("md5" or "sha256")) throw new AgentArgumentException($"Invalid hash algorithm \"{arg}\"");
                     break;
-                case 'O':
                 case 'P':
-                    // Options for security-key and PKCS#11 helpers, which Hop's agent does not load.
+                    // The pattern list PKCS#11 providers (ssh-add -s) must match, after realpath.
+                    o.AllowedProviders = arg!;
+                    break;
+                case 'O':
+                    // Options for the security-key helper, which Hop's agent does not load.
                     break;
             }
         }

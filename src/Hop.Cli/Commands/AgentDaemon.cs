@@ -33,7 +33,7 @@ internal static class AgentDaemon
         Console.Out.Write($"echo Agent pid {Environment.ProcessId};\n");
         Console.Out.Flush();
         Action<string>? log = o.Debug ? line => Console.Error.WriteLine(line) : null;
-        return await ServeAsync(listener, o.LifetimeSeconds, log, watchPid: 0).ConfigureAwait(false);
+        return await ServeAsync(listener, o.LifetimeSeconds, o.AllowedProviders, log, watchPid: 0).ConfigureAwait(false);
     }
 
     public static async Task<int> LaunchAsync(AgentCommand.Options o)
@@ -44,6 +44,7 @@ internal static class AgentDaemon
         psi.ArgumentList.Add((o.Command.Length > 0 ? Environment.ProcessId : 0).ToString(CultureInfo.InvariantCulture));
         psi.ArgumentList.Add(o.SocketPath ?? "");
         psi.ArgumentList.Add(o.LifetimeSeconds?.ToString(CultureInfo.InvariantCulture) ?? "");
+        psi.ArgumentList.Add(o.AllowedProviders);
         // All three on pipes of ours: the runtime in the agent keeps a copy of its stderr, which must
         // not be the caller's (a caller reading our output to its end would wait for the agent).
         psi.RedirectStandardOutput = true;
@@ -123,10 +124,10 @@ internal static class AgentDaemon
         }
     }
 
-    /// <summary>The background agent: args are owner pid, pid to watch (0: none), socket path ("" for a fresh one), lifetime ("" for none).</summary>
+    /// <summary>The background agent: args are owner pid, pid to watch (0: none), socket path ("" for a fresh one), lifetime ("" for none), allowed providers.</summary>
     public static async Task<int> RunDaemonAsync(string[] args)
     {
-        if (args.Length != 4) return 2;
+        if (args.Length != 5) return 2;
         int owner = int.Parse(args[0], CultureInfo.InvariantCulture);
         int watch = int.Parse(args[1], CultureInfo.InvariantCulture);
         string? path = args[2].Length > 0 ? args[2] : null;
@@ -150,7 +151,7 @@ internal static class AgentDaemon
             AgentNative.SetSid();
             Directory.SetCurrentDirectory("/");
         }
-        return await ServeAsync(listener, lifetime, log: null, watch).ConfigureAwait(false);
+        return await ServeAsync(listener, lifetime, args[4], log: null, watch).ConfigureAwait(false);
     }
 
     /// <summary>Serves until SIGTERM, SIGINT or SIGHUP (or the watched process ends); then removes the socket and zeroes the keys.</summary>
@@ -164,7 +165,7 @@ internal static class AgentDaemon
         return new NamedPipeAgentListener(name);
     }
 
-    private static async Task<int> ServeAsync(IAgentListener listener, long? lifetimeSeconds, Action<string>? log, int watchPid)
+    private static async Task<int> ServeAsync(IAgentListener listener, long? lifetimeSeconds, string allowedProviders, Action<string>? log, int watchPid)
     {
         using var cts = new CancellationTokenSource();
         void Stop(PosixSignalContext ctx)
@@ -178,7 +179,7 @@ internal static class AgentDaemon
         using var hup = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
         using var store = new AgentKeyStore { DefaultLifetime = lifetimeSeconds is long s ? TimeSpan.FromSeconds(s) : null };
         if (log is not null) store.KeyExpired += line => log("debug1: " + line);
-        var server = new AgentServer(store, new AskpassConfirmation()) { Log = log };
+        var server = new AgentServer(store, new AskpassConfirmation()) { Log = log, AllowedProviders = allowedProviders };
         if (listener is UnixSocketAgentListener unix) unix.Log = log;
         using var pageant = OperatingSystem.IsWindows() ? StartPageant(server, log) : null;
         Task? watcher = watchPid > 0 ? WatchAsync(watchPid, cts) : null;

@@ -92,6 +92,33 @@ public sealed class AgentClient : IAsyncDisposable, IDisposable
     public async Task RemoveAllAsync(CancellationToken cancellationToken = default) =>
         ExpectSuccess(await RequestAsync(AgentStatusMessage.RemoveAllIdentities, cancellationToken).ConfigureAwait(false));
 
+    /// <summary>
+    /// SSH_AGENTC_ADD_SMARTCARD_KEY, or ..._CONSTRAINED with a lifetime or confirm: the agent loads
+    /// <paramref name="provider"/> and adds its tokens' keys, logging in with <paramref name="pin"/> (UTF-8).
+    /// </summary>
+    public async Task AddSmartcardKeyAsync(string provider, ReadOnlyMemory<char> pin, TimeSpan? lifetime = null, bool confirm = false, CancellationToken cancellationToken = default)
+    {
+        uint? seconds = lifetime is TimeSpan l ? (uint)Math.Clamp(Math.Ceiling(l.TotalSeconds), 0, uint.MaxValue) : null;
+        byte[] bytes = new byte[System.Text.Encoding.UTF8.GetByteCount(pin.Span)];
+        System.Text.Encoding.UTF8.GetBytes(pin.Span, bytes);
+        try
+        {
+            using var msg = new SmartcardKeyMessage(remove: false, provider, bytes, new AgentKeyConstraints(seconds, confirm));
+            ExpectSuccess(await RequestAsync(msg, cancellationToken).ConfigureAwait(false));
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    /// <summary>SSH_AGENTC_REMOVE_SMARTCARD_KEY: the agent drops <paramref name="provider"/>'s keys and unloads it (the PIN sent is empty, as ssh-add's).</summary>
+    public async Task RemoveSmartcardKeyAsync(string provider, CancellationToken cancellationToken = default)
+    {
+        using var msg = new SmartcardKeyMessage(remove: true, provider, []);
+        ExpectSuccess(await RequestAsync(msg, cancellationToken).ConfigureAwait(false));
+    }
+
     /// <summary>SSH_AGENTC_LOCK with <paramref name="passphrase"/> (UTF-8).</summary>
     public Task LockAsync(ReadOnlyMemory<char> passphrase, CancellationToken cancellationToken = default) => LockAsync(false, passphrase, cancellationToken);
 

@@ -1,4 +1,5 @@
 using Hop.Ssh.Keys;
+using Hop.Ssh.Keys.Pkcs11;
 
 namespace Hop.Ssh.Agent;
 
@@ -21,6 +22,9 @@ public sealed class AgentKeyStore : IDisposable
         _time = time ?? TimeProvider.System;
         _reaper = _time.CreateTimer(_ => ReapExpired(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>The PKCS#11 providers whose token keys the store holds (ssh-add -s); disposed with the store.</summary>
+    public AgentTokenProviders Providers { get; } = new();
 
     /// <summary>The lifetime given to keys added without one (ssh-agent -t); null for none.</summary>
     public TimeSpan? DefaultLifetime { get; set; }
@@ -67,6 +71,47 @@ public sealed class AgentKeyStore : IDisposable
             Reschedule();
         }
         old?.Release();
+    }
+
+    /// <summary>
+    /// Adds a key on a PKCS#11 token that <paramref name="provider"/> (the canonical library path)
+    /// serves, unless a key with the same public half is held already: then false and the held one
+    /// stays as it was (ssh-agent's process_add_smartcard_key). The token keeps the private half.
+    /// </summary>
+    public bool AddToken(Pkcs11Key key, string comment, string provider, TimeSpan? lifetime = null, bool confirm = false)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(provider);
+        var life = lifetime ?? DefaultLifetime;
+        DateTimeOffset? expires = life is TimeSpan l ? _time.GetUtcNow() + l : null;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (IndexOf(key.PublicKey.Blob) >= 0) return false;
+            _entries.Add(new AgentKeyEntry(key, comment, provider, expires, confirm));
+            Reschedule();
+            return true;
+        }
+    }
+
+    /// <summary>Removes every key <paramref name="provider"/> serves and returns how many there were.</summary>
+    public int RemoveProvider(string provider)
+    {
+        List<AgentKeyEntry> gone = [];
+        lock (_gate)
+        {
+            for (int i = _entries.Count - 1; i >= 0; i--)
+            {
+                if (_entries[i].Provider == provider)
+                {
+                    gone.Add(_entries[i]);
+                    _entries.RemoveAt(i);
+                }
+            }
+            if (gone.Count > 0) Reschedule();
+        }
+        foreach (var e in gone) e.Release();
+        return gone.Count;
     }
 
     /// <summary>The entry for a public key blob, or null.</summary>
@@ -172,13 +217,15 @@ public sealed class AgentKeyStore : IDisposable
         RemoveAll();
         lock (_gate) _disposed = true;
         _reaper.Dispose();
+        Providers.Dispose();
     }
 }
 
 /// <summary>One key the agent holds.</summary>
 public sealed class AgentKeyEntry
 {
-    private readonly SshPrivateKey _key;
+    private readonly SshPrivateKey? _key;
+    private readonly Pkcs11Key? _token;
     private readonly object _use = new();
     private int _users;
     private bool _released;
@@ -192,8 +239,21 @@ public sealed class AgentKeyEntry
         Confirm = confirm;
     }
 
+    internal AgentKeyEntry(Pkcs11Key token, string comment, string provider, DateTimeOffset? expires, bool confirm)
+    {
+        _token = token;
+        PublicKey = token.PublicKey;
+        Comment = comment;
+        Provider = provider;
+        Expires = expires;
+        Confirm = confirm;
+    }
+
     public SshPublicKey PublicKey { get; }
     public string Comment { get; }
+
+    /// <summary>For a key on a PKCS#11 token, the provider library (canonical path) that serves it; else null.</summary>
+    public string? Provider { get; }
     public DateTimeOffset? Expires { get; }
 
     /// <summary>Each use must be confirmed by the user (ssh-add -c).</summary>
@@ -202,6 +262,7 @@ public sealed class AgentKeyEntry
     /// <summary>Signs with the key; null when the key was removed meanwhile or cannot sign with <paramref name="algorithm"/>.</summary>
     public byte[]? Sign(ReadOnlySpan<byte> data, string? algorithm)
     {
+        if (_key is null) return null;
         lock (_use)
         {
             if (_released) return null;
@@ -227,7 +288,28 @@ public sealed class AgentKeyEntry
                 _users--;
                 dispose = _released && _users == 0;
             }
-            if (dispose) _key.Dispose();
+            if (dispose) _key!.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Signs with the key, on its token for a token key (already logged in to when it was added);
+    /// null when the key was removed meanwhile, its provider unloaded, or the signature failed.
+    /// </summary>
+    public async ValueTask<byte[]?> SignAsync(ReadOnlyMemory<byte> data, string? algorithm, CancellationToken cancellationToken)
+    {
+        if (_token is null) return Sign(data.Span, algorithm);
+        lock (_use)
+        {
+            if (_released) return null;
+        }
+        try
+        {
+            return await _token.SignAsync(data, algorithm ?? PublicKey.KeyType, askPin: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
         }
     }
 
@@ -240,6 +322,6 @@ public sealed class AgentKeyEntry
             _released = true;
             dispose = _users == 0;
         }
-        if (dispose) _key.Dispose();
+        if (dispose) _key?.Dispose();
     }
 }

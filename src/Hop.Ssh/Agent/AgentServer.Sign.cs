@@ -33,7 +33,7 @@ public sealed partial class AgentServer
             }
         }
         string? alg = AgentProtocol.SignatureAlgorithm(entry.PublicKey.KeyType, msg.Flags);
-        byte[]? sig = entry.Sign(msg.Data, alg);
+        byte[]? sig = await entry.SignAsync(msg.Data, alg, cancellationToken).ConfigureAwait(false);
         if (sig is null)
         {
             Log?.Invoke($"debug1: sign: {entry.PublicKey.KeyType} {entry.PublicKey.Fingerprint()} failed");

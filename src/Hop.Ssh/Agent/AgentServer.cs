@@ -140,6 +140,8 @@ public sealed partial class AgentServer
                 AgentMessageType.RemoveAllIdentities => Status(RemoveAll(request)),
                 AgentMessageType.Lock or AgentMessageType.Unlock => Status(await LockAsync(request, cancellationToken).ConfigureAwait(false)),
                 AgentMessageType.Extension => Extension(session, request),
+                AgentMessageType.AddSmartcardKey or AgentMessageType.AddSmartcardKeyConstrained => Status(AddSmartcardKey(request)),
+                AgentMessageType.RemoveSmartcardKey => Status(RemoveSmartcardKey(request)),
                 _ => Unknown(type),
             };
         }

@@ -52,7 +52,29 @@ public sealed unsafe partial class Pkcs11Provider : IDisposable
     /// with ssh's message when the file is missing or not a PKCS#11 library, or the library fails to
     /// initialise. <paramref name="log"/> gets ssh's lines: level 0 errors, 1 and up debug.
     /// </summary>
-    public static Pkcs11Provider Open(string path, bool interactive, Action<int, string>? log)
+    public static Pkcs11Provider Open(string path, bool interactive, Action<int, string>? log) => Open(path, interactive, null, log);
+
+    /// <summary>
+    /// As <see cref="Open(string, bool, Action{int, string}?)"/> for an agent given the PIN up front
+    /// (ssh-add -s): each token that needs a login is logged in to with <paramref name="pin"/> as its
+    /// session opens, as ssh-pkcs11.c does for ssh-agent; a token whose login fails is skipped with
+    /// ssh's "C_Login failed" line, an empty PIN skips those tokens ("pin required"). No PIN is
+    /// asked later. The caller zeroes <paramref name="pin"/>.
+    /// </summary>
+    public static Pkcs11Provider OpenWithPin(string path, ReadOnlySpan<byte> pin, Action<int, string>? log)
+    {
+        byte[] copy = pin.ToArray();
+        try
+        {
+            return Open(path, interactive: false, copy, log);
+        }
+        finally
+        {
+            Clear(copy);
+        }
+    }
+
+    private static Pkcs11Provider Open(string path, bool interactive, byte[]? pin, Action<int, string>? log)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (OperatingSystem.IsWindows() || IntPtr.Size != 8)
@@ -78,7 +100,7 @@ public sealed unsafe partial class Pkcs11Provider : IDisposable
             if ((rv = f.GetInfo(&info)) != Ck.Ok) throw new Pkcs11Exception($"C_GetInfo for provider {path} failed: {rv}");
             log?.Invoke(1, $"provider {path}: manufacturerID <{Text(info.ManufacturerId, 32)}> cryptokiVersion {info.CryptokiVersion.Major}.{info.CryptokiVersion.Minor}" +
                 $" libraryDescription <{Text(info.LibraryDescription, 32)}> libraryVersion {info.LibraryVersion.Major}.{info.LibraryVersion.Minor}");
-            p.OpenSlots();
+            p.OpenSlots(pin);
             return p;
         }
         catch
@@ -166,7 +188,7 @@ public sealed unsafe partial class Pkcs11Provider : IDisposable
     }
 
     /// <summary>Lists the slots with a token, opens a session on each initialised one and reads its keys.</summary>
-    private void OpenSlots()
+    private void OpenSlots(byte[]? pin)
     {
         nuint count = 0;
         nuint rv = _f.GetSlotList(1, null, &count);
@@ -200,7 +222,8 @@ public sealed unsafe partial class Pkcs11Provider : IDisposable
             var slot = new Pkcs11Slot(i, ids[i], Text(token.Label, 32), token.Flags);
             Log(1, $"provider {Path} slot {i}: label <{slot.Label}> manufacturerID <{Text(token.ManufacturerId, 32)}> " +
                 $"model <{Text(token.Model, 16)}> serial <{Text(token.SerialNumber, 16)}> flags 0x{(ulong)token.Flags:x}");
-            if (slot.LoginRequired && !Interactive)
+            bool keypad = (token.Flags & Ck.ProtectedAuthenticationPath) != 0;
+            if (slot.LoginRequired && !Interactive && (pin is null || pin.Length == 0 && !keypad))
             {
                 Log(0, "pin required");
                 continue;
@@ -211,6 +234,20 @@ public sealed unsafe partial class Pkcs11Provider : IDisposable
             {
                 Log(0, $"C_OpenSession failed: {rv}");
                 continue;
+            }
+            if (slot.LoginRequired && pin is { Length: > 0 })
+            {
+                fixed (byte* p = pin)
+                {
+                    rv = _f.Login(session, Ck.User, p, (nuint)pin.Length);
+                }
+                if (rv != Ck.Ok && rv != Ck.UserAlreadyLoggedIn)
+                {
+                    Log(0, $"C_Login failed: {rv}");
+                    if ((rv = _f.CloseSession(session)) != Ck.Ok) Log(0, $"C_CloseSession failed: {rv}");
+                    continue;
+                }
+                slot.LoggedIn = true;
             }
             slot.Session = session;
             _slots.Add(slot);
