@@ -22,6 +22,7 @@ internal static class AddCommand
         public bool Test;
         public int Verbose;
         public long? LifetimeSeconds;
+        public string? Pkcs11Provider;
         public HashAlgorithmName Hash = HashAlgorithmName.SHA256;
         public string[] Files = [];
     }
@@ -109,8 +110,16 @@ internal static class AddCommand
                 case 't':
                     o.LifetimeSeconds = AgentTime.ParseSeconds(arg!) is long s and <= uint.MaxValue ? s : throw new AgentArgumentException("Invalid lifetime");
                     break;
+                case 's':
+                    o.Pkcs11Provider = arg;
+                    break;
+                case 'e':
+                    // As ssh-add, -e is -d for a provider: a later -s still removes.
+                    o.Delete = true;
+                    o.Pkcs11Provider = arg;
+                    break;
                 default:
-                    // -k -K -s -S -e -h -H -M -m: certificates only, resident keys, PKCS#11, security keys, destination constraints.
+                    // -k -K -S -h -H -M -m: certificates only, resident keys, security keys, destination constraints.
                     throw new AgentArgumentException($"hop: option -{opt} is not supported");
             }
         }
@@ -138,6 +147,7 @@ internal static class AddCommand
             }
             return failed == 0 ? 0 : 1;
         }
+        if (o.Pkcs11Provider is { } provider) return await UpdateCardAsync(client, provider, o).ConfigureAwait(false);
         var keys = new AddKeys(client, o);
         if (o.Files.Length > 0)
         {
@@ -158,6 +168,45 @@ internal static class AddCommand
             else result = 1;
         }
         return count == 0 ? 1 : result;
+    }
+
+    /// <summary>
+    /// -s / -e: ssh-add's update_card. Adding asks for the token's PIN ("Enter passphrase for
+    /// PKCS#11: "; no answer ends quietly with 1) and sends it with the -t/-c constraints; removing
+    /// sends the provider alone. The agent loads or unloads the provider itself.
+    /// </summary>
+    private static async Task<int> UpdateCardAsync(AgentClient client, string provider, Options o)
+    {
+        bool add = !o.Delete;
+        char[]? pin = null;
+        if (add)
+        {
+            pin = await AddPassphrase.ReadAsync("Enter passphrase for PKCS#11: ").ConfigureAwait(false);
+            if (pin is null) return 1;
+        }
+        try
+        {
+            if (add)
+            {
+                TimeSpan? life = o.LifetimeSeconds is long s ? TimeSpan.FromSeconds(s) : null;
+                await client.AddSmartcardKeyAsync(provider, pin, life, o.Confirm).ConfigureAwait(false);
+            }
+            else
+            {
+                await client.RemoveSmartcardKeyAsync(provider).ConfigureAwait(false);
+            }
+        }
+        catch (SshException e)
+        {
+            Console.Error.WriteLine($"Could not {(add ? "add" : "remove")} card \"{provider}\": {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            if (pin is not null) Array.Clear(pin);
+        }
+        if (!o.Quiet) Console.Error.WriteLine($"Card {(add ? "added" : "removed")}: {provider}");
+        return 0;
     }
 
     private static async Task<int> LockAsync(AgentClient client, bool lockIt)
@@ -247,6 +296,8 @@ internal static class AddCommand
     internal static void PrintUsage()
     {
         Console.Error.WriteLine("usage: hop add [-cDdLlqTvXx] [-E fingerprint_hash] [-t life] [file ...]");
+        Console.Error.WriteLine("       hop add -s pkcs11");
+        Console.Error.WriteLine("       hop add -e pkcs11");
         Console.Error.WriteLine("       hop add -T pubkey ...");
     }
 }

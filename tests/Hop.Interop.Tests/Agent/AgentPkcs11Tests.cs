@@ -112,6 +112,22 @@ public sealed class AgentPkcs11Tests : IDisposable
     }
 
     [Fact]
+    public async Task HopAddCardsAgainstSshAgentAsSshAdd()
+    {
+        string expected, actual;
+        await using (var a = await StartAgentAsync(hop: false, "a.sock"))
+        {
+            expected = await TranscriptAsync(hopAdd: false, a, "ssh");
+        }
+        await using (var b = await StartAgentAsync(hop: false, "b.sock"))
+        {
+            actual = await TranscriptAsync(hopAdd: true, b, "hop");
+        }
+        Assert.Contains("prompt=Enter passphrase for PKCS#11: ", expected, StringComparison.Ordinal);
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
     public async Task HopAgentRefusesAProviderOutsideItsAllowlist()
     {
         // -P narrows the allowlist: the module's canonical path (under /usr/lib) no longer matches.
