@@ -12,6 +12,9 @@ internal static class AgentCommand
     /// <summary>The internal first argument of the re-executed background agent.</summary>
     internal const string DaemonFlag = "--hop-agent-daemon";
 
+    /// <summary>ssh-agent's default for -P: libraries under the system's and /usr/local's lib directories.</summary>
+    public const string DefaultAllowedProviders = "/usr/lib*/*,/usr/local/lib*/*";
+
     internal sealed class Options
     {
         public string? SocketPath;
@@ -20,7 +23,7 @@ internal static class AgentCommand
         public bool Debug;
         public bool Kill;
         public long? LifetimeSeconds;
-        public string AllowedProviders = Hop.Ssh.Agent.AgentServer.DefaultAllowedProviders;
+        public string AllowedProviders = DefaultAllowedProviders;
         public string[] Command = [];
     }
 

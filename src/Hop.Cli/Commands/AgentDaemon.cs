@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Hop.Ssh;
 using Hop.Ssh.Agent;
+using Hop.Ssh.Config;
 
 namespace Hop.Cli.Commands;
 
@@ -179,7 +180,7 @@ internal static class AgentDaemon
         using var hup = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
         using var store = new AgentKeyStore { DefaultLifetime = lifetimeSeconds is long s ? TimeSpan.FromSeconds(s) : null };
         if (log is not null) store.KeyExpired += line => log("debug1: " + line);
-        var server = new AgentServer(store, new AskpassConfirmation()) { Log = log, AllowedProviders = allowedProviders };
+        var server = new AgentServer(store, new AskpassConfirmation()) { Log = log, ProviderAllowed = path => SshPattern.MatchList(path, allowedProviders) == 1 };
         if (listener is UnixSocketAgentListener unix) unix.Log = log;
         using var pageant = OperatingSystem.IsWindows() ? StartPageant(server, log) : null;
         Task? watcher = watchPid > 0 ? WatchAsync(watchPid, cts) : null;

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Hop.Ssh.Agent.Messages;
-using Hop.Ssh.Config;
 using Hop.Ssh.Keys.Pkcs11;
 using Hop.Ssh.Wire;
 
@@ -15,11 +14,11 @@ namespace Hop.Ssh.Agent;
 /// </summary>
 public sealed partial class AgentServer
 {
-    /// <summary>ssh-agent's default for -P: libraries under the system's and /usr/local's lib directories.</summary>
-    public const string DefaultAllowedProviders = "/usr/lib*/*,/usr/local/lib*/*";
-
-    /// <summary>The pattern list a provider's canonical path must match (ssh-agent -P).</summary>
-    public string AllowedProviders { get; init; } = DefaultAllowedProviders;
+    /// <summary>
+    /// Whether a provider's canonical path may be loaded (ssh-agent -P: the CLI matches its pattern
+    /// list); when null, none may.
+    /// </summary>
+    public Func<string, bool>? ProviderAllowed { get; init; }
 
     private bool AddSmartcardKey(byte[] request)
     {
@@ -31,7 +30,7 @@ public sealed partial class AgentServer
             Log?.Invoke($"failed PKCS#11 add of \"{Truncate(msg.Provider)}\": realpath: {error}");
             return false;
         }
-        if (SshPattern.MatchList(canonical, AllowedProviders) != 1)
+        if (ProviderAllowed?.Invoke(canonical) != true)
         {
             Log?.Invoke($"refusing PKCS#11 add of \"{Truncate(canonical)}\": provider not allowed");
             return false;
