@@ -29,8 +29,8 @@ internal static class Program
         {
             // The last line of defence: whatever a command did not handle is one line, not a
             // stack trace (that only under -v), and ssh's failure status for the ssh family.
-            Console.Error.WriteLine($"hop: {Describe(e)}");
-            if (args.Any(IsVerboseFlag)) Console.Error.WriteLine(e);
+            Console.Error.WriteLine("hop: " + Terminal.UntrustedText.ForLog(Describe(e)));
+            if (args.Any(IsVerboseFlag)) Console.Error.WriteLine(Terminal.UntrustedText.ForLog(e.ToString()));
             return args is ["ssh" or "sftp" or "scp" or "copy-id", ..] ? 255 : 1;
         }
     }
