@@ -24,12 +24,7 @@ public sealed partial class AgentServer
     {
         var r = new SshReader(request);
         using var msg = SmartcardKeyMessage.Read(ref r);
-        string? canonical = RealPath(msg.Provider, out string? error);
-        if (canonical is null)
-        {
-            Log?.Invoke($"failed PKCS#11 add of \"{Truncate(msg.Provider)}\": realpath: {error}");
-            return false;
-        }
+        if (CanonicalProvider(msg) is not { } canonical) return false;
         if (ProviderAllowed?.Invoke(canonical) != true)
         {
             Log?.Invoke($"refusing PKCS#11 add of \"{Truncate(canonical)}\": provider not allowed");
@@ -72,17 +67,19 @@ public sealed partial class AgentServer
         return added;
     }
 
+    /// <summary>The request's provider path made canonical; null, logged in ssh-agent's words ("add" also for a removal), when it cannot be.</summary>
+    private string? CanonicalProvider(SmartcardKeyMessage msg)
+    {
+        string? canonical = RealPath(msg.Provider, out string? error);
+        if (canonical is null) Log?.Invoke($"failed PKCS#11 add of \"{Truncate(msg.Provider)}\": realpath: {error}");
+        return canonical;
+    }
+
     private bool RemoveSmartcardKey(byte[] request)
     {
         var r = new SshReader(request);
         using var msg = SmartcardKeyMessage.Read(ref r);
-        string? canonical = RealPath(msg.Provider, out string? error);
-        if (canonical is null)
-        {
-            // ssh-agent's words, "add" included.
-            Log?.Invoke($"failed PKCS#11 add of \"{Truncate(msg.Provider)}\": realpath: {error}");
-            return false;
-        }
+        if (CanonicalProvider(msg) is not { } canonical) return false;
         Log?.Invoke($"debug1: remove {Truncate(canonical)}");
         int n = Store.RemoveProvider(canonical);
         if (!Store.Providers.Remove(canonical))
