@@ -155,37 +155,12 @@ public class SftpReplyFuzzTests
             Extended = [new("x@hop.test", [1, 2, 3])],
         };
 
-        private static readonly uint[] Extremes = [0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFF0, 65536];
-
-        private byte[] Damage(byte[] reply)
-        {
-            var m = (byte[])reply.Clone();
-            switch (rng.Next(4))
-            {
-                case 0:
-                    return m[..rng.Next(m.Length)];
-                case 1:
-                    for (int n = 1 + rng.Next(3); n > 0; n--) m[rng.Next(m.Length)] ^= (byte)(1 << rng.Next(8));
-                    return m;
-                case 2:
-                    {
-                        var longer = new byte[m.Length + 1 + rng.Next(16)];
-                        m.CopyTo(longer, 0);
-                        rng.NextBytes(longer.AsSpan(m.Length));
-                        return longer;
-                    }
-                default:
-                    {
-                        // Not the request id (bytes 1-4): a reply for an unknown id is refused before it is parsed.
-                        // Half the time the first field after it: a status code, or the length or count
-                        // (handle, data, names) or flags (attributes) that the rest is read by.
-                        if (m.Length < 9) return m;
-                        int at = rng.Next(2) == 0 ? 5 : 5 + rng.Next(m.Length - 8);
-                        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(at), Extremes[rng.Next(Extremes.Length)]);
-                        return m;
-                    }
-            }
-        }
+        /// <summary>
+        /// Damaged after the type and request id (a reply for an unknown id is refused before it is
+        /// parsed); an extreme value often in the first field after them: a status code, or the length,
+        /// count or flags (handle, data, names, attributes) that the rest is read by.
+        /// </summary>
+        private byte[] Damage(byte[] reply) => Tests.Damage.Apply(reply, rng, keep: 5, fields: [5]);
 
         private static byte[] Body(InMemorySftpServer.BodyWriter write)
         {

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using Hop.Ssh.Keys;
 using Hop.Ssh.Transport.Messages;
@@ -137,33 +136,6 @@ public class TransportMessageFuzzTests
         return b.WrittenSpan.ToArray();
     }
 
-    private static readonly uint[] Extremes = [0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFF0, 65536];
-
-    private static byte[] Mutate(byte[] valid, Random rng)
-    {
-        var m = (byte[])valid.Clone();
-        switch (rng.Next(4))
-        {
-            case 0:
-                return m[..rng.Next(m.Length)];
-            case 1:
-                for (int n = 1 + rng.Next(3); n > 0; n--) m[rng.Next(m.Length)] ^= (byte)(1 << rng.Next(8));
-                return m;
-            case 2:
-                {
-                    var longer = new byte[m.Length + 1 + rng.Next(16)];
-                    m.CopyTo(longer, 0);
-                    rng.NextBytes(longer.AsSpan(m.Length));
-                    return longer;
-                }
-            default:
-                {
-                    // Often a message's first or second field (a count, a length, a code), else anywhere.
-                    if (m.Length < 9) return m;
-                    int at = rng.Next(3) switch { 0 => 1, 1 => 5, _ => rng.Next(m.Length - 3) };
-                    BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(at), Extremes[rng.Next(Extremes.Length)]);
-                    return m;
-                }
-        }
-    }
+    /// <summary>Damaged anywhere; an extreme value often in the first or second field (a count, a length, a code).</summary>
+    private static byte[] Mutate(byte[] valid, Random rng) => Damage.Apply(valid, rng, keep: 0, fields: [1, 5]);
 }
