@@ -30,7 +30,7 @@ internal sealed class SshArguments
     public int ForceTty { get; private set; }
     public bool DisableTty { get; private set; }
     public string? StdioForward { get; private set; }
-    /// <summary>-O: the control command for a ControlMaster (check, exit, stop; forward, cancel and proxy are refused).</summary>
+    /// <summary>-O: the control command for a ControlMaster (check, forward, cancel, exit, stop, proxy).</summary>
     public string? ControlCommand { get; private set; }
 
     /// <summary>

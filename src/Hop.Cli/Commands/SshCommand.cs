@@ -46,7 +46,8 @@ internal static partial class SshCommand
                 return 0;
             }
             foreach (var entry in config.UnsupportedKeywords) log.Write(1, $"{entry}: keyword not supported by Hop, ignored");
-            if (SshMuxClient.TryRun(a, config, log) is { } muxed) return muxed;
+            if (SshMuxClient.TryRun(a, config, log, out var proxy) is { } muxed) return muxed;
+            if (proxy is not null) return await RunOverMuxProxyAsync(a, config, proxy, log).ConfigureAwait(false);
             if (SshMuxMaster.StartsPersistent(a, config))
             {
                 // ControlPersist, as ssh: the master goes to the background and stays; this session is its first client.

@@ -33,7 +33,8 @@ internal sealed class SshForwarding : IAsyncDisposable
         _log = log;
     }
 
-    public static async Task<SshForwarding> StartAsync(ResolvedConfig c, SshClient client, DiagnosticLog log)
+    /// <param name="remoteForwards">False to leave -R out (a proxy-mode session: see <see cref="SshCommand"/>).</param>
+    public static async Task<SshForwarding> StartAsync(ResolvedConfig c, SshClient client, DiagnosticLog log, bool remoteForwards = true)
     {
         var f = new SshForwarding(c, client, log);
         try
@@ -43,7 +44,7 @@ internal sealed class SshForwarding : IAsyncDisposable
                 if (!f.StartLocal(spec) && c.ExitOnForwardFailure)
                     throw new SshConnectionException($"Could not request {(spec.Kind == ForwardKind.Dynamic ? "dynamic" : "local")} forwarding.");
             }
-            foreach (var spec in c.RemoteForwards) await f.StartRemoteAsync(spec, c.ExitOnForwardFailure).ConfigureAwait(false);
+            foreach (var spec in remoteForwards ? c.RemoteForwards : []) await f.StartRemoteAsync(spec, c.ExitOnForwardFailure).ConfigureAwait(false);
             f._tunnel = await SshTunnel.StartAsync(c, client, log).ConfigureAwait(false);
         }
         catch

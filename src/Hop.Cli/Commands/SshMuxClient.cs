@@ -16,8 +16,15 @@ namespace Hop.Cli.Commands;
 internal static partial class SshMuxClient
 {
     /// <summary>The exit status when the master took the request, or null to connect as usual.</summary>
-    public static int? TryRun(SshArguments a, ResolvedConfig c, DiagnosticLog log)
+    public static int? TryRun(SshArguments a, ResolvedConfig c, DiagnosticLog log) => TryRun(a, c, log, out _);
+
+    /// <summary>
+    /// As above; after -O proxy, when the master took the request, null and <paramref name="proxy"/>:
+    /// the control socket, now carrying the connection protocol (see <see cref="SshCommand"/>'s proxy session).
+    /// </summary>
+    public static int? TryRun(SshArguments a, ResolvedConfig c, DiagnosticLog log, out Stream? proxy)
     {
+        proxy = null;
         if (a.ControlCommand is not null && c.ControlPath is null)
         {
             log.Say("No ControlPath specified for \"-O\" command");
@@ -56,6 +63,7 @@ internal static partial class SshMuxClient
                     "stop" => Request(mux, MuxProtocol.StopListening, "Stop listening request sent.", log),
                     "forward" => ForwardAll(mux, c, open: true, log) ? 0 : 255,
                     "cancel" => CancelAll(mux, c, log),
+                    "proxy" => StartProxy(mux, out proxy),
                     string other => Unsupported(other, log),
                 };
             }
@@ -100,6 +108,13 @@ internal static partial class SshMuxClient
         {
             log.Say($"Control socket connect({path}): {reason}");
         }
+        return null;
+    }
+
+    /// <summary>-O proxy, as ssh's mux_client_proxy: the master's MUX_S_PROXY, then the socket is the session's.</summary>
+    private static int? StartProxy(MuxClient mux, out Stream? proxy)
+    {
+        proxy = mux.RequestProxy();
         return null;
     }
 
@@ -148,7 +163,7 @@ internal static partial class SshMuxClient
 
     private static int? Unsupported(string command, DiagnosticLog log)
     {
-        log.Say($"hop: -O {command} is not supported (hop's mux client knows check, forward, cancel, exit and stop)");
+        log.Say($"hop: -O {command} is not supported (hop's mux client knows check, forward, cancel, exit, stop and proxy)");
         return 255;
     }
 }

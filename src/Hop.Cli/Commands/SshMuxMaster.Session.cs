@@ -224,7 +224,7 @@ internal sealed partial class SshMuxMaster
             case EscapeCommand.Rekey:
                 said = $"{e}R\r\n";
                 _log.Write(1, "Rekeying on user request (~R in a multiplexed session)");
-                _ = Task.Run(() => InteractiveTerminal.RekeyAsync(_client.Transport));
+                if (_client.Transport is { } transport) _ = Task.Run(() => InteractiveTerminal.RekeyAsync(transport));
                 break;
             default:
                 string name = command switch

@@ -14,10 +14,10 @@ namespace Hop.Ssh.Client;
 public sealed class SshClient : IAsyncDisposable
 {
     private readonly Socket? _socket;
-    private readonly SshClientSettings _settings;
+    private readonly SshClientSettings? _settings;
     private int _interactiveSet;
 
-    private SshClient(SshTransport transport, SshConnection connection, string method, Socket? socket, SshClientSettings settings)
+    private SshClient(SshTransport? transport, SshConnection connection, string method, Socket? socket, SshClientSettings? settings)
     {
         Transport = transport;
         Connection = connection;
@@ -33,7 +33,7 @@ public sealed class SshClient : IAsyncDisposable
     /// </summary>
     public void SetInteractive(bool interactive)
     {
-        if (Interlocked.Exchange(ref _interactiveSet, 1) != 0 || _socket is null) return;
+        if (Interlocked.Exchange(ref _interactiveSet, 1) != 0 || _socket is null || _settings is null) return;
         try
         {
             IpQosSocket.Set(_socket, interactive ? _settings.IpQosInteractive : _settings.IpQosBulk, _settings.Log);
@@ -43,7 +43,8 @@ public sealed class SshClient : IAsyncDisposable
         }
     }
 
-    public SshTransport Transport { get; }
+    /// <summary>The transport; null for a client over a ControlMaster in proxy mode (<see cref="OverMuxProxy"/>).</summary>
+    public SshTransport? Transport { get; }
     public SshConnection Connection { get; }
 
     /// <summary>The method that completed authentication ("publickey", "password", ...).</summary>
@@ -118,6 +119,18 @@ public sealed class SshClient : IAsyncDisposable
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// A client whose connection protocol runs over a ControlMaster's socket in proxy mode (ssh -O
+    /// proxy, see <see cref="Mux.MuxProxyConnection"/>): the master's connection is already keyed and
+    /// authenticated, so there is no transport here. <paramref name="host"/> names it in messages.
+    /// </summary>
+    public static SshClient OverMuxProxy(Stream stream, string host)
+    {
+        var connection = new SshConnection(new Mux.MuxProxyConnection(stream), new SshConnectionOptions { HostName = host });
+        connection.Start();
+        return new SshClient(null, connection, "", null, null);
     }
 
     /// <summary>Resolves the host and connects to the first address that answers, with TCP_NODELAY set.</summary>
@@ -261,6 +274,6 @@ public sealed class SshClient : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Connection.DisposeAsync().ConfigureAwait(false);
-        await Transport.DisposeAsync().ConfigureAwait(false);
+        if (Transport is not null) await Transport.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -80,6 +80,19 @@ internal sealed partial class BlockingUnixSocket : UnseekableStream
         return new BlockingUnixSocket(fd);
     }
 
+    /// <summary>
+    /// The socket as a .NET <see cref="NetworkStream"/> with async reads and writes (a proxy-mode
+    /// connection needs them); this object gives up the descriptor and is disposed.
+    /// </summary>
+    public NetworkStream DetachToNetworkStream()
+    {
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        ObjectDisposedException.ThrowIf(fd < 0, this);
+        Dispose();
+        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        return new NetworkStream(socket, ownsSocket: true);
+    }
+
     /// <summary>Shuts both directions down: a read blocked on another thread returns end of stream.</summary>
     public void Shutdown()
     {

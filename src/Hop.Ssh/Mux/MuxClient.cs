@@ -120,6 +120,22 @@ public sealed class MuxClient : IDisposable
     }
 
     /// <summary>
+    /// MUX_C_PROXY (ssh -O proxy): once the master answers MUX_S_PROXY the socket carries
+    /// connection-protocol messages, and is returned as a stream (this client is done with it: dispose
+    /// it all the same). A refusal is a <see cref="MuxRefusedException"/>.
+    /// </summary>
+    public Stream RequestProxy()
+    {
+        var request = new MuxSimpleRequest(MuxProtocol.Proxy, _nextRequestId++);
+        Send(request, static (in MuxSimpleRequest m, ref SshWriter w) => m.Write(ref w));
+        var reply = ReadReply()
+            ?? throw new SshConnectionException("the master closed the control socket without an answer");
+        if (reply.Id != request.RequestId) throw new SshProtocolException($"the master answered request {reply.Id}, not {request.RequestId}");
+        if (reply.Type != MuxProtocol.ProxyStarted) throw Unexpected(reply, "proxy request");
+        return _stream.DetachToNetworkStream();
+    }
+
+    /// <summary>
     /// Waits until the master closes the socket, which it does once the session has ended and its
     /// output is written: the exit value from MUX_S_EXIT_MESSAGE, or null when none came.
     /// <paramref name="ttyAllocFailed"/> runs on MUX_S_TTY_ALLOC_FAIL. After <see cref="Abort"/>, null.

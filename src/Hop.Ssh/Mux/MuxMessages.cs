@@ -115,7 +115,7 @@ public sealed record MuxReply(uint Type, uint Id, uint Value, string? Reason)
         {
             MuxProtocol.Alive or MuxProtocol.SessionOpened or MuxProtocol.ExitMessage or MuxProtocol.RemotePort => new MuxReply(type, id, r.ReadUInt32(), null),
             MuxProtocol.PermissionDenied or MuxProtocol.Failure => new MuxReply(type, id, 0, r.ReadUtf8(64 * 1024)),
-            MuxProtocol.Ok or MuxProtocol.TtyAllocFail => new MuxReply(type, id, 0, null),
+            MuxProtocol.Ok or MuxProtocol.TtyAllocFail or MuxProtocol.ProxyStarted => new MuxReply(type, id, 0, null),
             _ => throw new SshProtocolException($"unexpected control socket message 0x{type:x8}"),
         };
     }

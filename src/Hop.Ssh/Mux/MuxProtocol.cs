@@ -23,6 +23,9 @@ public static class MuxProtocol
     public const uint CloseForward = 0x10000007;
     public const uint NewStdioForward = 0x10000008;
     public const uint StopListening = 0x10000009;
+
+    /// <summary>MUX_C_PROXY: from here on the socket carries connection-protocol messages (<see cref="MuxProxyFraming"/>).</summary>
+    public const uint Proxy = 0x1000000f;
     public const uint Ok = 0x80000001;
     public const uint PermissionDenied = 0x80000002;
     public const uint Failure = 0x80000003;
@@ -31,4 +34,7 @@ public static class MuxProtocol
     public const uint SessionOpened = 0x80000006;
     public const uint RemotePort = 0x80000007;
     public const uint TtyAllocFail = 0x80000008;
+
+    /// <summary>MUX_S_PROXY: the master took <see cref="Proxy"/>; its next bytes are proxy frames.</summary>
+    public const uint ProxyStarted = 0x8000000f;
 }

@@ -158,6 +158,98 @@ public class ControlMasterClientTests : IAsyncLifetime
         Assert.False(File.Exists(missing), "the stale control socket was left");
     }
 
+    private Task<ProcessResult> OpenSshSessionAsync(string[] args, byte[]? stdin = null) =>
+        ProcessRunner.RunAsync("/usr/bin/ssh", ["-F", "/dev/null", "-S", _socket, .. args], HopCli.IsolatedEnvironment(), stdin ?? [], TimeSpan.FromSeconds(30));
+
+    [Fact]
+    public async Task ProxyModeRunsTheSessionOverOpenSshsMasterAsSshDoes()
+    {
+        await StartMasterAsync();
+        int logins = AcceptedLogins();
+        string[] command = ["-O", "proxy", "mux-host", "cat; echo out; echo err >&2; exit 7"];
+        byte[] input = "through the proxy\n"u8.ToArray();
+        var ours = await HopAsync(command, input);
+        var theirs = await OpenSshSessionAsync(command, input);
+        Assert.True(ours.ExitCode == 7, ours.ToString());
+        Assert.Equal((theirs.ExitCode, theirs.Stdout, theirs.Stderr), (ours.ExitCode, ours.Stdout, ours.Stderr));
+        Assert.Equal("through the proxy\nout\n", ours.Stdout);
+
+        // Bulk data both ways, and a terminal: the same words at the end as ssh's.
+        byte[] data = System.Security.Cryptography.RandomNumberGenerator.GetBytes(3_000_000);
+        var bulk = await HopAsync(["-O", "proxy", "mux-host", "cat"], data);
+        Assert.True(bulk.ExitCode == 0, bulk.ToString());
+        Assert.Equal(data, bulk.StdoutBytes);
+        var tty = await HopAsync(["-O", "proxy", "-tt", "mux-host", "tty; exit 4"]);
+        var theirTty = await OpenSshSessionAsync(["-O", "proxy", "-tt", "mux-host", "tty; exit 4"]);
+        Assert.True(tty.ExitCode == 4, tty.ToString());
+        Assert.StartsWith("/dev/pts/", tty.Stdout.Trim(), StringComparison.Ordinal);
+        // (ssh ends the line with \r\n, as after any terminal session; hop with \n, as its own sessions do.)
+        Assert.Equal((theirTty.ExitCode, theirTty.Stderr.TrimEnd()), (tty.ExitCode, tty.Stderr.TrimEnd()));
+
+        // -W over the proxied connection.
+        await using var echo = Forwarding.TestTcpServer.StartEcho();
+        var stdio = await HopAsync(["-O", "proxy", "-W", $"127.0.0.1:{echo.Port.ToString(CultureInfo.InvariantCulture)}", "mux-host"], "echoed\n"u8.ToArray());
+        Assert.True(stdio.ExitCode == 0, stdio.ToString());
+        Assert.Equal("echoed\n", stdio.Stdout);
+        // -R: OpenSSH's master keeps the server's answer from a proxy client, so hop says it leaves it out and goes on.
+        var remote = await HopAsync(["-O", "proxy", "-R", "127.0.0.1:0:127.0.0.1:1", "mux-host", "echo ran"]);
+        Assert.True(remote.ExitCode == 0, remote.ToString());
+        Assert.Equal("ran\n", remote.Stdout);
+        Assert.Contains("-R is not forwarded in proxy mode", remote.Stderr, StringComparison.Ordinal);
+        // The master's connection carried it all.
+        Assert.Equal(logins, AcceptedLogins());
+    }
+
+    [Fact]
+    public async Task ProxyModeOpensLocalForwardsOverTheMastersConnection()
+    {
+        await StartMasterAsync();
+        int local = TestPaths.FreeTcpPort();
+        // Where the sshd's test user sees it (the test's directory is its own).
+        string flag = Path.Combine(Path.GetTempPath(), $"hop-proxy-{Guid.NewGuid():N}");
+        // The session lasts until the test has used the forward.
+        var session = HopAsync(["-O", "proxy", "-L", $"127.0.0.1:{local}:127.0.0.1:{_sshd.Port}", "mux-host",
+            $"while [ ! -e {flag} ]; do sleep 0.1; done; echo finished"]);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var tcp = new TcpClient();
+            try
+            {
+                await tcp.ConnectAsync("127.0.0.1", local);
+                using var reader = new StreamReader(tcp.GetStream());
+                Assert.StartsWith("SSH-2.0-", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
+                break;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !session.IsCompleted)
+            {
+                await Task.Delay(50);
+            }
+        }
+        await File.WriteAllTextAsync(flag, "");
+        ProcessResult r;
+        try
+        {
+            r = await session;
+        }
+        finally
+        {
+            File.Delete(flag);
+        }
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("finished\n", r.Stdout);
+    }
+
+    [Fact]
+    public async Task ProxyModeWithNoMasterFailsAsSshDoes()
+    {
+        string missing = Path.Combine(_dir, "none.sock");
+        var ours = await HopAsync(["-O", "proxy", "mux-host", "true"], socket: missing);
+        var theirs = await ProcessRunner.RunAsync("/usr/bin/ssh", ["-F", "/dev/null", "-S", missing, "-O", "proxy", "mux-host", "true"], HopCli.IsolatedEnvironment(), [], TimeSpan.FromSeconds(30));
+        Assert.Equal((255, theirs.Stderr.Trim()), (ours.ExitCode, ours.Stderr.Trim()));
+        Assert.Contains($"Control socket connect({missing}): No such file or directory", ours.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task BadMultiplexCommandsAreRefusedAsBySsh()
     {

@@ -109,7 +109,7 @@ public class ExecInteropTests : IAsyncLifetime
         await session2.SendEofAsync();
         var back = await echoed.WaitAsync(TimeSpan.FromSeconds(120));
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(back));
-        Assert.True(client.Transport.KeyExchangeCount > 10, $"only {client.Transport.KeyExchangeCount} key exchanges");
+        Assert.True(client.Transport!.KeyExchangeCount > 10, $"only {client.Transport!.KeyExchangeCount} key exchanges");
         var exit = await session2.Exit.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(0, exit.ExitStatus);
     }

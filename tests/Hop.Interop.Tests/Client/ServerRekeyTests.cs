@@ -27,7 +27,7 @@ public class ServerRekeyTests
         await using var sshd = await SshdServer.StartAsync(["RekeyLimit 512K"]);
         await using var client = await ClientHarness.ConnectAsync(sshd.Port, sshd.User, sshd.KnownHostsPath, ciphers: ["aes128-gcm@openssh.com"]);
         await AssertEchoedIntactAsync(client, 8 * 1024 * 1024, TimeSpan.FromSeconds(120));
-        Assert.True(client.Transport.KeyExchangeCount > 10, $"only {client.Transport.KeyExchangeCount} key exchanges");
+        Assert.True(client.Transport!.KeyExchangeCount > 10, $"only {client.Transport!.KeyExchangeCount} key exchanges");
         Assert.Contains("rekeying", sshd.Log, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -44,9 +44,9 @@ public class ServerRekeyTests
         var connect = ClientHarness.ConnectAsync(sshd.Port, sshd.User, sshd.KnownHostsPath,
             ciphers: ["aes128-gcm@openssh.com"], rekeyBytes: 16);
         await using var client = await connect.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(1, client.Transport.KeyExchangeCount);
+        Assert.Equal(1, client.Transport!.KeyExchangeCount);
         await AssertEchoedIntactAsync(client, 64 * 1024, TimeSpan.FromSeconds(60));
-        Assert.True(client.Transport.KeyExchangeCount > 1, $"only {client.Transport.KeyExchangeCount} key exchange(s)");
+        Assert.True(client.Transport!.KeyExchangeCount > 1, $"only {client.Transport!.KeyExchangeCount} key exchange(s)");
     }
 
     /// <summary>
@@ -76,6 +76,6 @@ public class ServerRekeyTests
         await using var client = await ClientHarness.ConnectAsync(sshd.Port, sshd.User, sshd.KnownHostsPath,
             ciphers: ["chacha20-poly1305@openssh.com"], rekeyBytes: 128 * 1024);
         await AssertEchoedIntactAsync(client, 12 * 1024 * 1024, TimeSpan.FromSeconds(180));
-        Assert.True(client.Transport.KeyExchangeCount > 50, $"only {client.Transport.KeyExchangeCount} key exchanges");
+        Assert.True(client.Transport!.KeyExchangeCount > 50, $"only {client.Transport!.KeyExchangeCount} key exchanges");
     }
 }
