@@ -81,6 +81,8 @@ internal sealed class SshArguments
         string? sessionType = a.Options.Select(o => Hop.Ssh.Config.CommandLineNames.OptionValue(o, "sessiontype")).FirstOrDefault(v => v is not null);
         if (a.Destination is not null && a.Command.Count == 0 && (a.Subsystem || string.Equals(sessionType, "subsystem", StringComparison.OrdinalIgnoreCase)))
             throw new UsageException("You must specify a subsystem to invoke.");
+        // As ssh: a stdio forward is a session of its own, not something to ask a master with -O (-G too).
+        if (a.ControlCommand is not null && a.StdioForward is not null) a.FlagError ??= "Cannot specify stdio forward with -O";
         return a;
     }
 

@@ -6,7 +6,7 @@ using Hop.Ssh.Config;
 namespace Hop.Cli.Commands;
 
 /// <summary>
-/// `-O proxy`, as ssh: the session (command or shell, -L/-D forwards, -W) runs as on a connection of
+/// `-O proxy`, as ssh: the session (command or shell, -L/-D forwards) runs as on a connection of
 /// our own, but its connection-protocol messages go over the ControlMaster's socket, which relays
 /// them on the master's connection: no key exchange and no authentication here.
 /// </summary>
@@ -22,7 +22,6 @@ internal static partial class SshCommand
             // server's answer to the request: a forward nobody could confirm (or learn the port of) is left out.
             if (c.RemoteForwards.Count > 0) log.Say("hop: -R is not forwarded in proxy mode (the master keeps the server's answer); use -O forward");
             await using var forwarding = await SshForwarding.StartAsync(c, client, log, remoteForwards: false).ConfigureAwait(false);
-            if (a.StdioForward is not null) return await SshForwarding.StdioForwardAsync(a.StdioForward, client, log).ConfigureAwait(false);
             if (a.NoCommand)
             {
                 // As ssh -N: the forwards run until the master's connection (or the master) goes.

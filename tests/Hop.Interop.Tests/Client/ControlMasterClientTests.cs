@@ -186,11 +186,14 @@ public class ControlMasterClientTests : IAsyncLifetime
         // (ssh ends the line with \r\n, as after any terminal session; hop with \n, as its own sessions do.)
         Assert.Equal((theirTty.ExitCode, theirTty.Stderr.TrimEnd()), (tty.ExitCode, tty.Stderr.TrimEnd()));
 
-        // -W over the proxied connection.
-        await using var echo = Forwarding.TestTcpServer.StartEcho();
-        var stdio = await HopAsync(["-O", "proxy", "-W", $"127.0.0.1:{echo.Port.ToString(CultureInfo.InvariantCulture)}", "mux-host"], "echoed\n"u8.ToArray());
-        Assert.True(stdio.ExitCode == 0, stdio.ToString());
-        Assert.Equal("echoed\n", stdio.Stdout);
+        // -W does not go with -O, proxy or not: ssh's words.
+        foreach (string control in new[] { "proxy", "check" })
+        {
+            var stdio = await HopAsync(["-O", control, "-W", "127.0.0.1:1", "mux-host"]);
+            var theirStdio = await OpenSshSessionAsync(["-O", control, "-W", "127.0.0.1:1", "mux-host"]);
+            Assert.Equal((255, "Cannot specify stdio forward with -O"), (theirStdio.ExitCode, theirStdio.Stderr.Trim()));
+            Assert.Equal((theirStdio.ExitCode, theirStdio.Stderr.Trim()), (stdio.ExitCode, stdio.Stderr.Trim()));
+        }
         // -R: OpenSSH's master keeps the server's answer from a proxy client, so hop says it leaves it out and goes on.
         var remote = await HopAsync(["-O", "proxy", "-R", "127.0.0.1:0:127.0.0.1:1", "mux-host", "echo ran"]);
         Assert.True(remote.ExitCode == 0, remote.ToString());
