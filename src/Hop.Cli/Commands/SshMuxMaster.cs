@@ -163,6 +163,11 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
                         await RunStdioForwardAsync(connection, stdio).ConfigureAwait(false);
                         return;
                     }
+                    if (request is MuxSimpleRequest { Type: MuxProtocol.Proxy } proxy)
+                    {
+                        await RelayProxyAsync(connection, proxy).ConfigureAwait(false);
+                        return;
+                    }
                     if (request is MuxForward forward)
                     {
                         var answer = forward.Type == MuxProtocol.OpenForward && !await AllowedAsync($"Open {Describe(forward)} on {_config.HostName}?").ConfigureAwait(false)
@@ -183,6 +188,21 @@ internal sealed partial class SshMuxMaster : IAsyncDisposable
                 _idle.ClientLeft(Environment.TickCount64);
             }
         }
+    }
+
+    /// <summary>
+    /// MUX_C_PROXY (ssh -O proxy), as ssh's master: the client's connection-protocol messages are
+    /// relayed on this connection, its channels renumbered, until it closes the socket.
+    /// </summary>
+    private async Task RelayProxyAsync(MuxServerConnection connection, MuxSimpleRequest request)
+    {
+        _log.Write(1, "mux client in proxy mode");
+        var downstream = await connection.AcceptProxyAsync(request.RequestId, _stop.Token).ConfigureAwait(false);
+        await using (downstream.ConfigureAwait(false))
+        {
+            await _client.Connection.RelayAsync(downstream, _stop.Token).ConfigureAwait(false);
+        }
+        _log.Write(1, "mux proxy client gone");
     }
 
     /// <summary>Answers a request other than a new session; false when the connection is to close.</summary>

@@ -88,6 +88,7 @@ public sealed partial class SshConnection
     {
         var payload = message.Span;
         if (payload.IsEmpty) throw new SshProtocolException("empty message");
+        if (DispatchRelayed(payload)) return;
         var reader = new SshReader(payload);
         switch (payload[0])
         {

@@ -300,7 +300,7 @@ public sealed partial class SshConnection : IAsyncDisposable
     {
         lock (_channelIdLock)
         {
-            while (_channels.ContainsKey(_nextChannelId)) _nextChannelId++;
+            while (_channels.ContainsKey(_nextChannelId) || _relayed.ContainsKey(_nextChannelId)) _nextChannelId++;
             T channel = create(_nextChannelId++);
             _channels[channel.LocalChannelId] = channel;
             if (_failure is not null)

@@ -63,6 +63,16 @@ public sealed class MuxServerConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Answers MUX_C_PROXY with MUX_S_PROXY: from here the socket carries the client's connection
+    /// protocol, read and written through the returned connection (which owns the stream).
+    /// </summary>
+    public async Task<MuxProxyConnection> AcceptProxyAsync(uint requestId, CancellationToken cancellationToken)
+    {
+        await ReplyAsync(new MuxReply(MuxProtocol.ProxyStarted, requestId, 0, null), cancellationToken).ConfigureAwait(false);
+        return new MuxProxyConnection(_stream);
+    }
+
     public void Dispose()
     {
         _stream.Dispose();

@@ -112,6 +112,60 @@ public class ControlMasterServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProxyModeClientsOfSshAndHopRunOverHopsConnection()
+    {
+        var master = await StartHopMasterAsync();
+        int logins = AcceptedLogins();
+        // Two of OpenSSH's proxy clients at once (their channel numbers collide; the master renumbers them).
+        var first = OpenSshRunAsync(["-O", "proxy"], "cat; echo out; echo err >&2; exit 5", "first\n"u8.ToArray());
+        var second = OpenSshRunAsync(["-O", "proxy"], "cat; exit 6", "second\n"u8.ToArray());
+        var (a, b) = (await first, await second);
+        Assert.True(a.ExitCode == 5, a.ToString());
+        Assert.Equal("first\nout\n", a.Stdout);
+        Assert.Contains("err", a.Stderr, StringComparison.Ordinal);
+        Assert.True(b.ExitCode == 6, b.ToString());
+        Assert.Equal("second\n", b.Stdout);
+
+        byte[] data = System.Security.Cryptography.RandomNumberGenerator.GetBytes(3_000_000);
+        var bulk = await OpenSshRunAsync(["-O", "proxy"], "cat", data);
+        Assert.True(bulk.ExitCode == 0, bulk.ToString());
+        Assert.Equal(data, bulk.StdoutBytes);
+        var tty = await OpenSshRunAsync(["-O", "proxy", "-tt"], "tty; exit 4");
+        Assert.True(tty.ExitCode == 4, tty.ToString());
+        Assert.StartsWith("/dev/pts/", tty.Stdout.Trim(), StringComparison.Ordinal);
+
+        // hop's own proxy client through hop's master.
+        var hop = await HopCli.RunAsync(["ssh", "-F", "/dev/null", "-S", _socket, "-O", "proxy", "mux-host", "echo from hop; exit 3"]);
+        Assert.True(hop.ExitCode == 3, hop.ToString());
+        Assert.Equal("from hop\n", hop.Stdout);
+
+        Assert.Equal(logins, AcceptedLogins());
+        Assert.False(master.HasExited);
+        Assert.Equal(0, (await OpenSshAsync("-O", "check")).ExitCode);
+    }
+
+    [Fact]
+    public async Task AProxyClientThatUsesAChannelItDidNotOpenIsDroppedAndTheMasterGoesOn()
+    {
+        var master = await StartHopMasterAsync();
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(_socket));
+        using var stream = new System.Net.Sockets.NetworkStream(socket);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        // Hello (version 4), then MUX_C_PROXY with request id 0.
+        await stream.WriteAsync(new byte[] { 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 8, 0x10, 0, 0, 0x0f, 0, 0, 0, 0 }, timeout.Token);
+        var replies = new byte[24];
+        await stream.ReadExactlyAsync(replies, timeout.Token);
+        Assert.Equal(new byte[] { 0, 0, 0, 8, 0x80, 0, 0, 0x0f, 0, 0, 0, 0 }, replies[12..]);
+        // CHANNEL_EOF for a channel it never opened: the master closes the socket.
+        await stream.WriteAsync(new byte[] { 0, 0, 0, 6, 0, 96, 0, 0, 0, 0 }, timeout.Token);
+        Assert.Equal(0, await stream.ReadAsync(new byte[16], timeout.Token));
+        Assert.False(master.HasExited);
+        var r = await OpenSshRunAsync(["-O", "proxy"], "echo still");
+        Assert.Equal((0, "still\n"), (r.ExitCode, r.Stdout));
+    }
+
+    [Fact]
     public async Task StdioForwardsOfSshAndHopClientsGoThroughHopsMaster()
     {
         await StartHopMasterAsync();

@@ -1,0 +1,47 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using Hop.Ssh.Transport;
+
+namespace Hop.Ssh.Connection;
+
+/// <summary>Channels relayed for proxy-mode mux clients (<see cref="ConnectionRelay"/>).</summary>
+public sealed partial class SshConnection
+{
+    private readonly ConcurrentDictionary<uint, ConnectionRelay> _relayed = new();
+
+    /// <summary>
+    /// Relays the channels of a mux client in proxy mode (ssh -O proxy), whose connection-protocol
+    /// messages <paramref name="client"/> carries, over this connection until the client goes; its
+    /// channels still open are then closed. A client that breaks the protocol ends with <see cref="SshProtocolException"/>.
+    /// </summary>
+    public Task RelayAsync(IPacketConnection client, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ThrowIfFailed();
+        return new ConnectionRelay(this, client).RunAsync(cancellationToken);
+    }
+
+    /// <summary>A channel number of ours for a relayed channel, free among our own channels and the relayed ones.</summary>
+    internal uint AllocateRelayed(ConnectionRelay relay)
+    {
+        lock (_channelIdLock)
+        {
+            while (_channels.ContainsKey(_nextChannelId) || _relayed.ContainsKey(_nextChannelId)) _nextChannelId++;
+            uint id = _nextChannelId++;
+            _relayed[id] = relay;
+            return id;
+        }
+    }
+
+    internal void ReleaseRelayed(uint id) => _relayed.TryRemove(id, out _);
+
+    /// <summary>Hands a channel message for a relayed channel to its relay; false when the channel is not relayed.</summary>
+    private bool DispatchRelayed(ReadOnlySpan<byte> payload)
+    {
+        if (_relayed.IsEmpty || payload.Length < 5 || payload[0] is < Messages.ConnectionMessageNumbers.ChannelOpenConfirmation or > Messages.ConnectionMessageNumbers.ChannelFailure) return false;
+        uint id = BinaryPrimitives.ReadUInt32BigEndian(payload[1..]);
+        if (!_relayed.TryGetValue(id, out var relay)) return false;
+        relay.FromServer(id, payload);
+        return true;
+    }
+}
