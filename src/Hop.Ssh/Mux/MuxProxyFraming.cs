@@ -17,11 +17,11 @@ public static class MuxProxyFraming
     /// <summary>The longest packet length accepted, as OpenSSH's PACKET_MAX_SIZE (256 KiB).</summary>
     public const int MaxPacketLength = 256 * 1024;
 
-    /// <summary>The whole frame for <paramref name="payload"/> (message number first).</summary>
+    /// <summary>The whole frame for <paramref name="payload"/> (message number first); one longer than OpenSSH reads is an <see cref="SshProtocolException"/>.</summary>
     public static byte[] Frame(ReadOnlySpan<byte> payload)
     {
         if (payload.IsEmpty) throw new ArgumentException("a message has at least its number", nameof(payload));
-        if (payload.Length + 1 > MaxPacketLength) throw new ArgumentException($"a message of {payload.Length} bytes is too long for the control socket", nameof(payload));
+        if (payload.Length + 1 > MaxPacketLength) throw new SshProtocolException($"a message of {payload.Length} bytes is too long for the control socket");
         var frame = new byte[HeaderLength + payload.Length];
         BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)(payload.Length + 1));
         frame[4] = 0;

@@ -13,6 +13,8 @@ public class MuxProxyTests
         byte[] eof = [96, 0, 0, 0, 0];
         Assert.Equal([0, 0, 0, 6, 0, 96, 0, 0, 0, 0], MuxProxyFraming.Frame(eof));
         Assert.Throws<ArgumentException>(() => MuxProxyFraming.Frame([]));
+        Assert.Throws<SshProtocolException>(() => MuxProxyFraming.Frame(new byte[MuxProxyFraming.MaxPacketLength]));
+        Assert.Equal(MuxProxyFraming.MaxPacketLength + 4, MuxProxyFraming.Frame(new byte[MuxProxyFraming.MaxPacketLength - 1]).Length);
     }
 
     [Fact]
