@@ -80,6 +80,42 @@ public sealed record AuthPkOkMessage(string Algorithm, byte[] KeyBlob)
     }
 }
 
+/// <summary>
+/// SSH_MSG_USERAUTH_PASSWD_CHANGEREQ (RFC 4252 §8), the server's answer to a password it takes but
+/// wants changed:
+/// <code>
+/// byte      SSH_MSG_USERAUTH_PASSWD_CHANGEREQ (60)
+/// string    prompt in ISO-10646 UTF-8 encoding
+/// string    language tag
+/// </code>
+/// </summary>
+public sealed record AuthPasswdChangeReqMessage(string Prompt, string Language)
+{
+    /// <summary>The longest prompt taken, in bytes; a longer one is a protocol error.</summary>
+    public const int MaxPromptLength = 16 * 1024;
+
+    /// <summary>The longest language tag taken, in bytes.</summary>
+    public const int MaxLanguageLength = 256;
+
+    public static AuthPasswdChangeReqMessage Read(ReadOnlySpan<byte> payload)
+    {
+        var r = new SshReader(payload);
+        byte n = r.ReadByte();
+        if (n != AuthMessageNumbers.MethodSpecific60) throw new SshProtocolException($"expected SSH_MSG_USERAUTH_PASSWD_CHANGEREQ, got message {n}");
+        string prompt = r.ReadUtf8(MaxPromptLength);
+        string language = r.ReadUtf8(MaxLanguageLength);
+        r.EnsureEnd();
+        return new AuthPasswdChangeReqMessage(prompt, language);
+    }
+
+    public void Write(ref SshWriter w)
+    {
+        w.WriteByte(AuthMessageNumbers.MethodSpecific60);
+        w.WriteString(Prompt);
+        w.WriteString(Language);
+    }
+}
+
 /// <summary>One prompt of a keyboard-interactive INFO_REQUEST.</summary>
 public sealed record AuthPrompt(string Text, bool Echo);
 
