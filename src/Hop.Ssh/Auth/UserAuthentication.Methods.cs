@@ -112,16 +112,22 @@ public sealed partial class UserAuthentication
                 w.WriteBoolean(false);
                 w.WriteString(password);
             }, ct).ConfigureAwait(false);
-            if (reply.Number == AuthMessageNumbers.Success) return Outcome.Success;
-            if (reply.Number == AuthMessageNumbers.MethodSpecific60)
+            // The server takes the password but wants it changed; it may ask again for a new one it refuses.
+            while (reply.Number == AuthMessageNumbers.MethodSpecific60)
             {
-                Log(0, "The server asks for a password change, which Hop does not support yet.");
-                break;
+                if (await ChangePasswordAsync(reply.Payload, ct).ConfigureAwait(false) is not { } answer) return PasswordGivenUp();
+                reply = answer;
             }
+            if (reply.Number == AuthMessageNumbers.Success) return Outcome.Success;
             if (UpdateFromFailure(reply.Payload)) return Outcome.Failed;
             if (Array.IndexOf(_canContinue, "password") < 0) return Outcome.Failed;
             if (_passwordAttempts < _options.NumberOfPasswordPrompts) Log(0, "Permission denied, please try again.");
         }
+        return PasswordGivenUp();
+    }
+
+    private Outcome PasswordGivenUp()
+    {
         _exhausted.Add("password");
         return Outcome.Exhausted;
     }

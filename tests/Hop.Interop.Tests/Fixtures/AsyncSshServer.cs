@@ -9,6 +9,13 @@ namespace Hop.Interop.Tests.Fixtures;
 public sealed class AsyncSshServer : IAsyncDisposable
 {
     public const string Otp = "424242";
+
+    /// <summary>The new password the "passwd-change" mode takes; it asks again for any other.</summary>
+    public const string NewPassword = "hop-New-pw-2";
+
+    /// <summary>The prompts of the "passwd-change" mode's SSH_MSG_USERAUTH_PASSWD_CHANGEREQ: first, and after a new password it refuses.</summary>
+    public const string ExpiredPrompt = "Your password has expired; choose a new one.";
+    public const string RetryPrompt = "That new password is not acceptable; try another.";
     private readonly Process _process;
 
     private AsyncSshServer(Process process, string dir, int port)
@@ -22,8 +29,9 @@ public sealed class AsyncSshServer : IAsyncDisposable
     public int Port { get; }
     public string KnownHostsPath => Path.Combine(Directory, "known_hosts");
 
-    /// <param name="mode">password, kbdint or both.</param>
-    public static async Task<AsyncSshServer> StartAsync(string mode)
+    /// <param name="mode">password, kbdint, both, hostile-text or passwd-change.</param>
+    /// <param name="loginTimeout">How long a client may take to log in before the server closes the connection (AsyncSSH's default: 2 minutes).</param>
+    public static async Task<AsyncSshServer> StartAsync(string mode, TimeSpan? loginTimeout = null)
     {
         var keys = await TestKeys.DirectoryAsync();
         var dir = TestPaths.NewTempDir("hop-asyncssh-");
@@ -39,6 +47,7 @@ public sealed class AsyncSshServer : IAsyncDisposable
         };
         psi.Environment["PYTHONWARNINGS"] = "ignore";
         foreach (var a in new[] { script, port.ToString(System.Globalization.CultureInfo.InvariantCulture), Path.Combine(keys, "host_ed25519"), mode }) psi.ArgumentList.Add(a);
+        if (loginTimeout is { } t) psi.ArgumentList.Add(t.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start python3 asyncssh server");
         var server = new AsyncSshServer(p, dir, port);
         _ = p.StandardError.ReadToEndAsync();

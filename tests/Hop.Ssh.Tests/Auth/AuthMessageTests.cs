@@ -88,4 +88,13 @@ public class AuthMessageTests
         other[0] = AuthMessageNumbers.Failure;
         Assert.Throws<SshProtocolException>(() => AuthPasswdChangeReqMessage.Read(other));
     }
+
+    [Theory]
+    [InlineData("hoptest", 30, "hoptest")]
+    [InlineData("abcdefghijklmnopqrstuvwxyz0123456789", 30, "abcdefghijklmnopqrstuvwxyz0123")]
+    [InlineData("\u00e9\u00e9\u00e9", 5, "\u00e9\u00e9")] // two bytes each: a third would need 6
+    [InlineData("a\U0001F600b", 4, "a")] // a four-byte letter is kept whole or not at all
+    [InlineData("", 30, "")]
+    public void PromptNamesAreClippedToUtf8BytesAsSshsPrecisions(string s, int max, string expected) =>
+        Assert.Equal(expected, UserAuthentication.ClipUtf8(s, max));
 }
