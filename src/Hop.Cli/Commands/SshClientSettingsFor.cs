@@ -12,6 +12,7 @@ internal static class SshClientSettingsFor
         HostKeyUpdater? updater = null) => new()
     {
         Host = c.OriginalHost,
+        HostKeyAlias = c.HostKeyAlias,
         HostName = c.HostName,
         Port = c.Port,
         User = c.User,

@@ -8,6 +8,9 @@ public sealed class UserAuthOptions
     /// <summary>The host as the user named it, for prompts ("user@host's password: ").</summary>
     public required string Host { get; init; }
 
+    /// <summary>HostKeyAlias: when set, the prompts name it instead of <see cref="Host"/>, as ssh's do (not the "Permission denied" line).</summary>
+    public string? HostKeyAlias { get; init; }
+
     public IReadOnlyList<IUserIdentity> Identities { get; init; } = [];
 
     /// <summary>PreferredAuthentications: methods in the order to try them.</summary>

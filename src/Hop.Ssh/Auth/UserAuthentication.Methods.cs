@@ -105,7 +105,7 @@ public sealed partial class UserAuthentication
         while (_passwordAttempts < _options.NumberOfPasswordPrompts)
         {
             _passwordAttempts++;
-            string? password = await _options.Prompter!.ReadSecretAsync($"{_options.User}@{_options.Host}'s password: ", ct).ConfigureAwait(false);
+            string? password = await _options.Prompter!.ReadSecretAsync($"{_options.User}@{PromptHost}'s password: ", ct).ConfigureAwait(false);
             if (password is null) break;
             var reply = await SendRequestAsync("password", (ref SshWriter w) =>
             {
@@ -147,7 +147,7 @@ public sealed partial class UserAuthentication
             {
                 var info = AuthInfoRequestMessage.Read(reply.Payload);
                 // Each prompt says whom it is for, as ssh shows it: "(user@host) Password: ".
-                IReadOnlyList<AuthPrompt> prompts = [.. info.Prompts.Select(p => p with { Text = $"({_options.User}@{_options.Host}) {p.Text}" })];
+                IReadOnlyList<AuthPrompt> prompts = [.. info.Prompts.Select(p => p with { Text = $"({_options.User}@{PromptHost}) {p.Text}" })];
                 IReadOnlyList<string>? answers = prompts.Count == 0
                     ? []
                     : await _options.Prompter!.ReadResponsesAsync(info.Name, info.Instruction, prompts, ct).ConfigureAwait(false);

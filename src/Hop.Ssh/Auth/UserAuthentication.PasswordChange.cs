@@ -19,7 +19,7 @@ public sealed partial class UserAuthentication
         if (request.Prompt.Length > 0) Log(0, request.Prompt);
         var prompter = _options.Prompter!;
         // ssh's prompts keep at most 30 bytes of the user name and 128 of the host.
-        string who = $"{ClipUtf8(_options.User, 30)}@{ClipUtf8(_options.Host, 128)}";
+        string who = $"{ClipUtf8(_options.User, 30)}@{ClipUtf8(PromptHost, 128)}";
         byte[]? oldPassword = null;
         byte[]? newPassword = null;
         try

@@ -97,6 +97,9 @@ public sealed partial class UserAuthentication
         && _options.PreferredAuthentications.FirstOrDefault(m => m is "publickey" or "keyboard-interactive" or "password") == "publickey"
         && _options.Identities.Count > 0 && _options.Identities[0].CanSignWithoutPrompt;
 
+    /// <summary>The host the password and keyboard-interactive prompts name: HostKeyAlias when set, as in ssh.</summary>
+    private string PromptHost => _options.HostKeyAlias ?? _options.Host;
+
     private bool InteractiveAllowed => _options.InteractiveMethodsAllowed?.Invoke() ?? true;
 
     private async Task RequestServiceAsync(CancellationToken ct)

@@ -79,6 +79,7 @@ public sealed class SshClient : IAsyncDisposable
             {
                 User = settings.User,
                 Host = settings.Host,
+                HostKeyAlias = settings.HostKeyAlias,
                 Identities = settings.Identities,
                 PreferredAuthentications = settings.PreferredAuthentications,
                 PubkeyAuthentication = settings.PubkeyAuthentication,

@@ -12,6 +12,9 @@ public sealed class SshClientSettings
     /// <summary>The host as the user named it (for prompts, known_hosts and messages).</summary>
     public required string Host { get; init; }
 
+    /// <summary>HostKeyAlias: the name the password and keyboard-interactive prompts show instead of <see cref="Host"/>, as ssh's do.</summary>
+    public string? HostKeyAlias { get; init; }
+
     /// <summary>The address or name to connect to (HostName); defaults to <see cref="Host"/>.</summary>
     public string? HostName { get; init; }
 

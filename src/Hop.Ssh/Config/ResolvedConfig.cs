@@ -21,7 +21,8 @@ public sealed partial class ResolvedConfig
         FilesRead = files;
         Port = Raw("port") is string p ? ConfigValueParser.Port(p) : 22;
         User = Raw("user") ?? options.LocalUser;
-        HostKeyAlias = Raw("hostkeyalias");
+        // ssh lowers the alias's ASCII letters once the config is read (ssh -G prints it so).
+        HostKeyAlias = Raw("hostkeyalias") is string alias ? string.Concat(alias.Select(ch => char.IsAsciiLetterUpper(ch) ? char.ToLowerInvariant(ch) : ch)) : null;
         Tokens = TokenSet.ForMatchExec(options, hostName, originalHost, Port, User, HostKeyAlias ?? originalHost);
         Resolve();
     }

@@ -86,6 +86,31 @@ public class PasswordAuthCliTests
         }
     }
 
+    /// <summary>With HostKeyAlias, keyboard-interactive prompts name the alias, lowered, as ssh's do: "(user@alias) Password: ".</summary>
+    [Fact]
+    public async Task KeyboardInteractivePromptsNameTheHostKeyAliasAsInSsh()
+    {
+        await using var server = await AsyncSshServer.StartAsync("kbdint");
+        var dir = TestPaths.NewTempDir();
+        string knownHosts = Path.Combine(dir, "known_hosts");
+        File.WriteAllText(knownHosts, "mixed-alias " + File.ReadAllText(server.KnownHostsPath).Split(' ', 2)[1]);
+        var prompts = new Dictionary<string, string[]>();
+        foreach (var client in new[] { "ssh", "hop" })
+        {
+            string log = Path.Combine(dir, client);
+            var askpass = Askpass($"echo \"$1\" >> {log}\ncase \"$1\" in *Password*) echo '{TestUser.Password}';; *code*) echo '{AsyncSshServer.Otp}';; *) exit 1;; esac\n");
+            var args = Args(server.Port, knownHosts, "keyboard-interactive");
+            args.InsertRange(1, ["-o", "HostKeyAlias=Mixed-Alias"]);
+            var r = client == "hop"
+                ? await HopCli.RunAsync(args, AskpassEnv(askpass))
+                : await ProcessRunner.RunAsync("/usr/bin/ssh", args.Skip(1).ToList(), AskpassEnv(askpass), [], TimeSpan.FromSeconds(60));
+            Assert.True(r.ExitCode == 0, $"{client}: {r}");
+            prompts[client] = File.ReadAllLines(log);
+        }
+        Assert.Equal([$"({TestUser.Name}@mixed-alias) Password: ", $"({TestUser.Name}@mixed-alias) One-time code: "], prompts["ssh"]);
+        Assert.Equal(prompts["ssh"], prompts["hop"]);
+    }
+
     /// <summary>
     /// A hostile server's banner, keyboard-interactive name, instruction and prompt carry terminal
     /// control sequences (an OSC 52 clipboard write, a title change, a screen clear), a carriage

@@ -148,6 +148,40 @@ public class PasswordChangeCliTests
         Assert.True(hop.Result.ExitCode == 255, hop.Result.ToString());
     }
 
+    /// <summary>
+    /// With HostKeyAlias, ssh's password and change prompts name the alias, lowered; the change
+    /// prompts clip the user to 30 bytes (ssh's %.30s). hop asks the same.
+    /// </summary>
+    [Fact]
+    public async Task PromptsNameTheHostKeyAliasAndClipTheUserAsSshDoes()
+    {
+        await using var server = await AsyncSshServer.StartAsync("passwd-change");
+        var dir = TestPaths.NewTempDir();
+        string knownHosts = Path.Combine(dir, "known_hosts");
+        File.WriteAllText(knownHosts, "mixed-alias " + File.ReadAllText(server.KnownHostsPath).Split(' ', 2)[1]);
+        string user = TestUser.Name + new string('u', 40 - TestUser.Name.Length);
+        var results = new Dictionary<string, (ProcessResult Result, string[] Prompts)>();
+        foreach (var client in new[] { "ssh", "hop" })
+        {
+            string log = Path.Combine(dir, client);
+            var env = new Dictionary<string, string?> { ["SSH_ASKPASS"] = Askpass(log, Password, $"echo '{NewPassword}'"), ["SSH_ASKPASS_REQUIRE"] = "force" };
+            var args = Args(server.Port, knownHosts);
+            args.InsertRange(0, ["-o", "HostKeyAlias=Mixed-Alias"]);
+            args[args.IndexOf("-l") + 1] = user;
+            var r = client == "hop"
+                ? await HopCli.RunAsync(["ssh", .. args], env)
+                : await ProcessRunner.RunAsync("/usr/bin/ssh", args, env, [], TimeSpan.FromSeconds(60));
+            results[client] = (r, File.Exists(log) ? File.ReadAllLines(log) : []);
+        }
+        var (ssh, hop) = (results["ssh"], results["hop"]);
+        string clipped = user[..30] + "@mixed-alias";
+        Assert.Equal([$"{user}@mixed-alias's password: ", $"Enter {clipped}'s old password: ", $"Enter {clipped}'s new password: ", $"Retype {clipped}'s new password: "], ssh.Prompts);
+        Assert.Equal(ssh.Prompts, hop.Prompts);
+        Assert.Equal(SshLines(ssh.Result), HopLines(hop.Result));
+        Assert.Equal(0, ssh.Result.ExitCode);
+        Assert.True(hop.Result.ExitCode == 0, hop.Result.ToString());
+    }
+
     /// <summary>Neither password reaches hop's log, even at -vvv.</summary>
     [Fact]
     public async Task PasswordsAreNeverLogged()

@@ -38,12 +38,13 @@ class Server(asyncssh.SSHServer):
         return self.mode in ("password", "both", "passwd-change")
 
     def validate_password(self, username, password):
-        if self.mode == "passwd-change" and username == USER and password == PASSWORD:
+        # Any user name will do in this mode, to show how ssh clips long ones in its prompts.
+        if self.mode == "passwd-change" and password == PASSWORD:
             raise asyncssh.PasswordChangeRequired(EXPIRED)
         return username == USER and password == PASSWORD
 
     def change_password(self, username, old_password, new_password):
-        if self.mode != "passwd-change" or username != USER or old_password != PASSWORD:
+        if self.mode != "passwd-change" or old_password != PASSWORD:
             return False
         if new_password != NEW_PASSWORD:
             raise asyncssh.PasswordChangeRequired(RETRY)
