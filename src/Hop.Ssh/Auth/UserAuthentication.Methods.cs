@@ -111,7 +111,7 @@ public sealed partial class UserAuthentication
             {
                 w.WriteBoolean(false);
                 w.WriteString(password);
-            }, ct).ConfigureAwait(false);
+            }, ct, secret: true).ConfigureAwait(false);
             // The server takes the password but wants it changed; it may ask again for a new one it refuses.
             while (reply.Number == AuthMessageNumbers.MethodSpecific60)
             {
@@ -160,7 +160,7 @@ public sealed partial class UserAuthentication
                 {
                     var w = b.Writer;
                     AuthInfoResponseMessage.Write(ref w, answers);
-                    await _connection.SendAsync(b.WrittenMemory, ct).ConfigureAwait(false);
+                    await _connection.SendPaddedAsync(b.WrittenMemory, SecretPadding, ct).ConfigureAwait(false);
                     b.Clear();
                 }
                 reply = await ReceiveReplyAsync(ct).ConfigureAwait(false);

@@ -49,7 +49,7 @@ public sealed partial class UserAuthentication
                 w.WriteBoolean(true);
                 w.WriteString(oldBytes);
                 w.WriteString(newBytes);
-            }, ct).ConfigureAwait(false);
+            }, ct, secret: true).ConfigureAwait(false);
         }
         finally
         {

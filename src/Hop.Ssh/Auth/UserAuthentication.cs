@@ -119,8 +119,17 @@ public sealed partial class UserAuthentication
 
     private delegate void MethodFields(ref SshWriter w);
 
-    /// <summary>Sends SSH_MSG_USERAUTH_REQUEST for <paramref name="method"/> and returns the next reply that is not a banner.</summary>
-    private async Task<(byte Number, byte[] Payload)> SendRequestAsync(string method, MethodFields fields, CancellationToken ct)
+    /// <summary>
+    /// What OpenSSH pads a message that carries a password or keyboard-interactive answers to (its
+    /// sshpkt_add_padding(ssh, 64)), so that the packet's length does not tell the secret's.
+    /// </summary>
+    internal const int SecretPadding = 64;
+
+    /// <summary>
+    /// Sends SSH_MSG_USERAUTH_REQUEST for <paramref name="method"/> and returns the next reply that is
+    /// not a banner; one that carries a secret (<paramref name="secret"/>) is padded to hide its length.
+    /// </summary>
+    private async Task<(byte Number, byte[] Payload)> SendRequestAsync(string method, MethodFields fields, CancellationToken ct, bool secret = false)
     {
         using (var b = new SshBuffer(512))
         {
@@ -130,7 +139,8 @@ public sealed partial class UserAuthentication
             w.WriteString(Service);
             w.WriteString(method);
             fields(ref w);
-            await _connection.SendAsync(b.WrittenMemory, ct).ConfigureAwait(false);
+            if (secret) await _connection.SendPaddedAsync(b.WrittenMemory, SecretPadding, ct).ConfigureAwait(false);
+            else await _connection.SendAsync(b.WrittenMemory, ct).ConfigureAwait(false);
             b.Clear();
         }
         return await ReceiveReplyAsync(ct).ConfigureAwait(false);

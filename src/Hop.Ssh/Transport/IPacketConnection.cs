@@ -19,6 +19,14 @@ public interface IPacketConnection : IAsyncDisposable
     ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Sends one message padded so that its length on the wire hides a secret's (a password), as
+    /// OpenSSH pads it: to a multiple of <paramref name="padTo"/> bytes. A connection that does not
+    /// encrypt (an in-memory pair, a mux proxy client's socket) sends it as it is.
+    /// </summary>
+    ValueTask SendPaddedAsync(ReadOnlyMemory<byte> payload, int padTo, CancellationToken cancellationToken = default)
+        => SendAsync(payload, cancellationToken);
+
+    /// <summary>
     /// Receives the next message for the layers above. The returned memory is valid only until the
     /// next call; copy what must live longer. One reader at a time.
     /// </summary>

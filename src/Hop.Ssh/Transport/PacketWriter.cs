@@ -48,8 +48,11 @@ internal sealed class PacketWriter
     /// Seals one packet whose payload is <paramref name="head"/> then <paramref name="body"/>
     /// behind those already held back, without writing. Two pieces so that a channel's DATA
     /// (a header, then the caller's bytes) is copied once, into the packet, and not first joined.
+    /// With <paramref name="padTo"/>, padded beyond the cipher's block so that the padded part (what
+    /// the block size applies to) is a multiple of it (rounded up to the block size), as OpenSSH's
+    /// sshpkt_add_padding does for passwords: the packet's length then hides the secret's.
     /// </summary>
-    public void Append(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body) => _pending += Build(head, body, _pending);
+    public void Append(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body, int padTo = 0) => _pending += Build(head, body, _pending, padTo);
 
     /// <summary>Holds back bytes that are not a packet (our version line), to go out with the next packet.</summary>
     public void AppendRaw(ReadOnlySpan<byte> bytes)
@@ -70,7 +73,7 @@ internal sealed class PacketWriter
     }
 
     /// <summary>Lays out, pads and seals one packet at <paramref name="offset"/> in the buffer; returns its size on the wire.</summary>
-    private int Build(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body, int offset)
+    private int Build(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body, int offset, int padTo)
     {
         int payloadLength = head.Length + body.Length;
         if (payloadLength > PacketReader.MaxPacketLength - 64)
@@ -80,6 +83,13 @@ internal sealed class PacketWriter
         int unpadded = (p.LengthExcludedFromPadding ? 0 : 4) + 1 + payloadLength;
         int padding = block - (unpadded % block);
         if (padding < 4) padding += block;
+        if (padTo > 0)
+        {
+            // As OpenSSH: always some extra, up to the next multiple (a whole one when already there).
+            int extra = (padTo + block - 1) / block * block;
+            padding += extra - (unpadded + padding) % extra;
+            if (padding > byte.MaxValue) throw new ArgumentOutOfRangeException(nameof(padTo), "padding past 255 bytes");
+        }
         int packetLength = 1 + payloadLength + padding;
         int total = 4 + packetLength + p.TagLength;
         EnsureRoom(offset + total);

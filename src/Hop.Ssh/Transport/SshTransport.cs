@@ -115,6 +115,14 @@ public sealed partial class SshTransport : IPacketConnection
     public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
         => SendAsync(payload, flush: true, cancellationToken);
 
+    /// <inheritdoc/>
+    public ValueTask SendPaddedAsync(ReadOnlyMemory<byte> payload, int padTo, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(padTo);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(padTo, 128);
+        return SendAsync(payload, ReadOnlyMemory<byte>.Empty, flush: true, padTo, cancellationToken);
+    }
+
     /// <summary>
     /// Sends one message; with <paramref name="flush"/> false it is sealed but may be held back until
     /// the next send or <see cref="FlushAsync"/>, so that a run of DATA packets goes out in one
@@ -127,8 +135,11 @@ public sealed partial class SshTransport : IPacketConnection
     /// As <see cref="SendAsync(ReadOnlyMemory{byte}, bool, CancellationToken)"/>, for a payload in
     /// two pieces (a channel message's header, then its data), copied once, into the packet.
     /// </summary>
+    internal ValueTask SendAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, bool flush, CancellationToken cancellationToken)
+        => SendAsync(head, body, flush, padTo: 0, cancellationToken);
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    internal async ValueTask SendAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, bool flush, CancellationToken cancellationToken)
+    private async ValueTask SendAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, bool flush, int padTo, CancellationToken cancellationToken)
     {
         if (head.IsEmpty) throw new ArgumentException("empty payload", nameof(head));
         while (true)
@@ -149,7 +160,7 @@ public sealed partial class SshTransport : IPacketConnection
                     if (RekeyDue()) await SendKexInitLockedAsync(cancellationToken).ConfigureAwait(false);
                     if (_outgoingKex is null)
                     {
-                        _writer.Append(head.Span, body.Span);
+                        _writer.Append(head.Span, body.Span, padTo);
                         if (flush) await _writer.FlushPendingAsync(cancellationToken).ConfigureAwait(false);
                         return;
                     }

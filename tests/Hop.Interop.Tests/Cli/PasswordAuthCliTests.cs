@@ -164,6 +164,88 @@ public class PasswordAuthCliTests
         Assert.Contains("Permission denied", r.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The password's length does not show on the wire, as with ssh (which pads the request to 64
+    /// bytes): through a relay that counts what the client sends to sshd, a 1-byte and a 14-byte
+    /// wrong password cost the same number of bytes, for hop as for ssh; unpadded, the longer one
+    /// takes one more cipher block.
+    /// </summary>
+    [Fact]
+    public async Task APasswordsLengthDoesNotShowInWhatIsSent()
+    {
+        await using var sshd = await SshdServer.StartAsync();
+        var sent = new Dictionary<string, long>();
+        foreach (var client in new[] { "ssh", "hop" })
+        {
+            foreach (var password in new[] { "a", "abcdefghijklmn" })
+            {
+                using var relay = new CountingRelay(sshd.Port);
+                var askpass = Askpass($"echo '{password}'\n");
+                var args = Args(relay.Port, sshd.KnownHostsPath, "password");
+                args.InsertRange(1, ["-o", "NumberOfPasswordPrompts=1", "-o", "KexAlgorithms=curve25519-sha256", "-c", "aes128-gcm@openssh.com",
+                    "-o", "HostKeyAlias=" + $"[127.0.0.1]:{sshd.Port}"]);
+                var r = client == "hop"
+                    ? await HopCli.RunAsync(args, AskpassEnv(askpass))
+                    : await ProcessRunner.RunAsync("/usr/bin/ssh", args.Skip(1).ToList(), AskpassEnv(askpass), [], TimeSpan.FromSeconds(60));
+                Assert.True(r.ExitCode == 255 && r.Stderr.Contains("Permission denied", StringComparison.Ordinal), $"{client}: {r}");
+                sent[$"{client} {password.Length}"] = await relay.ClientBytesAsync();
+            }
+        }
+        Assert.Equal(sent["ssh 1"], sent["ssh 14"]);
+        Assert.True(sent["hop 1"] == sent["hop 14"], string.Join(", ", sent));
+    }
+
+    /// <summary>Relays one connection to 127.0.0.1:<c>target</c> and counts the bytes the client sent.</summary>
+    private sealed class CountingRelay : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+        private readonly Task<long> _relaying;
+
+        public CountingRelay(int target)
+        {
+            _listener.Start();
+            _relaying = RelayAsync(target);
+        }
+
+        public int Port => ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public Task<long> ClientBytesAsync() => _relaying.WaitAsync(TimeSpan.FromSeconds(30));
+
+        private async Task<long> RelayAsync(int target)
+        {
+            using var client = await _listener.AcceptTcpClientAsync();
+            using var server = new System.Net.Sockets.TcpClient();
+            await server.ConnectAsync(System.Net.IPAddress.Loopback, target);
+            var up = Pump(client.GetStream(), server.GetStream());
+            var down = Pump(server.GetStream(), client.GetStream());
+            await Task.WhenAll(up, down);
+            return await up;
+        }
+
+        private static async Task<long> Pump(Stream from, Stream to)
+        {
+            var buffer = new byte[65536];
+            long total = 0;
+            try
+            {
+                int n;
+                while ((n = await from.ReadAsync(buffer)) > 0)
+                {
+                    total += n;
+                    await to.WriteAsync(buffer.AsMemory(0, n));
+                }
+            }
+            catch (IOException)
+            {
+                // One side reset the connection; what it sent before counts.
+            }
+            to.Close();
+            return total;
+        }
+
+        public void Dispose() => _listener.Stop();
+    }
+
     [Fact]
     public async Task PasswordAgainstOpenSshSshd()
     {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Hop.Ssh.Crypto;
+using Hop.Ssh.Tests.Crypto;
 using Hop.Ssh.Transport;
 
 namespace Hop.Ssh.Tests.Transport;
@@ -42,5 +43,64 @@ public class PacketWriterTests
             Assert.False(paddings[i].AsSpan(0, 4).SequenceEqual(paddings[i - 1].AsSpan(0, 4)), $"padding {i} repeats {i - 1}");
         var all = paddings.SelectMany(p => p).ToArray();
         Assert.True(all.Distinct().Count() > 200, "padding bytes are not spread over the byte values");
+    }
+
+    /// <summary>
+    /// A password request padded as OpenSSH pads it (to 64 bytes): under every cipher and MAC, the
+    /// padded part of the packet is a multiple of 64, so passwords of 1 to 40 bytes give at most two
+    /// packet sizes on the wire (one for those that fit a 64-byte step), where unpadded every 16 (or
+    /// 8) bytes of password showed; and the peer reads the message back.
+    /// </summary>
+    [Fact]
+    public async Task PaddedPacketsHideTheSecretsLengthUnderEveryCipher()
+    {
+        foreach (var (cipher, mac) in ProtectorTestKit.AllCombinations())
+        {
+            var sizes = new HashSet<long>();
+            var plainSizes = new HashSet<long>();
+            for (int secret = 1; secret <= 40; secret++)
+            {
+                var payload = new byte[38 + secret]; // request, user, service, "password", FALSE, the password
+                payload[0] = 50;
+                payload[^1] = (byte)secret;
+                var wire = new MemoryStream();
+                using var sender = ProtectorTestKit.Create(cipher, mac);
+                var writer = new PacketWriter(wire, sender);
+                writer.Append(payload, default, padTo: 64);
+                await writer.FlushPendingAsync(CancellationToken.None);
+                sizes.Add(wire.Length);
+                using var receiver = ProtectorTestKit.Create(cipher, mac);
+                var reader = new PacketReader(new MemoryStream(wire.ToArray()), receiver);
+                Assert.Equal(payload, (await reader.ReadPacketAsync(CancellationToken.None)).ToArray());
+
+                var plain = new MemoryStream();
+                using var plainSender = ProtectorTestKit.Create(cipher, mac);
+                var plainWriter = new PacketWriter(plain, plainSender);
+                plainWriter.Append(payload, default);
+                await plainWriter.FlushPendingAsync(CancellationToken.None);
+                plainSizes.Add(plain.Length);
+            }
+            Assert.True(sizes.Count <= 2, $"{cipher.Name} {mac?.Name}: {string.Join(' ', sizes)}");
+            Assert.True(plainSizes.Count >= 3, $"{cipher.Name} {mac?.Name}: unpadded sizes {string.Join(' ', plainSizes)}");
+        }
+    }
+
+    [Fact]
+    public async Task PaddingToAMultipleKeepsTheBlockAndAddsAWholeStepWhenAlreadyThere()
+    {
+        var wire = new MemoryStream();
+        var writer = new PacketWriter(wire, CipherAlgorithms.CreateNone());
+        for (int length = 1; length <= 200; length++)
+        {
+            wire.SetLength(0);
+            writer.Append(new byte[length], default, padTo: 64);
+            await writer.FlushPendingAsync(CancellationToken.None);
+            int packetLength = (int)BinaryPrimitives.ReadUInt32BigEndian(wire.GetBuffer());
+            int padding = wire.GetBuffer()[4];
+            Assert.Equal(0, (4 + packetLength) % 64);
+            int blockOnly = 8 - (5 + length) % 8;
+            if (blockOnly < 4) blockOnly += 8;
+            Assert.True(padding > blockOnly, $"payload {length}: padding {padding}, block alone {blockOnly}");
+        }
     }
 }
