@@ -31,7 +31,9 @@ internal static partial class SshMuxClient
             return 255;
         }
         if (c.ControlPath is not { } path || OperatingSystem.IsWindows()) return null;
-        if (a.ControlCommand is null && c.ControlMaster is not ("false" or "auto" or "autoask"))
+        // As ssh's muxclient: with ControlMaster yes or ask (-M) this is a master, never a client, and
+        // a -O command is not sent anywhere: the connection is made as without it.
+        if (c.ControlMaster is not ("false" or "auto" or "autoask"))
         {
             log.Write(1, $"ControlMaster {c.ControlMaster}: not a client of another master");
             return null;

@@ -158,6 +158,24 @@ public class ControlMasterClientTests : IAsyncLifetime
         Assert.False(File.Exists(missing), "the stale control socket was left");
     }
 
+    /// <summary>
+    /// With -M (ControlMaster yes) a -O command is not sent to any master, as in ssh: the connection is
+    /// made and the command runs, its control socket made and gone after (ssh -M -O check printed
+    /// nothing of the check and ran the command; hop said the socket was missing and gave 255).
+    /// </summary>
+    [Fact]
+    public async Task WithMasterYesAControlCommandIsIgnoredAsBySsh()
+    {
+        string socket = Path.Combine(_dir, "m.sock");
+        var args = await HopCli.SshArgsAsync(_sshd.Port, _sshd.User, _sshd.KnownHostsPath);
+        args.InsertRange(1, ["-M", "-S", socket, "-O", "check"]);
+        var ours = await HopCli.RunAsync([.. args, "echo ran"]);
+        var theirs = await ProcessRunner.RunAsync("/usr/bin/ssh", [.. args.Skip(1), "echo ran"], HopCli.IsolatedEnvironment(), [], TimeSpan.FromSeconds(30));
+        Assert.True(theirs.ExitCode == 0 && theirs.Stdout == "ran\n", theirs.ToString());
+        Assert.True(ours.ExitCode == 0 && ours.Stdout == "ran\n", ours.ToString());
+        Assert.False(File.Exists(socket), "the master's control socket was left");
+    }
+
     private Task<ProcessResult> OpenSshSessionAsync(string[] args, byte[]? stdin = null) =>
         ProcessRunner.RunAsync("/usr/bin/ssh", ["-F", "/dev/null", "-S", _socket, .. args], HopCli.IsolatedEnvironment(), stdin ?? [], TimeSpan.FromSeconds(30));
 
