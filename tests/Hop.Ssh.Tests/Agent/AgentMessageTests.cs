@@ -7,7 +7,8 @@ namespace Hop.Ssh.Tests.Agent;
 
 public class AgentMessageTests
 {
-    private static byte[] Bytes(IAgentMessage m)
+    /// <summary>A message's bytes on the wire, as the agent protocol's Write lays them out.</summary>
+    internal static byte[] Bytes(IAgentMessage m)
     {
         using var b = new SshBuffer();
         var w = b.Writer;

@@ -7,13 +7,7 @@ namespace Hop.Ssh.Tests.Agent;
 /// <summary>SSH_AGENTC_ADD_SMARTCARD_KEY(_CONSTRAINED) and REMOVE_SMARTCARD_KEY on the wire, and the agent's refusals that need no token.</summary>
 public class SmartcardKeyMessageTests
 {
-    private static byte[] Bytes(IAgentMessage m)
-    {
-        using var b = new SshBuffer();
-        var w = b.Writer;
-        m.Write(ref w);
-        return b.ToArray();
-    }
+    private static byte[] Bytes(IAgentMessage m) => AgentMessageTests.Bytes(m);
 
     [Fact]
     public void AddIsTwentyAndCarriesProviderAndPin()
