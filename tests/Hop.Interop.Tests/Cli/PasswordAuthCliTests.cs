@@ -213,33 +213,42 @@ public class PasswordAuthCliTests
 
         private async Task<long> RelayAsync(int target)
         {
-            using var client = await _listener.AcceptTcpClientAsync();
-            using var server = new System.Net.Sockets.TcpClient();
+            using var client = await _listener.AcceptSocketAsync();
+            using var server = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
             await server.ConnectAsync(System.Net.IPAddress.Loopback, target);
-            var up = Pump(client.GetStream(), server.GetStream());
-            var down = Pump(server.GetStream(), client.GetStream());
+            var up = Pump(client, server);
+            var down = Pump(server, client);
             await Task.WhenAll(up, down);
             return await up;
         }
 
-        private static async Task<long> Pump(Stream from, Stream to)
+        /// <summary>Copies until the end or a reset, then ends the other side's sending half; the sockets stay open for the other direction.</summary>
+        private static async Task<long> Pump(System.Net.Sockets.Socket from, System.Net.Sockets.Socket to)
         {
             var buffer = new byte[65536];
             long total = 0;
             try
             {
                 int n;
-                while ((n = await from.ReadAsync(buffer)) > 0)
+                while ((n = await from.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None)) > 0)
                 {
                     total += n;
-                    await to.WriteAsync(buffer.AsMemory(0, n));
+                    await to.SendAsync(buffer.AsMemory(0, n), System.Net.Sockets.SocketFlags.None);
+                }
+                to.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // One side reset the connection; what it sent before counts, and the other side is told.
+                try
+                {
+                    to.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // Gone already.
                 }
             }
-            catch (IOException)
-            {
-                // One side reset the connection; what it sent before counts.
-            }
-            to.Close();
             return total;
         }
 
