@@ -31,7 +31,7 @@ internal static class UntrustedText
                 s.Append(c);
                 continue;
             }
-            int length = char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
+            int length = RuneLength(text, i);
             var rune = text.AsSpan(i, length);
             if (keepNonAscii && Printable(rune)) s.Append(rune);
             else AppendOctal(s, rune);
@@ -59,7 +59,7 @@ internal static class UntrustedText
             else if (c is '\n' or '\r' or '\t' or '\b' or '\a' || (c >= 0x20 && c < 0x7F)) s.Append(c);
             else
             {
-                int length = char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
+                int length = RuneLength(text, i);
                 AppendOctal(s, text.AsSpan(i, length));
                 i += length - 1;
             }
@@ -89,6 +89,10 @@ internal static class UntrustedText
     private static bool Printable(ReadOnlySpan<char> rune) =>
         Rune.DecodeFromUtf16(rune, out var r, out _) == OperationStatus.Done
         && Rune.GetUnicodeCategory(r) is not (UnicodeCategory.Control or UnicodeCategory.OtherNotAssigned);
+
+    /// <summary>The characters of the code point at <paramref name="i"/>: two for a surrogate pair, else one (a lone surrogate too).</summary>
+    private static int RuneLength(string text, int i) =>
+        char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
 
     private static void AppendOctal(StringBuilder s, ReadOnlySpan<char> rune)
     {

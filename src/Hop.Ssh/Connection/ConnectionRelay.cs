@@ -192,13 +192,7 @@ internal sealed class ConnectionRelay
         _connection.ReleaseRelayed(ours);
     }
 
-    private static byte[] Close(uint server)
-    {
-        var close = new byte[5];
-        close[0] = ConnectionMessageNumbers.ChannelClose;
-        BinaryPrimitives.WriteUInt32BigEndian(close.AsSpan(1), server);
-        return close;
-    }
+    private static byte[] Close(uint server) => ChannelSignalMessage.Close(server).ToArray();
 
     private ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) => _connection.SendAsync(payload, cancellationToken);
 }

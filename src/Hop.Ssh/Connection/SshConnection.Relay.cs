@@ -26,11 +26,17 @@ public sealed partial class SshConnection
     {
         lock (_channelIdLock)
         {
-            while (_channels.ContainsKey(_nextChannelId) || _relayed.ContainsKey(_nextChannelId)) _nextChannelId++;
-            uint id = _nextChannelId++;
+            uint id = TakeFreeChannelIdLocked();
             _relayed[id] = relay;
             return id;
         }
+    }
+
+    /// <summary>The next channel number that is neither one of our channels nor a relayed one; under <c>_channelIdLock</c>.</summary>
+    private uint TakeFreeChannelIdLocked()
+    {
+        while (_channels.ContainsKey(_nextChannelId) || _relayed.ContainsKey(_nextChannelId)) _nextChannelId++;
+        return _nextChannelId++;
     }
 
     internal void ReleaseRelayed(uint id) => _relayed.TryRemove(id, out _);

@@ -300,8 +300,7 @@ public sealed partial class SshConnection : IAsyncDisposable
     {
         lock (_channelIdLock)
         {
-            while (_channels.ContainsKey(_nextChannelId) || _relayed.ContainsKey(_nextChannelId)) _nextChannelId++;
-            T channel = create(_nextChannelId++);
+            T channel = create(TakeFreeChannelIdLocked());
             _channels[channel.LocalChannelId] = channel;
             if (_failure is not null)
             {
