@@ -22,6 +22,10 @@ internal static class AddCommand
         public bool Test;
         public int Verbose;
         public long? LifetimeSeconds;
+
+        /// <summary>-t as the agent's lifetime constraint; null without -t.</summary>
+        public TimeSpan? Lifetime => LifetimeSeconds is long s ? TimeSpan.FromSeconds(s) : null;
+
         public string? Pkcs11Provider;
         public HashAlgorithmName Hash = HashAlgorithmName.SHA256;
         public string[] Files = [];
@@ -188,8 +192,7 @@ internal static class AddCommand
         {
             if (add)
             {
-                TimeSpan? life = o.LifetimeSeconds is long s ? TimeSpan.FromSeconds(s) : null;
-                await client.AddSmartcardKeyAsync(provider, pin, life, o.Confirm).ConfigureAwait(false);
+                await client.AddSmartcardKeyAsync(provider, pin, o.Lifetime, o.Confirm).ConfigureAwait(false);
             }
             else
             {

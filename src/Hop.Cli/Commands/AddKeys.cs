@@ -40,7 +40,7 @@ internal sealed class AddKeys(AgentClient client, AddCommand.Options options)
         using var key = await DecryptAsync(file, path).ConfigureAwait(false);
         if (key is null) return false;
         string comment = string.IsNullOrEmpty(key.Comment) ? (string.IsNullOrEmpty(file.Comment) ? path : file.Comment) : key.Comment;
-        TimeSpan? life = options.LifetimeSeconds is long s ? TimeSpan.FromSeconds(s) : null;
+        TimeSpan? life = options.Lifetime;
         try
         {
             await client.AddAsync(key, comment, life, options.Confirm).ConfigureAwait(false);

@@ -51,9 +51,7 @@ public sealed class AgentKeyStore : IDisposable
     public void Add(SshPrivateKey key, string comment, TimeSpan? lifetime = null, bool confirm = false)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var life = lifetime ?? DefaultLifetime;
-        DateTimeOffset? expires = life is TimeSpan l ? _time.GetUtcNow() + l : null;
-        var entry = new AgentKeyEntry(key, comment, expires, confirm);
+        var entry = new AgentKeyEntry(key, comment, ExpiryFor(lifetime), confirm);
         AgentKeyEntry? old = null;
         lock (_gate)
         {
@@ -73,6 +71,10 @@ public sealed class AgentKeyStore : IDisposable
         old?.Release();
     }
 
+    /// <summary>When a key added now with <paramref name="lifetime"/> (null: the default lifetime) expires; null for never.</summary>
+    private DateTimeOffset? ExpiryFor(TimeSpan? lifetime) =>
+        (lifetime ?? DefaultLifetime) is TimeSpan l ? _time.GetUtcNow() + l : null;
+
     /// <summary>
     /// Adds a key on a PKCS#11 token that <paramref name="provider"/> (the canonical library path)
     /// serves, unless a key with the same public half is held already: then false and the held one
@@ -82,8 +84,7 @@ public sealed class AgentKeyStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(provider);
-        var life = lifetime ?? DefaultLifetime;
-        DateTimeOffset? expires = life is TimeSpan l ? _time.GetUtcNow() + l : null;
+        var expires = ExpiryFor(lifetime);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

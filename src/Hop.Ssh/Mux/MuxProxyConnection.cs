@@ -1,4 +1,5 @@
 using Hop.Ssh.Transport;
+using Hop.Ssh.Transport.Messages;
 
 namespace Hop.Ssh.Mux;
 
@@ -12,10 +13,6 @@ namespace Hop.Ssh.Mux;
 /// </summary>
 public sealed class MuxProxyConnection : IPacketConnection
 {
-    private const byte Disconnect = 1;
-    private const byte Ignore = 2;
-    private const byte Unimplemented = 3;
-    private const byte Debug = 4;
     private const byte ConnectionFirst = 80;
     private const byte ConnectionLast = 127;
 
@@ -61,9 +58,9 @@ public sealed class MuxProxyConnection : IPacketConnection
                 _start += frameLength;
                 switch (message.Span[0])
                 {
-                    case Ignore or Debug or Unimplemented:
+                    case MessageNumbers.Ignore or MessageNumbers.Debug or MessageNumbers.Unimplemented:
                         continue;
-                    case Disconnect:
+                    case MessageNumbers.Disconnect:
                         throw new SshConnectionException("the master disconnected the proxied connection");
                     default:
                         return message;
