@@ -126,11 +126,8 @@ public sealed class MuxClient : IDisposable
     /// </summary>
     public Stream RequestProxy()
     {
-        var request = new MuxSimpleRequest(MuxProtocol.Proxy, _nextRequestId++);
-        Send(request, static (in MuxSimpleRequest m, ref SshWriter w) => m.Write(ref w));
-        var reply = ReadReply()
+        var reply = Request(MuxProtocol.Proxy)
             ?? throw new SshConnectionException("the master closed the control socket without an answer");
-        if (reply.Id != request.RequestId) throw new SshProtocolException($"the master answered request {reply.Id}, not {request.RequestId}");
         if (reply.Type != MuxProtocol.ProxyStarted) throw Unexpected(reply, "proxy request");
         return _stream.DetachToNetworkStream();
     }
