@@ -9,14 +9,12 @@ internal static class AgentTools
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>The `hop` under test: $HOP_BIN when set (the NativeAOT binary), else the Release build.</summary>
     public static string HopPath
     {
         get
         {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hop.slnx"))) dir = dir.Parent;
-            Assert.NotNull(dir);
-            string hop = Path.Combine(dir!.FullName, "src", "Hop.Cli", "bin", "Release", "net10.0", "hop");
+            string hop = Fixtures.TestPaths.HopBinary;
             Assert.True(File.Exists(hop), $"{hop} is missing: build the solution in Release first");
             return hop;
         }
