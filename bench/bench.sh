@@ -53,11 +53,13 @@ if [ "$build" = 1 ]; then
     dotnet build "$p" -c Release -nologo -v quiet -clp:ErrorsOnly
   done
 fi
-# The `hop` column: the CLI as `dotnet tool install` installs it (framework-dependent, ReadyToRun for
-# this platform, see src/Hop.Cli/Hop.Cli.csproj); a --quick run takes the plain build (JIT) instead.
+# The `Hop JIT` column: the CLI on the .NET runtime, precompiled (ReadyToRun) as in the framework-dependent
+# tool packages that `dotnet pack` makes for platforms without a NativeAOT package (see
+# src/Hop.Cli/Hop.Cli.csproj); a --quick run takes the plain build instead. The `Hop AOT` column is the
+# binary that `dotnet tool install` installs on linux-x64.
 hop_kind=jit
 if [ "$quick" = 0 ]; then
-  echo "bench: publishing hop as the .NET tool package holds it (ReadyToRun)"
+  echo "bench: publishing hop framework-dependent and precompiled (ReadyToRun)"
   dotnet publish src/Hop.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$root/bench/.tool" -nologo -v quiet -clp:ErrorsOnly
   hop="$root/bench/.tool/hop"
   hop_kind=r2r

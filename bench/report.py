@@ -3,7 +3,7 @@ import math
 import statistics
 from xml.sax.saxutils import escape
 
-NAMES = {"hop": "Hop", "hop-aot": "Hop AOT", "hoplib": "Hop.Ssh lib", "ssh": "OpenSSH", "sshnet": "SSH.NET"}
+NAMES = {"hop": "Hop JIT", "hop-aot": "Hop AOT", "hoplib": "Hop.Ssh lib", "ssh": "OpenSSH", "sshnet": "SSH.NET"}
 ORDER = ["hop", "hop-aot", "hoplib", "ssh", "sshnet"]
 GIB = 1 << 30
 
@@ -88,9 +88,11 @@ def markdown(rows, meta, notes, failures):
                f"MB = 10^6 bytes")
     out.append("- Figures: median (min–max). Ratios are Hop ÷ other on medians; **bold** where Hop is ahead "
                "(MB/s, sig/s: higher is better; ms, s: lower is better).")
-    hop_is = ("the `hop` CLI as `dotnet tool install` installs it (framework-dependent, ReadyToRun for linux-x64)"
+    hop_is = ("the `hop` CLI on the .NET runtime, framework-dependent and precompiled (ReadyToRun for linux-x64), "
+              "as the tool's packages are for platforms without a NativeAOT one"
               if meta.get("hop_kind") == "r2r" else "the Release (JIT) build of the `hop` CLI")
-    out.append(f"- Hop = {hop_is}; Hop AOT = the NativeAOT binary; Hop.Ssh lib = "
+    out.append(f"- Hop JIT = {hop_is}; Hop AOT = the NativeAOT binary, which `dotnet tool install` installs on "
+               "linux-x64; Hop.Ssh lib = "
                "bench/HopBench (in-process: download bytes dropped in memory, upload sent from memory; commands "
                "through SshConnection.RunCommandAsync); SSH.NET = bench/SshNetBench (commands through "
                "SshClient.RunCommand).")

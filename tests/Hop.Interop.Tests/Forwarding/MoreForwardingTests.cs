@@ -156,16 +156,21 @@ public class MoreForwardingTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The pid of the hop whose command line holds <paramref name="marker"/> (the background one).</summary>
+    /// <summary>
+    /// The pid of the hop whose command line holds <paramref name="marker"/> (the background one). It
+    /// starts itself by its real path, which for an installed tool is the file its command links to.
+    /// </summary>
     private static int? FindHop(string marker)
     {
+        static string RealPath(string path) => File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        string hop = RealPath(TestPaths.HopBinary);
         foreach (var d in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(d), out int pid)) continue;
             try
             {
                 var cmd = File.ReadAllText(Path.Combine(d, "cmdline")).Split('\0');
-                if (cmd.Length > 0 && cmd[0] == TestPaths.HopBinary && cmd.Contains(marker)) return pid;
+                if (cmd.Length > 0 && cmd[0].Length > 0 && RealPath(cmd[0]) == hop && cmd.Contains(marker)) return pid;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
