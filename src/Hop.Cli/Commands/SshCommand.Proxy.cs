@@ -12,16 +12,15 @@ namespace Hop.Cli.Commands;
 /// </summary>
 internal static partial class SshCommand
 {
-    private static async Task<int> RunOverMuxProxyAsync(SshArguments a, ResolvedConfig c, Stream proxy, DiagnosticLog log)
+    private static async Task<int> RunOverMuxProxyAsync(SshArguments a, ResolvedConfig c, SshMuxClient.ProxyStart proxy, DiagnosticLog log)
     {
         log.Write(1, "mux: proxy mode, the session goes over the master's connection");
-        var client = SshClient.OverMuxProxy(proxy, c.OriginalHost);
+        var client = SshClient.OverMuxProxy(proxy.Stream, c.OriginalHost);
         await using (client.ConfigureAwait(false))
         {
-            // OpenSSH's master routes the server's connections for a proxy client's -R to it, but keeps the
-            // server's answer to the request: a forward nobody could confirm (or learn the port of) is left out.
-            if (c.RemoteForwards.Count > 0) log.Say("hop: -R is not forwarded in proxy mode (the master keeps the server's answer); use -O forward");
-            await using var forwarding = await SshForwarding.StartAsync(c, client, log, remoteForwards: false).ConfigureAwait(false);
+            // -R: hop's master passes the server's answer on; OpenSSH's routes the server's connections
+            // for a proxy client's forward to it but keeps the answer (see SshForwarding).
+            await using var forwarding = await SshForwarding.StartAsync(c, client, log, answersKept: !proxy.MasterAnswersGlobalRequests).ConfigureAwait(false);
             if (a.NoCommand)
             {
                 // As ssh -N: the forwards run until the master's connection (or the master) goes.

@@ -33,8 +33,8 @@ internal sealed class SshForwarding : IAsyncDisposable
         _log = log;
     }
 
-    /// <param name="remoteForwards">False to leave -R out (a proxy-mode session: see <see cref="SshCommand"/>).</param>
-    public static async Task<SshForwarding> StartAsync(ResolvedConfig c, SshClient client, DiagnosticLog log, bool remoteForwards = true)
+    /// <param name="answersKept">True for a proxy-mode session over a master that keeps the server's answers (see <see cref="SshCommand"/>): -R as <see cref="StartUnansweredRemoteAsync"/>.</param>
+    public static async Task<SshForwarding> StartAsync(ResolvedConfig c, SshClient client, DiagnosticLog log, bool answersKept = false)
     {
         var f = new SshForwarding(c, client, log);
         try
@@ -44,7 +44,11 @@ internal sealed class SshForwarding : IAsyncDisposable
                 if (!f.StartLocal(spec) && c.ExitOnForwardFailure)
                     throw new SshConnectionException($"Could not request {(spec.Kind == ForwardKind.Dynamic ? "dynamic" : "local")} forwarding.");
             }
-            foreach (var spec in remoteForwards ? c.RemoteForwards : []) await f.StartRemoteAsync(spec, c.ExitOnForwardFailure).ConfigureAwait(false);
+            foreach (var spec in c.RemoteForwards)
+            {
+                if (answersKept) await f.StartUnansweredRemoteAsync(spec).ConfigureAwait(false);
+                else await f.StartRemoteAsync(spec, c.ExitOnForwardFailure).ConfigureAwait(false);
+            }
             f._tunnel = await SshTunnel.StartAsync(c, client, log).ConfigureAwait(false);
         }
         catch
@@ -127,6 +131,26 @@ internal sealed class SshForwarding : IAsyncDisposable
             _log.Write(0, $"Warning: remote port forwarding failed for {what}");
             return null;
         }
+    }
+
+    /// <summary>
+    /// -R in proxy mode over a master that keeps the server's answers (OpenSSH's), as ssh there: a
+    /// fixed port is asked for without wanting the answer, and the server's connections for it are
+    /// served; a port the server would choose, or a socket path, is left out with a warning.
+    /// </summary>
+    private async Task StartUnansweredRemoteAsync(ForwardSpec spec)
+    {
+        if (spec.ListenPath is not null || spec.ListenPort == 0)
+        {
+            _log.Say($"hop: -R is not forwarded in proxy mode for {(spec.ListenPath ?? "port 0")} by this master (it keeps the server's answer); use -O forward");
+            return;
+        }
+        string target = spec.IsSocks ? "socks" : spec.ConnectPath ?? $"{spec.ConnectHost}:{spec.ConnectPort.ToString(CultureInfo.InvariantCulture)}";
+        _log.Write(1, $"Remote connections from {LocalForwarding.ListenName(spec)} forwarded to local address {target} (the master keeps the server's answer)");
+        RemoteForwarding remote;
+        lock (_gate) remote = _remote ??= new RemoteForwarding(_client.Connection, _log.Sink, _config.PermitRemoteOpen);
+        await remote.AddUnansweredAsync(spec).ConfigureAwait(false);
+        lock (_gate) _remotes.Add((spec, spec.ListenPort));
     }
 
     /// <summary>

@@ -18,11 +18,14 @@ internal static partial class SshMuxClient
     /// <summary>The exit status when the master took the request, or null to connect as usual.</summary>
     public static int? TryRun(SshArguments a, ResolvedConfig c, DiagnosticLog log) => TryRun(a, c, log, out _);
 
+    /// <summary>The control socket after -O proxy, now carrying the connection protocol, and whether the master answers global requests (<see cref="MuxProtocol.ProxyGlobalRequestsExtension"/>).</summary>
+    public sealed record ProxyStart(Stream Stream, bool MasterAnswersGlobalRequests);
+
     /// <summary>
-    /// As above; after -O proxy, when the master took the request, null and <paramref name="proxy"/>:
-    /// the control socket, now carrying the connection protocol (see <see cref="SshCommand"/>'s proxy session).
+    /// As above; after -O proxy, when the master took the request, null and <paramref name="proxy"/>
+    /// (see <see cref="SshCommand"/>'s proxy session).
     /// </summary>
-    public static int? TryRun(SshArguments a, ResolvedConfig c, DiagnosticLog log, out Stream? proxy)
+    public static int? TryRun(SshArguments a, ResolvedConfig c, DiagnosticLog log, out ProxyStart? proxy)
     {
         proxy = null;
         if (a.ControlCommand is not null && c.ControlPath is null)
@@ -114,9 +117,10 @@ internal static partial class SshMuxClient
     }
 
     /// <summary>-O proxy, as ssh's mux_client_proxy: the master's MUX_S_PROXY, then the socket is the session's.</summary>
-    private static int? StartProxy(MuxClient mux, out Stream? proxy)
+    private static int? StartProxy(MuxClient mux, out ProxyStart? proxy)
     {
-        proxy = mux.RequestProxy();
+        bool answers = mux.MasterExtensions.Contains(MuxProtocol.ProxyGlobalRequestsExtension);
+        proxy = new ProxyStart(mux.RequestProxy(), answers);
         return null;
     }
 

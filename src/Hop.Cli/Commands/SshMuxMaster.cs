@@ -11,8 +11,9 @@ namespace Hop.Cli.Commands;
 /// `hop ssh -M` / ControlMaster yes|auto: after logging in, serves the connection to other clients
 /// on ControlPath (PROTOCOL.mux, OpenSSH's `ssh -S` or `hop ssh -S`): new sessions with the
 /// client's stdio passed over, port forwards opened and closed on this connection (-O forward,
-/// -O cancel, a client's -L/-R/-D), alive checks (-O check), terminate (-O exit) and stop listening
-/// (-O stop). Stdio forwarding (-W) and proxy mode are refused.
+/// -O cancel, a client's -L/-R/-D), stdio forwards (-W), alive checks (-O check), terminate (-O exit),
+/// stop listening (-O stop), and proxy mode (-O proxy: the client's channels relayed on this
+/// connection, and its remote forwards with the server's answers; see ConnectionRelay).
 /// </summary>
 internal sealed partial class SshMuxMaster : IAsyncDisposable
 {

@@ -10,11 +10,11 @@ namespace Hop.Ssh.Connection;
 /// ssh -O proxy: the client's CHANNEL_OPEN goes out with a channel number of ours (clients pick
 /// theirs without regard to each other), and what the server sends on that channel comes back with
 /// the client's number; the client's other channel messages carry the server's numbers and go out
-/// unchanged, but only for channels it opened here. Global requests from the client are dropped (the
-/// server's answers could not be told from the master's own); channels the server opens stay the
-/// master's. When the client goes, its channels still open are closed.
+/// unchanged, but only for channels it opened here. Its remote forwards and other global requests:
+/// see ConnectionRelay.Forwards.cs. Other channels the server opens stay the master's. When the client
+/// goes, its channels still open are closed.
 /// </summary>
-internal sealed class ConnectionRelay
+internal sealed partial class ConnectionRelay
 {
     private sealed class Entry(uint clientId)
     {
@@ -86,9 +86,13 @@ internal sealed class ConnectionRelay
         switch (type)
         {
             case ConnectionMessageNumbers.GlobalRequest:
+                await GlobalRequestAsync(payload, cancellationToken).ConfigureAwait(false);
                 return;
             case ConnectionMessageNumbers.ChannelOpen:
                 await SendAsync(Open(payload.Span), cancellationToken).ConfigureAwait(false);
+                return;
+            case ConnectionMessageNumbers.ChannelOpenConfirmation or ConnectionMessageNumbers.ChannelOpenFailure:
+                await SendAsync(Answer(payload.Span), cancellationToken).ConfigureAwait(false);
                 return;
             case >= ConnectionMessageNumbers.ChannelWindowAdjust and <= ConnectionMessageNumbers.ChannelFailure:
                 if (payload.Length < 5) throw new SshProtocolException($"mux proxy client sent a short message {type}");
@@ -169,12 +173,13 @@ internal sealed class ConnectionRelay
         _toClient.Writer.TryWrite(copy);
     }
 
-    /// <summary>The client has gone: its channels are closed on the server (those still opening once they open).</summary>
+    /// <summary>The client has gone: its channels are closed on the server (those still opening once they open), and its forwards cancelled.</summary>
     private void Detach()
     {
         lock (_lock)
         {
             _detached = true;
+            DetachForwardsLocked();
             foreach (var (ours, entry) in _byOurs.ToList())
             {
                 if (entry.ServerId is not { } server || entry.CloseSent) continue;

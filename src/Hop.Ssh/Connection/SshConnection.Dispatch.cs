@@ -146,8 +146,11 @@ public sealed partial class SshConnection
                     break;
                 }
             case ConnectionMessageNumbers.ChannelOpen:
-                OnChannelOpen(ChannelOpenMessage.Read(ref reader));
-                break;
+                {
+                    var open = ChannelOpenMessage.Read(ref reader);
+                    if (!DispatchRelayedOpen(open, payload)) OnChannelOpen(open);
+                    break;
+                }
             case ConnectionMessageNumbers.GlobalRequest:
                 OnGlobalRequest(GlobalRequestMessage.Read(ref reader));
                 break;

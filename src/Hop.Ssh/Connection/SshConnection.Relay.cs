@@ -9,6 +9,9 @@ public sealed partial class SshConnection
 {
     private readonly ConcurrentDictionary<uint, ConnectionRelay> _relayed = new();
 
+    /// <summary>Remote forwards that proxy clients made, by the address and port the server listens on.</summary>
+    private readonly ConcurrentDictionary<(string Address, uint Port), ConnectionRelay> _relayedForwards = new();
+
     /// <summary>
     /// Relays the channels of a mux client in proxy mode (ssh -O proxy), whose connection-protocol
     /// messages <paramref name="client"/> carries, over this connection until the client goes; its
@@ -40,6 +43,25 @@ public sealed partial class SshConnection
     }
 
     internal void ReleaseRelayed(uint id) => _relayed.TryRemove(id, out _);
+
+    /// <summary>Routes the server's forwarded-tcpip channels for address:port to <paramref name="relay"/>; false when another relay has them.</summary>
+    internal bool TryRouteForward(string address, uint port, ConnectionRelay relay) => _relayedForwards.TryAdd((address, port), relay);
+
+    internal void StopRoutingForward(string address, uint port, ConnectionRelay relay) =>
+        _relayedForwards.TryRemove(new KeyValuePair<(string, uint), ConnectionRelay>((address, port), relay));
+
+    /// <summary>
+    /// Hands the server's CHANNEL_OPEN for a proxy client's forward to its relay; false when it is for
+    /// none. One whose client has just gone is refused.
+    /// </summary>
+    private bool DispatchRelayedOpen(Messages.ChannelOpenMessage open, ReadOnlySpan<byte> payload)
+    {
+        if (_relayedForwards.IsEmpty || open.Details is not Messages.TcpipChannelOpenDetails d
+            || open.ChannelType != Messages.ChannelTypes.ForwardedTcpip
+            || !_relayedForwards.TryGetValue((d.Host, d.Port), out var relay)) return false;
+        if (!relay.OpenFromServer(open.SenderChannel, payload)) RefuseOpen(open.SenderChannel, Messages.ChannelOpenFailureReason.ConnectFailed, "mux proxy client gone");
+        return true;
+    }
 
     /// <summary>Hands a channel message for a relayed channel to its relay; false when the channel is not relayed.</summary>
     private bool DispatchRelayed(ReadOnlySpan<byte> payload)

@@ -242,7 +242,8 @@ public sealed partial class SshConnection : IAsyncDisposable
         }
     }
 
-    private static byte[] EncodeForward(string address, uint port)
+    /// <summary>The data of tcpip-forward and cancel-tcpip-forward.</summary>
+    internal static byte[] EncodeForward(string address, uint port)
     {
         using var buffer = new SshBuffer();
         var writer = buffer.Writer;

@@ -34,6 +34,7 @@ public sealed class MuxClient : IDisposable
             var reader = new SshReader(body);
             var hello = MuxHello.Read(ref reader);
             if (hello.Version != MuxProtocol.Version) throw new SshProtocolException($"the master speaks mux protocol version {hello.Version}, not {MuxProtocol.Version}");
+            client.MasterExtensions = hello.ExtensionNames;
             return client;
         }
         catch
@@ -42,6 +43,9 @@ public sealed class MuxClient : IDisposable
             throw;
         }
     }
+
+    /// <summary>The names of the extensions in the master's hello (such as <see cref="MuxProtocol.ProxyGlobalRequestsExtension"/>).</summary>
+    public IReadOnlyList<string> MasterExtensions { get; private set; } = [];
 
     /// <summary>MUX_C_ALIVE_CHECK: the master's process id.</summary>
     public uint AliveCheck()

@@ -4,29 +4,42 @@ namespace Hop.Ssh.Mux;
 
 /// <summary>
 /// MUX_MSG_HELLO (PROTOCOL.mux §1): <c>uint32 MUX_MSG_HELLO, uint32 protocol version, then zero or more
-/// string name, string value</c> extension pairs (none are defined; a peer's are read and ignored).
+/// string name, string value</c> extension pairs. PROTOCOL.mux defines none; hop's master sends
+/// <see cref="MuxProtocol.ProxyGlobalRequestsExtension"/> (with an empty value), and a peer's names are
+/// kept, their values not.
 /// </summary>
-public readonly record struct MuxHello(uint Version)
+public readonly record struct MuxHello(uint Version, IReadOnlyList<string> ExtensionNames)
 {
     private const int MaxExtensions = 64;
+
+    public MuxHello(uint version)
+        : this(version, [])
+    {
+    }
 
     public void Write(ref SshWriter w)
     {
         w.WriteUInt32(MuxProtocol.Hello);
         w.WriteUInt32(Version);
+        foreach (var name in ExtensionNames ?? [])
+        {
+            w.WriteString(name);
+            w.WriteString("");
+        }
     }
 
     public static MuxHello Read(ref SshReader r)
     {
         if (r.ReadUInt32() != MuxProtocol.Hello) throw new SshProtocolException("the control socket's first message is not a hello");
         uint version = r.ReadUInt32();
+        var names = new List<string>();
         for (int i = 0; r.Remaining > 0; i++)
         {
             if (i == MaxExtensions) throw new SshProtocolException("too many extensions in the control socket's hello");
-            r.ReadString(1024);
+            names.Add(System.Text.Encoding.UTF8.GetString(r.ReadString(1024)));
             r.ReadString(64 * 1024);
         }
-        return new MuxHello(version);
+        return new MuxHello(version, names);
     }
 }
 

@@ -37,4 +37,13 @@ public static class MuxProtocol
 
     /// <summary>MUX_S_PROXY: the master took <see cref="Proxy"/>; its next bytes are proxy frames.</summary>
     public const uint ProxyStarted = 0x8000000f;
+
+    /// <summary>
+    /// An extension of hop's masters in their hello: a proxy client's global requests are answered
+    /// (tcpip-forward and its cancel go to the server and its answer comes back; others fail), and the
+    /// server's connections to a forward the client asked for are the client's channels. OpenSSH's
+    /// master routes those connections too, but keeps the answer, so a client cannot learn whether the
+    /// forward was made or on which port.
+    /// </summary>
+    public const string ProxyGlobalRequestsExtension = "proxy-global-requests@hop";
 }

@@ -16,15 +16,19 @@ public sealed class MuxServerConnection : IDisposable
         _stream = new NetworkStream(socket, ownsSocket: false);
     }
 
-    /// <summary>Sends the master's hello and reads the client's; throws <see cref="SshProtocolException"/> for another version.</summary>
+    /// <summary>
+    /// Sends the master's hello (with <see cref="MuxProtocol.ProxyGlobalRequestsExtension"/>) and reads the
+    /// client's; throws <see cref="SshProtocolException"/> for another version.
+    /// </summary>
     public async Task HelloAsync(CancellationToken cancellationToken)
     {
-        await MuxFraming.WriteAsync(_stream, new MuxHello(MuxProtocol.Version), static (in MuxHello m, ref SshWriter w) => m.Write(ref w), cancellationToken).ConfigureAwait(false);
+        var hello = new MuxHello(MuxProtocol.Version, [MuxProtocol.ProxyGlobalRequestsExtension]);
+        await MuxFraming.WriteAsync(_stream, hello, static (in MuxHello m, ref SshWriter w) => m.Write(ref w), cancellationToken).ConfigureAwait(false);
         var body = await MuxFraming.ReadAsync(_stream, cancellationToken).ConfigureAwait(false)
             ?? throw new SshProtocolException("the mux client closed before its hello");
         var r = new SshReader(body);
-        var hello = MuxHello.Read(ref r);
-        if (hello.Version != MuxProtocol.Version) throw new SshProtocolException($"mux client speaks protocol version {hello.Version}, not {MuxProtocol.Version}");
+        var theirs = MuxHello.Read(ref r);
+        if (theirs.Version != MuxProtocol.Version) throw new SshProtocolException($"mux client speaks protocol version {theirs.Version}, not {MuxProtocol.Version}");
     }
 
     /// <summary>

@@ -212,13 +212,32 @@ public class ControlMasterClientTests : IAsyncLifetime
             Assert.Equal((255, "Cannot specify stdio forward with -O"), (theirStdio.ExitCode, theirStdio.Stderr.Trim()));
             Assert.Equal((theirStdio.ExitCode, theirStdio.Stderr.Trim()), (stdio.ExitCode, stdio.Stderr.Trim()));
         }
-        // -R: OpenSSH's master keeps the server's answer from a proxy client, so hop says it leaves it out and goes on.
+        // -R for a port the server chooses: OpenSSH's master keeps the server's answer from a proxy client,
+        // so the port could not be learnt; hop says it leaves it out and goes on.
         var remote = await HopAsync(["-O", "proxy", "-R", "127.0.0.1:0:127.0.0.1:1", "mux-host", "echo ran"]);
         Assert.True(remote.ExitCode == 0, remote.ToString());
         Assert.Equal("ran\n", remote.Stdout);
         Assert.Contains("-R is not forwarded in proxy mode", remote.Stderr, StringComparison.Ordinal);
         // The master's connection carried it all.
         Assert.Equal(logins, AcceptedLogins());
+    }
+
+    [Fact]
+    public async Task ProxyModeRemoteForwardOnAFixedPortIsServedThroughOpenSshsMasterAsSshs()
+    {
+        await StartMasterAsync();
+        await using var echo = Forwarding.TestTcpServer.StartEcho();
+        foreach (string program in new[] { TestPaths.HopBinary, "/usr/bin/ssh" })
+        {
+            int port = TestPaths.FreeTcpPort();
+            string[] args = ["-F", "/dev/null", "-S", _socket, "-O", "proxy", "-N", "-R", $"127.0.0.1:{port}:127.0.0.1:{echo.Port}", "mux-host"];
+            await using var client = Forwarding.HopProcess.Start(program == TestPaths.HopBinary ? ["ssh", .. args] : args, program);
+            // No answer comes (the master keeps it), but the server listens and its connections are the client's.
+            await client.WaitForPortAsync(port);
+            byte[] data = System.Security.Cryptography.RandomNumberGenerator.GetBytes(300_000);
+            Assert.Equal(data, await Forwarding.Transfer.EchoAsync(port, data, TimeSpan.FromSeconds(30)));
+            Assert.False(client.HasExited, client.Stderr);
+        }
     }
 
     [Fact]

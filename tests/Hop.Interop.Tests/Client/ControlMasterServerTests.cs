@@ -145,6 +145,54 @@ public class ControlMasterServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProxyClientsOfSshAndHopGetRemoteForwardsThroughHopsMaster()
+    {
+        await StartHopMasterAsync();
+        int logins = AcceptedLogins();
+        await using var echo = Forwarding.TestTcpServer.StartEcho();
+        foreach (string program in new[] { TestPaths.HopBinary, "/usr/bin/ssh" })
+        {
+            string[] args = ["-F", "/dev/null", "-S", _socket, "-O", "proxy", "-N", "-R", $"127.0.0.1:0:127.0.0.1:{echo.Port}", "mux-host"];
+            int port;
+            await using (var client = Forwarding.HopProcess.Start(program == TestPaths.HopBinary ? ["ssh", .. args] : args, program))
+            {
+                // The server's answer reaches the client through hop's master: it learns the port (OpenSSH's master keeps the answer).
+                string stderr = await client.WaitForStderrAsync("Allocated port");
+                var m = System.Text.RegularExpressions.Regex.Match(stderr, @"Allocated port (\d+) for remote forward to 127\.0\.0\.1:(\d+)");
+                Assert.True(m.Success, stderr);
+                port = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                // The server's connections to it are the client's.
+                byte[] data = System.Security.Cryptography.RandomNumberGenerator.GetBytes(300_000);
+                Assert.Equal(data, await Forwarding.Transfer.EchoAsync(port, data, TimeSpan.FromSeconds(30)));
+                Assert.False(client.HasExited, client.Stderr);
+            }
+            // The client has gone: the master cancelled its forward, and the server no longer listens there.
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (Listening(port))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{program}'s forward on port {port} outlived it");
+                await Task.Delay(50);
+            }
+        }
+        Assert.Equal(logins, AcceptedLogins());
+        Assert.Equal(0, (await OpenSshAsync("-O", "check")).ExitCode);
+    }
+
+    private static bool Listening(int port)
+    {
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        try
+        {
+            probe.Connect(System.Net.IPAddress.Loopback, port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task AProxyClientThatUsesAChannelItDidNotOpenIsDroppedAndTheMasterGoesOn()
     {
         var master = await StartHopMasterAsync();
@@ -154,9 +202,15 @@ public class ControlMasterServerTests : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         // Hello (version 4), then MUX_C_PROXY with request id 0.
         await stream.WriteAsync(new byte[] { 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 8, 0x10, 0, 0, 0x0f, 0, 0, 0, 0 }, timeout.Token);
-        var replies = new byte[24];
+        // The master's hello (with its extension), then MUX_S_PROXY.
+        var length = new byte[4];
+        await stream.ReadExactlyAsync(length, timeout.Token);
+        var hello = new byte[System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(length)];
+        await stream.ReadExactlyAsync(hello, timeout.Token);
+        Assert.Contains("proxy-global-requests@hop", System.Text.Encoding.Latin1.GetString(hello), StringComparison.Ordinal);
+        var replies = new byte[12];
         await stream.ReadExactlyAsync(replies, timeout.Token);
-        Assert.Equal(new byte[] { 0, 0, 0, 8, 0x80, 0, 0, 0x0f, 0, 0, 0, 0 }, replies[12..]);
+        Assert.Equal(new byte[] { 0, 0, 0, 8, 0x80, 0, 0, 0x0f, 0, 0, 0, 0 }, replies);
         // CHANNEL_EOF for a channel it never opened: the master closes the socket.
         await stream.WriteAsync(new byte[] { 0, 0, 0, 6, 0, 96, 0, 0, 0, 0 }, timeout.Token);
         Assert.Equal(0, await stream.ReadAsync(new byte[16], timeout.Token));

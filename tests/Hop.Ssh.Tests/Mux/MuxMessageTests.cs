@@ -40,7 +40,7 @@ public class MuxMessageTests
     }
 
     [Fact]
-    public void HelloRoundTripsAndSkipsExtensions()
+    public void HelloRoundTripsAndKeepsTheNamesOfExtensions()
     {
         var bytes = Bytes((ref SshWriter w) => new MuxHello(MuxProtocol.Version).Write(ref w));
         Assert.Equal(new byte[] { 0, 0, 0, 1, 0, 0, 0, 4 }, bytes);
@@ -51,8 +51,16 @@ public class MuxMessageTests
             w.WriteString("value");
         });
         var r = new SshReader(withExtension);
-        Assert.Equal(4u, MuxHello.Read(ref r).Version);
+        var hello = MuxHello.Read(ref r);
+        Assert.Equal(4u, hello.Version);
+        Assert.Equal(["name@example.com"], hello.ExtensionNames);
         r.EnsureEnd();
+
+        // The master's hello: its extension with an empty value.
+        var masters = Bytes((ref SshWriter w) => new MuxHello(4, [MuxProtocol.ProxyGlobalRequestsExtension]).Write(ref w));
+        Assert.Equal([0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 25, .. "proxy-global-requests@hop"u8.ToArray(), 0, 0, 0, 0], masters);
+        r = new SshReader(masters);
+        Assert.Equal([MuxProtocol.ProxyGlobalRequestsExtension], MuxHello.Read(ref r).ExtensionNames);
     }
 
     [Fact]

@@ -89,6 +89,21 @@ public sealed class RemoteForwarding
     }
 
     /// <summary>
+    /// Asks for a forward on a fixed port without wanting the answer, for a ControlMaster in proxy
+    /// mode that keeps the server's answers (OpenSSH's): the server's connections for it are served
+    /// all the same, as ssh's are there. Nothing says whether the server listens.
+    /// </summary>
+    public async Task AddUnansweredAsync(ForwardSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.ListenPath is not null || spec.ListenPort == 0) throw new ArgumentException("a forward without an answer needs a fixed port", nameof(spec));
+        string address = BindHost(spec.ListenHost);
+        _tcp[(address, (uint)spec.ListenPort)] = spec;
+        var data = SshConnection.EncodeForward(address, (uint)spec.ListenPort);
+        await _connection.SendGlobalRequestAsync(GlobalRequestMessage.TcpipForward, data, wantReply: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Stops a forward added with <see cref="AddAsync"/> (cancel-tcpip-forward, or
     /// cancel-streamlocal-forward@openssh.com for a path); <paramref name="boundPort"/> is the port
     /// <see cref="AddAsync"/> returned. Channels the server opens for it afterwards are refused.
