@@ -6,7 +6,7 @@ using Hop.Ssh.Config;
 namespace Hop.Cli.Commands;
 
 /// <summary>
-/// `-O proxy`, as ssh: the session (command or shell, -L/-D forwards) runs as on a connection of
+/// `-O proxy`, as ssh: the session (command or shell, -L/-D/-R forwards) runs as on a connection of
 /// our own, but its connection-protocol messages go over the ControlMaster's socket, which relays
 /// them on the master's connection: no key exchange and no authentication here.
 /// </summary>

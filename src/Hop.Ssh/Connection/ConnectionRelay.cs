@@ -10,9 +10,9 @@ namespace Hop.Ssh.Connection;
 /// ssh -O proxy: the client's CHANNEL_OPEN goes out with a channel number of ours (clients pick
 /// theirs without regard to each other), and what the server sends on that channel comes back with
 /// the client's number; the client's other channel messages carry the server's numbers and go out
-/// unchanged, but only for channels it opened here. Its remote forwards and other global requests:
-/// see ConnectionRelay.Forwards.cs. Other channels the server opens stay the master's. When the client
-/// goes, its channels still open are closed.
+/// unchanged, but only for its own channels (opened here, or taken for its forwards). Its remote
+/// forwards and other global requests: see ConnectionRelay.Forwards.cs. Other channels the server
+/// opens stay the master's. When the client goes, its channels still open are closed.
 /// </summary>
 internal sealed partial class ConnectionRelay
 {
