@@ -148,7 +148,14 @@ internal static partial class SshCommand
         // pipe, first let it hold more than its default 64 KiB, so that each read can take that much.
         int pipe = terminal is null ? PipeCapacity.Grow(0) : 0;
         var buffer = new byte[Math.Max(128 * 1024, Math.Min(pipe, 256 * 1024))];
-        Func<ReadOnlyMemory<byte>, Task> send = data => channel.WriteAsync(data).AsTask();
+        // Sent from this thread, blocking while the window is shut (woken by the receive loop's
+        // WINDOW_ADJUST): a keystroke goes to the socket without an async state machine, a Task or a
+        // semaphore wait on the way.
+        Func<ReadOnlyMemory<byte>, Task> send = data =>
+        {
+            session.Write(data);
+            return Task.CompletedTask;
+        };
         try
         {
             while (true)
