@@ -112,10 +112,9 @@ internal sealed class SshForwarding : IAsyncDisposable
     public async Task<int?> StartRemoteAsync(ForwardSpec spec, bool exitOnFailure = false)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        string target = spec.IsSocks ? "socks" : spec.ConnectPath ?? $"{spec.ConnectHost}:{spec.ConnectPort.ToString(CultureInfo.InvariantCulture)}";
+        string target = RemoteTarget(spec);
         _log.Write(1, $"Remote connections from {LocalForwarding.ListenName(spec)} forwarded to local address {target}");
-        RemoteForwarding remote;
-        lock (_gate) remote = _remote ??= new RemoteForwarding(_client.Connection, _log.Sink, _config.PermitRemoteOpen);
+        var remote = Remote();
         try
         {
             int bound = await remote.AddAsync(spec).ConfigureAwait(false);
@@ -133,6 +132,16 @@ internal sealed class SshForwarding : IAsyncDisposable
         }
     }
 
+    /// <summary>Where a -R forward's connections go, in ssh's words: "socks", a socket path, or host:port.</summary>
+    private static string RemoteTarget(ForwardSpec spec) =>
+        spec.IsSocks ? "socks" : spec.ConnectPath ?? $"{spec.ConnectHost}:{spec.ConnectPort.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The connection's remote forwarding, made with the first -R.</summary>
+    private RemoteForwarding Remote()
+    {
+        lock (_gate) return _remote ??= new RemoteForwarding(_client.Connection, _log.Sink, _config.PermitRemoteOpen);
+    }
+
     /// <summary>
     /// -R in proxy mode over a master that keeps the server's answers (OpenSSH's), as ssh there: a
     /// fixed port is asked for without wanting the answer, and the server's connections for it are
@@ -145,10 +154,9 @@ internal sealed class SshForwarding : IAsyncDisposable
             _log.Say($"hop: -R is not forwarded in proxy mode for {(spec.ListenPath ?? "port 0")} by this master (it keeps the server's answer); use -O forward");
             return;
         }
-        string target = spec.IsSocks ? "socks" : spec.ConnectPath ?? $"{spec.ConnectHost}:{spec.ConnectPort.ToString(CultureInfo.InvariantCulture)}";
+        string target = RemoteTarget(spec);
         _log.Write(1, $"Remote connections from {LocalForwarding.ListenName(spec)} forwarded to local address {target} (the master keeps the server's answer)");
-        RemoteForwarding remote;
-        lock (_gate) remote = _remote ??= new RemoteForwarding(_client.Connection, _log.Sink, _config.PermitRemoteOpen);
+        var remote = Remote();
         await remote.AddUnansweredAsync(spec).ConfigureAwait(false);
         lock (_gate) _remotes.Add((spec, spec.ListenPort));
     }
