@@ -92,8 +92,7 @@ public class PasswordAuthCliTests
     {
         await using var server = await AsyncSshServer.StartAsync("kbdint");
         var dir = TestPaths.NewTempDir();
-        string knownHosts = Path.Combine(dir, "known_hosts");
-        File.WriteAllText(knownHosts, "mixed-alias " + File.ReadAllText(server.KnownHostsPath).Split(' ', 2)[1]);
+        string knownHosts = server.KnownHostsFileAs("mixed-alias", dir);
         var prompts = new Dictionary<string, string[]>();
         foreach (var client in new[] { "ssh", "hop" })
         {

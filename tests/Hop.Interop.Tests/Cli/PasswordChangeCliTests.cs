@@ -157,8 +157,7 @@ public class PasswordChangeCliTests
     {
         await using var server = await AsyncSshServer.StartAsync("passwd-change");
         var dir = TestPaths.NewTempDir();
-        string knownHosts = Path.Combine(dir, "known_hosts");
-        File.WriteAllText(knownHosts, "mixed-alias " + File.ReadAllText(server.KnownHostsPath).Split(' ', 2)[1]);
+        string knownHosts = server.KnownHostsFileAs("mixed-alias", dir);
         string user = TestUser.Name + new string('u', 40 - TestUser.Name.Length);
         var results = new Dictionary<string, (ProcessResult Result, string[] Prompts)>();
         foreach (var client in new[] { "ssh", "hop" })

@@ -29,6 +29,14 @@ public sealed class AsyncSshServer : IAsyncDisposable
     public int Port { get; }
     public string KnownHostsPath => Path.Combine(Directory, "known_hosts");
 
+    /// <summary>A known_hosts file in <paramref name="dir"/> that names the server's key <paramref name="alias"/> (for HostKeyAlias).</summary>
+    public string KnownHostsFileAs(string alias, string dir)
+    {
+        string path = Path.Combine(dir, "known_hosts");
+        File.WriteAllText(path, alias + " " + File.ReadAllText(KnownHostsPath).Split(' ', 2)[1]);
+        return path;
+    }
+
     /// <param name="mode">password, kbdint, both, hostile-text or passwd-change.</param>
     /// <param name="loginTimeout">How long a client may take to log in before the server closes the connection (AsyncSSH's default: 2 minutes).</param>
     public static async Task<AsyncSshServer> StartAsync(string mode, TimeSpan? loginTimeout = null)
