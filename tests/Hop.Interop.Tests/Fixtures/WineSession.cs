@@ -50,11 +50,12 @@ internal sealed class WineSession : IAsyncDisposable
     public static string WindowsPath(string path) => "Z:" + path.Replace('/', '\\');
 
     /// <summary>
-    /// Runs hop.exe with <paramref name="args"/>. A run that Wine itself ends with SIGSEGV (exit
-    /// status 139: the Unix process died of the signal, which Wine turns into an exception inside
-    /// hop.exe's own code) is run once more: seen once in a full loaded interop run, after every
-    /// command of an sftp batch had run, and not again in 70 runs of the same command, idle or
-    /// under load. Any other status, and a second such crash, is the test's to judge.
+    /// Runs hop.exe with <paramref name="args"/>. A run that ends with status 139 (the wine process
+    /// killed by SIGSEGV) is run once more: a fault in hop.exe's own code is a Windows exception,
+    /// which Wine reports as a Windows exit status, so 139 is Wine's own crash. Seen once in a full
+    /// interop run, after every command of an sftp batch had run, and not again in 70 runs of the
+    /// same command, idle or under load. Any other status, and a second such crash, is the test's
+    /// to judge.
     /// </summary>
     public async Task<ProcessResult> HopAsync(string[] args, string? authSock = null, byte[]? stdin = null)
     {
