@@ -60,10 +60,11 @@ internal sealed class WineSession : IAsyncDisposable
     public async Task<ProcessResult> HopAsync(string[] args, string? authSock = null, byte[]? stdin = null)
     {
         string[] argv = [await WindowsHop.PathAsync(), .. args];
-        var r = await ProcessRunner.RunAsync("/usr/bin/wine", argv, Environment(authSock), stdin ?? [], Timeout);
+        Task<ProcessResult> Run() => ProcessRunner.RunAsync("/usr/bin/wine", argv, Environment(authSock), stdin ?? [], Timeout);
+        var r = await Run();
         if (r.ExitCode != WineCrashed) return r;
         Console.Error.WriteLine($"WineSession: wine crashed (status {WineCrashed}) running hop.exe {string.Join(' ', args)}; running it again");
-        return await ProcessRunner.RunAsync("/usr/bin/wine", argv, Environment(authSock), stdin ?? [], Timeout);
+        return await Run();
     }
 
     /// <summary>128 + SIGSEGV: how .NET's Process reports a process killed by that signal.</summary>
